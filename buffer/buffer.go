@@ -22,28 +22,63 @@ type Buffer struct {
 	bb   *bytebufferpool.ByteBuffer
 }
 
+// Size classes: one bytebufferpool per power of four from 256 bytes, so
+// that an audio frame and a keyframe do not share (and miscalibrate) one
+// pool. Buffers over the largest class are not pooled.
+const (
+	minClassShift = 8  // 256 B
+	maxClassShift = 22 // 4 MiB
+	numClasses    = (maxClassShift-minClassShift)/2 + 1
+)
+
 var (
-	bytePool   bytebufferpool.Pool
+	bytePools  [numClasses]bytebufferpool.Pool
 	bufferPool = sync.Pool{New: func() any { return new(Buffer) }}
 )
 
-// Get returns an empty buffer holding one reference, owned by the caller.
-func Get() *Buffer {
-	b := bufferPool.Get().(*Buffer)
-	b.bb = bytePool.Get()
-	b.B = b.bb.B[:0]
-	b.refs.Store(1)
-	return b
+// classOf returns the smallest class holding n bytes, or -1.
+func classOf(n int) int {
+	for c := 0; c < numClasses; c++ {
+		if n <= 1<<(minClassShift+2*c) {
+			return c
+		}
+	}
+	return -1
 }
+
+// classFor returns the largest class a buffer of capacity n can serve, or -1.
+func classFor(n int) int {
+	for c := numClasses - 1; c >= 0; c-- {
+		if n >= 1<<(minClassShift+2*c) {
+			return c
+		}
+	}
+	return -1
+}
+
+// Get returns an empty buffer holding one reference, owned by the caller.
+func Get() *Buffer { return get(0) }
 
 // GetSize returns a buffer with len(B) == n (contents undefined) holding one reference.
 func GetSize(n int) *Buffer {
-	b := Get()
-	if cap(b.B) < n {
-		b.B = make([]byte, n)
+	b := get(n)
+	b.B = b.B[:n]
+	return b
+}
+
+func get(n int) *Buffer {
+	b := bufferPool.Get().(*Buffer)
+	b.refs.Store(1)
+	c := classOf(n)
+	if c < 0 {
+		b.bb = &bytebufferpool.ByteBuffer{B: make([]byte, 0, n)}
 	} else {
-		b.B = b.B[:n]
+		b.bb = bytePools[c].Get()
+		if size := 1 << (minClassShift + 2*c); cap(b.bb.B) < size {
+			b.bb.B = make([]byte, 0, size)
+		}
 	}
+	b.B = b.bb.B[:0]
 	return b
 }
 
@@ -65,8 +100,11 @@ func (b *Buffer) Release() {
 	case n < 0:
 		panic("buffer: Release of a released buffer")
 	}
-	b.bb.B = b.B[:0]
-	bytePool.Put(b.bb)
+	// bytebufferpool calibrates on len: hand it the capacity.
+	b.bb.B = b.B[:cap(b.B)]
+	if c := classFor(cap(b.B)); c >= 0 {
+		bytePools[c].Put(b.bb)
+	}
 	b.bb, b.B = nil, nil
 	bufferPool.Put(b)
 }

@@ -1,0 +1,129 @@
+// Command cascade is the live-streaming server. Run it with no arguments for
+// the built-in default configuration (RTMP on :1935, HTTP-FLV on :8080), or
+// with -c FILE for an SRS-style configuration file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cascade", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	confPath := fs.String("c", "", "SRS-style configuration `file` (default: the built-in configuration)")
+	testOnly := fs.Bool("t", false, "check the configuration and exit")
+	version := fs.Bool("v", false, "print the version and exit")
+	fromEnv := fs.Bool("e", false, "read the whole configuration from SRS_* environment variables")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *version {
+		fmt.Fprintln(stdout, server.Version)
+		return 0
+	}
+
+	cfg, err := loadConfig(*confPath, *fromEnv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	if *testOnly {
+		name := cfg.File
+		if name == "" {
+			name = "built-in configuration"
+		}
+		fmt.Fprintf(stdout, "the configuration %s is ok\n", name)
+		return 0
+	}
+
+	log := newLogger(cfg, stderr)
+	srv, err := server.New(cfg, log)
+	if err != nil {
+		log.Error("start failed", "err", err)
+		return 1
+	}
+	if err := srv.Start(); err != nil {
+		log.Error("start failed", "err", err)
+		return 1
+	}
+	log.Info("cascade started", "version", server.Version, "pid", os.Getpid(), "config", cfg.File)
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
+	for sig := range sigs {
+		switch sig {
+		case syscall.SIGHUP:
+			log.Info("reload requested", "signal", sig.String())
+			if err := srv.Reload(); err != nil {
+				log.Error("reload failed, keeping the running configuration", "err", err)
+			}
+			continue
+		case syscall.SIGQUIT:
+			log.Info("graceful stop", "signal", sig.String())
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := srv.Shutdown(ctx)
+			cancel()
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				log.Error("stop", "err", err)
+			}
+		default:
+			log.Info("fast stop", "signal", sig.String())
+			_ = srv.Close()
+		}
+		break
+	}
+	log.Info("cascade stopped")
+	return 0
+}
+
+func loadConfig(path string, fromEnv bool) (*config.Config, error) {
+	switch {
+	case fromEnv:
+		return config.FromEnv(os.Environ())
+	case path != "":
+		return config.Load(path)
+	}
+	return config.Default(), nil
+}
+
+func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(cfg.LogLevel) {
+	case "verbose", "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	var w io.Writer = stderr
+	if cfg.LogTank == "file" && cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintln(stderr, "cannot open log file, logging to stderr:", err)
+		} else {
+			w = f
+		}
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

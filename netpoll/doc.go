@@ -1,0 +1,10 @@
+// Package netpoll runs the server's connections on gnet's epoll event loops:
+// listeners accept on their own goroutines and enroll each connection into
+// the least loaded loop, where a Session (a protocol state machine) is fed
+// by OnTraffic. No goroutine per connection.
+//
+// Conn implements live.Sink with writev(2) straight on the socket, from the
+// shared packet buffers: gnet's outbound buffer would copy whatever the
+// socket does not take at once, and grows without bound. A Conn writes
+// directly only while gnet's buffer is empty, so bytes never reorder.
+package netpoll

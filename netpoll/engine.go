@@ -1,0 +1,380 @@
+package netpoll
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/cascade-live/cascade/live"
+)
+
+// TickInterval is how often each loop runs its periodic work (batch
+// latency, consumer retries, deadlines).
+const TickInterval = 50 * time.Millisecond
+
+// Options configure an Engine.
+type Options struct {
+	EventLoops     int // 0: GOMAXPROCS
+	MaxConnections int // 0: unlimited
+	TCPNoDelay     bool
+	Logger         *slog.Logger
+}
+
+// Engine owns the event loops and the listeners feeding them.
+type Engine struct {
+	opts   Options
+	cli    *gnet.Client
+	log    *slog.Logger
+	maxCon atomic.Int64
+	conns  atomic.Int64
+
+	mu        sync.Mutex
+	loops     map[gnet.EventLoop]*loopState
+	loopList  []*loopState
+	listeners map[net.Listener]struct{}
+	closed    bool
+
+	stop     chan struct{}
+	tickDone chan struct{}
+	accepts  sync.WaitGroup
+}
+
+// loopState is netpoll's per-event-loop state; used on that loop only,
+// except for the fields set when it is created.
+type loopState struct {
+	el    gnet.EventLoop
+	live  *live.Loop
+	iov   []unix.Iovec
+	timed []*Conn
+	tick  tickTask
+}
+
+type tickTask struct{ ls *loopState }
+
+func (t *tickTask) Run(context.Context) error {
+	t.ls.tick()
+	return nil
+}
+
+type loopExecutor struct{ el gnet.EventLoop }
+
+func (x loopExecutor) Execute(ctx context.Context, r live.Runnable) error {
+	return x.el.Execute(ctx, r)
+}
+
+// New returns an engine; Start runs its loops.
+func New(opts Options) (*Engine, error) {
+	if opts.EventLoops <= 0 {
+		opts.EventLoops = runtime.GOMAXPROCS(0)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	e := &Engine{
+		opts:      opts,
+		log:       opts.Logger,
+		loops:     make(map[gnet.EventLoop]*loopState),
+		listeners: make(map[net.Listener]struct{}),
+		stop:      make(chan struct{}),
+		tickDone:  make(chan struct{}),
+	}
+	e.maxCon.Store(int64(opts.MaxConnections))
+	nodelay := gnet.TCPDelay
+	if opts.TCPNoDelay {
+		nodelay = gnet.TCPNoDelay
+	}
+	cli, err := gnet.NewClient(&handler{e: e},
+		gnet.WithMulticore(opts.EventLoops > 1),
+		gnet.WithNumEventLoop(opts.EventLoops),
+		gnet.WithTCPNoDelay(nodelay),
+		gnet.WithLogger(gnetLogger{opts.Logger}),
+		gnet.WithLoadBalancing(gnet.LeastConnections),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("netpoll: new engine: %w", err)
+	}
+	e.cli = cli
+	return e, nil
+}
+
+// Start runs the event loops and the ticker.
+func (e *Engine) Start() error {
+	if err := e.cli.Start(); err != nil {
+		return fmt.Errorf("netpoll: start: %w", err)
+	}
+	go e.ticker()
+	return nil
+}
+
+// SetMaxConnections changes the connection limit (reload).
+func (e *Engine) SetMaxConnections(n int) { e.maxCon.Store(int64(n)) }
+
+// Connections is the number of open connections.
+func (e *Engine) Connections() int { return int(e.conns.Load()) }
+
+// Loops returns the live core's loops seen so far.
+func (e *Engine) Loops() []*live.Loop {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]*live.Loop, len(e.loopList))
+	for i, ls := range e.loopList {
+		out[i] = ls.live
+	}
+	return out
+}
+
+// Serve accepts connections from ln on its own goroutine and gives each a
+// Session from newSession (called on the connection's loop). It returns at
+// once; closing ln (or Stop) ends it.
+func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Session) {
+	e.mu.Lock()
+	e.listeners[ln] = struct{}{}
+	e.mu.Unlock()
+	e.accepts.Add(1)
+	go func() {
+		defer e.accepts.Done()
+		defer func() {
+			e.mu.Lock()
+			delete(e.listeners, ln)
+			e.mu.Unlock()
+		}()
+		var delay time.Duration
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				// Out of file descriptors and the like: back off, go on.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				e.log.Warn("accept failed", "listener", name, "addr", ln.Addr().String(), "err", err)
+				time.Sleep(delay)
+				continue
+			}
+			delay = 0
+			if max := e.maxCon.Load(); max > 0 && e.conns.Load() >= max {
+				e.log.Warn("connection refused: max_connections reached", "listener", name,
+					"remote", nc.RemoteAddr().String(), "max_connections", max)
+				_ = nc.Close()
+				continue
+			}
+			c := &Conn{ID: NewID(), Listener: name, Accepted: time.Now(), engine: e}
+			c.Log = e.log.With("cid", c.ID)
+			c.session = pendingSession{newSession}
+			if _, err := e.cli.EnrollContext(nc, c); err != nil {
+				e.log.Warn("enroll failed", "listener", name, "err", err)
+				_ = nc.Close()
+			}
+		}
+	}()
+}
+
+// pendingSession creates the real session on the loop at OnOpen.
+type pendingSession struct{ new func(c *Conn) Session }
+
+func (pendingSession) OnTraffic(*Conn) error { return nil }
+func (pendingSession) OnClose(*Conn, error)  {}
+
+// CloseListener stops accepting on ln; its connections stay.
+func (e *Engine) CloseListener(ln net.Listener) error { return ln.Close() }
+
+// Stop closes the listeners and every connection, and ends the loops.
+func (e *Engine) Stop() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	for ln := range e.listeners {
+		_ = ln.Close()
+	}
+	e.mu.Unlock()
+	e.accepts.Wait()
+	close(e.stop)
+	<-e.tickDone
+	return e.cli.Stop()
+}
+
+// Drain waits until every connection closed or ctx ends (graceful stop
+// after the listeners closed).
+func (e *Engine) Drain(ctx context.Context) error {
+	e.mu.Lock()
+	for ln := range e.listeners {
+		_ = ln.Close()
+	}
+	e.mu.Unlock()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for e.conns.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// Each runs fn on every loop (and waits), e.g. to close all players.
+func (e *Engine) Each(fn func(l *live.Loop)) {
+	e.mu.Lock()
+	list := append([]*loopState(nil), e.loopList...)
+	e.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, ls := range list {
+		wg.Add(1)
+		ls := ls
+		err := ls.el.Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+			defer wg.Done()
+			fn(ls.live)
+			return nil
+		}))
+		if err != nil {
+			wg.Done()
+		}
+	}
+	wg.Wait()
+}
+
+func (e *Engine) ticker() {
+	defer close(e.tickDone)
+	t := time.NewTicker(TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+		}
+		e.mu.Lock()
+		for _, ls := range e.loopList {
+			_ = ls.el.Execute(context.Background(), &ls.tick)
+		}
+		e.mu.Unlock()
+	}
+}
+
+// loopOf returns the state of c's loop, creating it on first sight.
+func (e *Engine) loopOf(el gnet.EventLoop) *loopState {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if ls := e.loops[el]; ls != nil {
+		return ls
+	}
+	ls := &loopState{el: el, iov: make([]unix.Iovec, 0, 1024)}
+	ls.live = live.NewLoop(len(e.loopList), loopExecutor{el})
+	ls.tick.ls = ls
+	e.loops[el] = ls
+	e.loopList = append(e.loopList, ls)
+	return ls
+}
+
+func (ls *loopState) tick() {
+	ls.live.Tick()
+	if len(ls.timed) == 0 {
+		return
+	}
+	now := ls.live.Now()
+	kept := ls.timed[:0]
+	for _, c := range ls.timed {
+		switch {
+		case c.closing || c.deadline.IsZero():
+			c.timed = false
+		case now.After(c.deadline):
+			c.timed = false
+			c.Fail(ErrTimeout)
+		default:
+			kept = append(kept, c)
+		}
+	}
+	clear(ls.timed[len(kept):])
+	ls.timed = kept
+}
+
+// NewID returns a short random context id (8 characters, as SRS's).
+func NewID() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
+}
+
+// handler adapts gnet's callbacks to Sessions.
+type handler struct {
+	gnet.BuiltinEventEngine
+	e *Engine
+}
+
+func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	c, ok := gc.Context().(*Conn)
+	if !ok {
+		return nil, gnet.Close
+	}
+	c.Conn = gc
+	c.loop = h.e.loopOf(gc.EventLoop())
+	h.e.conns.Add(1)
+	if p, ok := c.session.(pendingSession); ok {
+		c.session = p.new(c)
+	}
+	return nil, gnet.None
+}
+
+func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
+	c := gc.Context().(*Conn)
+	if c.closing {
+		_, _ = gc.Discard(gc.InboundBuffered())
+		return gnet.None
+	}
+	c.loop.live.Touch()
+	before := gc.InboundBuffered()
+	err := c.session.OnTraffic(c)
+	c.BytesIn += uint64(before - gc.InboundBuffered())
+	if err != nil {
+		c.closing = true
+		c.closeErr = err
+		return gnet.Close
+	}
+	return gnet.None
+}
+
+func (h *handler) OnClose(gc gnet.Conn, err error) gnet.Action {
+	c, ok := gc.Context().(*Conn)
+	if !ok {
+		return gnet.None
+	}
+	h.e.conns.Add(-1)
+	c.closing = true
+	if c.closeErr != nil {
+		err = c.closeErr
+	}
+	if !isNormalClose(err) {
+		c.Log.Warn("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
+			"in", c.BytesIn, "out", c.BytesOut, "err", err)
+	} else {
+		c.Log.Info("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
+			"in", c.BytesIn, "out", c.BytesOut)
+	}
+	c.session.OnClose(c, err)
+	return gnet.None
+}
+
+// gnetLogger routes gnet's own logs into slog.
+type gnetLogger struct{ l *slog.Logger }
+
+func (g gnetLogger) Debugf(f string, a ...any) { g.l.Debug(fmt.Sprintf(f, a...), "from", "gnet") }
+func (g gnetLogger) Infof(f string, a ...any)  { g.l.Debug(fmt.Sprintf(f, a...), "from", "gnet") }
+func (g gnetLogger) Warnf(f string, a ...any)  { g.l.Warn(fmt.Sprintf(f, a...), "from", "gnet") }
+func (g gnetLogger) Errorf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "from", "gnet") }
+func (g gnetLogger) Fatalf(f string, a ...any) { g.l.Error(fmt.Sprintf(f, a...), "from", "gnet") }

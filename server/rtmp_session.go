@@ -1,0 +1,408 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cascade-live/cascade/amf"
+	"github.com/cascade-live/cascade/buffer"
+	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/flv"
+	"github.com/cascade-live/cascade/live"
+	"github.com/cascade-live/cascade/netpoll"
+	"github.com/cascade-live/cascade/rtmp"
+)
+
+// Errors that end an RTMP session.
+var (
+	ErrRejected      = errors.New("server: connect rejected")
+	ErrNotConnected  = errors.New("server: command before connect")
+	ErrPublishBadNam = errors.New("server: stream is busy")
+)
+
+const (
+	handshakeTimeout = 10 * time.Second
+	connectTimeout   = 30 * time.Second
+	windowAckSize    = 2500000
+)
+
+type rtmpPhase uint8
+
+const (
+	phaseC0C1 rtmpPhase = iota
+	phaseC2
+	phaseChunks
+)
+
+// rtmpSession is an RTMP connection's state machine: handshake, then chunks
+// carrying commands and media.
+type rtmpSession struct {
+	srv   *Server
+	c     *netpoll.Conn
+	phase rtmpPhase
+
+	reader       *rtmp.ChunkReader
+	outChunkSize int
+	out          []byte // reply scratch
+
+	ackWindow  uint32 // peer's window: we acknowledge every so many bytes
+	lastAck    uint64
+	connected  bool
+	req        StreamRequest
+	vhost      *config.Vhost
+	encoding   float64
+	pageURL    string
+	swfURL     string
+	publisher  *live.Source
+	consumer   *live.Consumer
+	streamID   uint32
+	publishing bool
+}
+
+func (s *Server) newRTMPSession(c *netpoll.Conn) netpoll.Session {
+	c.SetDeadline(time.Now().Add(handshakeTimeout))
+	return &rtmpSession{srv: s, c: c, reader: rtmp.NewChunkReader(), outChunkSize: rtmp.DefaultChunkSize}
+}
+
+func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
+	for {
+		buf := c.PeekAll()
+		switch r.phase {
+		case phaseC0C1:
+			if len(buf) < 1+rtmp.HandshakeSize {
+				return nil
+			}
+			reply, _, err := rtmp.ServerHandshake(buf[:1+rtmp.HandshakeSize], nil)
+			if err != nil {
+				return fmt.Errorf("rtmp: handshake: %w", err)
+			}
+			_, _ = c.Discard(1 + rtmp.HandshakeSize)
+			_, _ = c.Write(reply)
+			r.phase = phaseC2
+		case phaseC2:
+			if len(buf) < rtmp.HandshakeSize {
+				return nil
+			}
+			_, _ = c.Discard(rtmp.HandshakeSize)
+			r.phase = phaseChunks
+			c.SetDeadline(time.Now().Add(connectTimeout))
+		default:
+			if len(buf) == 0 {
+				return nil
+			}
+			n, err := r.reader.Feed(buf, r.onMessage)
+			_, _ = c.Discard(n)
+			if err != nil {
+				return err
+			}
+			r.acknowledge()
+			return nil
+		}
+	}
+}
+
+// acknowledge sends an Acknowledgement each time the peer's window of bytes
+// has arrived.
+func (r *rtmpSession) acknowledge() {
+	if r.ackWindow == 0 {
+		return
+	}
+	n := r.reader.BytesRead()
+	if n-r.lastAck >= uint64(r.ackWindow) {
+		r.lastAck = n
+		r.send(rtmp.AppendAck(r.out[:0], uint32(n)))
+	}
+}
+
+// send writes protocol replies: through gnet before playing, through the
+// consumer's queue after (so they never cut into a media message).
+func (r *rtmpSession) send(b []byte) {
+	r.out = b[:0]
+	if r.consumer != nil {
+		r.consumer.SendRaw(b)
+		return
+	}
+	_, _ = r.c.Write(b)
+}
+
+func (r *rtmpSession) onMessage(m *rtmp.Message) error {
+	switch m.Type {
+	case rtmp.MsgAudio, rtmp.MsgVideo:
+		if r.publisher == nil {
+			m.Body.Release()
+			return nil
+		}
+		r.publisher.Write(r.c.Loop(), m.Type, m.Timestamp, m.Body)
+		return nil
+	case rtmp.MsgAggregate:
+		defer m.Body.Release()
+		if r.publisher == nil {
+			return nil
+		}
+		return r.writeAggregate(m)
+	}
+	defer m.Body.Release()
+	p := m.Payload()
+	switch m.Type {
+	case rtmp.MsgWindowAckSize:
+		n, err := rtmp.ParseUint32(p)
+		if err != nil {
+			return err
+		}
+		r.ackWindow = n
+	case rtmp.MsgUserControl:
+		uc, err := rtmp.ParseUserControl(p)
+		if err == nil && uc.Event == rtmp.EventPingRequest {
+			r.send(rtmp.AppendUserControl(r.out[:0], rtmp.EventPingResponse, uc.Data))
+		}
+	case rtmp.MsgAMF0Command, rtmp.MsgAMF3Command:
+		cmd, err := rtmp.ParseCommand(m.Type, p)
+		if err != nil {
+			return err
+		}
+		return r.onCommand(m, cmd)
+	case rtmp.MsgAMF0Data, rtmp.MsgAMF3Data:
+		if r.publisher == nil {
+			return nil
+		}
+		return r.onData(m)
+	}
+	return nil
+}
+
+func (r *rtmpSession) writeAggregate(m *rtmp.Message) error {
+	p := m.Payload()
+	var base int64 = -1
+	for len(p) > 0 {
+		if len(p) < 11 {
+			return fmt.Errorf("rtmp: aggregate: truncated sub-message header")
+		}
+		typ := p[0]
+		size := int(p[1])<<16 | int(p[2])<<8 | int(p[3])
+		ts := uint32(p[4])<<16 | uint32(p[5])<<8 | uint32(p[6]) | uint32(p[7])<<24
+		if len(p) < 11+size+4 {
+			return fmt.Errorf("rtmp: aggregate: sub-message of %d bytes exceeds the message", size)
+		}
+		if base < 0 {
+			base = int64(ts)
+		}
+		data := p[11 : 11+size]
+		p = p[11+size+4:]
+		if typ != rtmp.MsgAudio && typ != rtmp.MsgVideo {
+			continue
+		}
+		body := buffer.Get()
+		body.B = append(body.B, data...)
+		r.publisher.Write(r.c.Loop(), typ, uint32(int64(m.Timestamp)+int64(ts)-base), body)
+	}
+	return nil
+}
+
+func (r *rtmpSession) onData(m *rtmp.Message) error {
+	body := buffer.Get()
+	var err error
+	body.B, _, err = rtmp.MetadataPayload(body.B, m.Payload())
+	if err != nil {
+		body.Release()
+		// Other data messages are not ours to interpret; ignore them.
+		return nil
+	}
+	r.publisher.Write(r.c.Loop(), flv.TagScript, m.Timestamp, body)
+	return nil
+}
+
+func (r *rtmpSession) reply(streamID uint32, cmd *rtmp.Command) {
+	csid := rtmp.CSIDCommand
+	if streamID != 0 {
+		csid = rtmp.CSIDStream
+	}
+	b, err := rtmp.AppendCommand(r.out[:0], csid, streamID, cmd, r.outChunkSize)
+	if err != nil {
+		r.c.Log.Error("rtmp: encode reply", "cmd", cmd.Name, "err", err)
+		return
+	}
+	r.send(b)
+}
+
+func (r *rtmpSession) status(level, code, desc string) {
+	r.reply(r.streamID, rtmp.OnStatus(level, code, desc))
+}
+
+func (r *rtmpSession) onCommand(m *rtmp.Message, cmd *rtmp.Command) error {
+	if !r.connected && cmd.Name != "connect" {
+		return fmt.Errorf("rtmp: %q: %w", cmd.Name, ErrNotConnected)
+	}
+	switch cmd.Name {
+	case "connect":
+		return r.onConnect(cmd)
+	case "createStream":
+		r.streamID = live.PlayStreamID
+		r.reply(0, rtmp.CreateStreamResult(cmd.TransactionID, float64(r.streamID)))
+	case "releaseStream", "FCPublish", "FCUnpublish", "FCSubscribe", "getStreamLength", "_checkbw":
+		if cmd.Name == "FCUnpublish" {
+			r.stopPublish()
+		}
+		if cmd.TransactionID != 0 {
+			r.reply(0, &rtmp.Command{Name: "_result", TransactionID: cmd.TransactionID, Args: []any{amf.Undefined{}}})
+		}
+	case "publish":
+		return r.onPublish(m, cmd)
+	case "play":
+		return r.onPlay(m, cmd)
+	case "deleteStream", "closeStream":
+		r.stopPublish()
+		r.stopPlay()
+	case "pause":
+		if r.consumer == nil || len(cmd.Args) < 1 {
+			return nil
+		}
+		pause, _ := cmd.Args[0].(bool)
+		if pause {
+			r.consumer.Paused = true
+			r.status("status", rtmp.StatusPauseNotify, "Paused stream.")
+		} else {
+			r.consumer.Resume()
+			r.status("status", rtmp.StatusUnpauseNotify, "Unpaused stream.")
+		}
+	case "receiveAudio", "receiveVideo":
+		if r.consumer == nil || len(cmd.Args) < 1 {
+			return nil
+		}
+		on, _ := cmd.Args[0].(bool)
+		if cmd.Name == "receiveAudio" {
+			r.consumer.NoAudio = !on
+		} else {
+			r.consumer.NoVideo = !on
+		}
+	}
+	return nil
+}
+
+func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
+	if r.connected {
+		return fmt.Errorf("rtmp: second connect")
+	}
+	p, err := rtmp.ParseConnect(cmd)
+	if err != nil {
+		return err
+	}
+	r.req = parseTcURL(p.TcURL, p.App)
+	r.pageURL, r.swfURL, r.encoding = p.PageURL, p.SwfURL, p.ObjectEncoding
+	st := r.srv.state.Load()
+	v := st.cfg.Vhost(r.req.Vhost)
+	if v == nil || !v.Enabled {
+		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, "vhost "+r.req.Vhost+" is not served"))
+		return fmt.Errorf("rtmp: connect to vhost %q: %w", r.req.Vhost, ErrRejected)
+	}
+	r.vhost = v
+	r.connected = true
+	r.c.SetDeadline(time.Time{})
+	r.outChunkSize = st.cfg.ChunkSize
+	b := rtmp.AppendWindowAckSize(r.out[:0], windowAckSize)
+	b = rtmp.AppendSetPeerBandwidth(b, windowAckSize, 2)
+	b = rtmp.AppendSetChunkSize(b, uint32(r.outChunkSize))
+	r.send(b)
+	r.reply(0, rtmp.ConnectResult(cmd.TransactionID, p.ObjectEncoding))
+	r.reply(0, &rtmp.Command{Name: "onBWDone", Args: []any{nil}})
+	r.c.Log.Info("rtmp connect", "tcUrl", p.TcURL, "app", r.req.App, "vhost", v.Name,
+		"pageUrl", p.PageURL, "remote", r.c.RemoteAddr().String())
+	return nil
+}
+
+func (r *rtmpSession) liveConfig() *live.Config { return r.srv.state.Load().live(r.vhost) }
+
+func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
+	p, err := rtmp.ParsePublish(cmd)
+	if err != nil {
+		return err
+	}
+	r.streamID = m.StreamID
+	r.req.setStream(p.Name)
+	if r.publisher != nil || r.consumer != nil {
+		return fmt.Errorf("rtmp: publish on a busy connection")
+	}
+	src, err := r.srv.reg.Publish(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, r.liveConfig())
+	if err != nil {
+		r.status("error", rtmp.StatusPublishBadName, "Stream "+r.req.StreamURL()+" is already publishing.")
+		return fmt.Errorf("rtmp: publish %s: %w", r.req.StreamURL(), err)
+	}
+	r.publisher = src
+	if cmd.Name == "publish" {
+		r.reply(r.streamID, &rtmp.Command{Name: "onFCPublish", Args: []any{nil, amf.Object{
+			{Key: "code", Value: rtmp.StatusPublishStart}, {Key: "description", Value: "Started publishing stream."}}}})
+	}
+	r.status("status", rtmp.StatusPublishStart, "Started publishing stream.")
+	r.c.Log.Info("rtmp publish", "stream", r.req.StreamURL(), "param", r.req.Param)
+	return nil
+}
+
+// unpublishNotify is the status message players get when the publisher
+// leaves, chunked once for all of them.
+func unpublishNotify(chunkSize int) []byte {
+	b, _ := rtmp.AppendCommand(nil, rtmp.CSIDStream, live.PlayStreamID,
+		rtmp.OnStatus("status", rtmp.StatusPlayUnpublishNotify, "stream is now unpublished."), chunkSize)
+	return b
+}
+
+func (r *rtmpSession) stopPublish() {
+	if r.publisher == nil {
+		return
+	}
+	r.publisher.Unpublish(r.c.Loop(), unpublishNotify(r.publisher.Config().ChunkSize))
+	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(),
+		"frames", r.publisher.Stats.Frames.Load(), "bytes", r.publisher.Stats.BytesIn.Load())
+	r.publisher = nil
+	r.status("status", rtmp.StatusUnpublishSuccess, "Stream is now unpublished.")
+}
+
+func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
+	p, err := rtmp.ParsePlay(cmd)
+	if err != nil {
+		return err
+	}
+	if r.publisher != nil || r.consumer != nil {
+		return fmt.Errorf("rtmp: play on a busy connection")
+	}
+	r.streamID = m.StreamID
+	if r.streamID == 0 {
+		r.streamID = live.PlayStreamID
+	}
+	r.req.setStream(p.Name)
+	lc := r.liveConfig()
+	b := rtmp.AppendUserControl(r.out[:0], rtmp.EventStreamBegin, r.streamID)
+	if lc.ChunkSize != r.outChunkSize {
+		// The shared media is chunked at the source's size (it may differ after a reload).
+		b = rtmp.AppendSetChunkSize(b, uint32(lc.ChunkSize))
+		r.outChunkSize = lc.ChunkSize
+	}
+	r.send(b)
+	if p.Reset {
+		r.status("status", rtmp.StatusPlayReset, "Playing and resetting stream.")
+	}
+	r.status("status", rtmp.StatusPlayStart, "Started playing stream.")
+	r.send(rtmp.AppendRtmpSampleAccess(r.out[:0], r.streamID, r.outChunkSize))
+	r.status("status", rtmp.StatusDataStart, "Started playing stream.")
+	r.consumer = r.srv.reg.Play(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, lc, r.c,
+		live.JoinOptions{Form: live.FormRTMP})
+	r.c.Log.Info("rtmp play", "stream", r.req.StreamURL(), "param", r.req.Param)
+	return nil
+}
+
+func (r *rtmpSession) stopPlay() {
+	if r.consumer == nil {
+		return
+	}
+	r.consumer.Close()
+	r.consumer = nil
+}
+
+func (r *rtmpSession) OnClose(c *netpoll.Conn, err error) {
+	if r.publisher != nil {
+		r.publisher.Unpublish(c.Loop(), unpublishNotify(r.publisher.Config().ChunkSize))
+		c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(), "frames", r.publisher.Stats.Frames.Load())
+		r.publisher = nil
+	}
+	r.stopPlay()
+	r.reader.Close()
+}
