@@ -12,11 +12,7 @@ import (
 	"github.com/cascade-live/cascade/netpoll"
 )
 
-const (
-	maxRequestHead     = 8 << 10
-	requestHeadTimeout = 15 * time.Second
-	idleTimeout        = 60 * time.Second
-)
+const maxRequestHead = 8 << 10
 
 // ErrBadRequest ends an HTTP connection after an error response.
 var ErrBadRequest = errors.New("server: bad http request")
@@ -32,7 +28,7 @@ type httpSession struct {
 }
 
 func (s *Server) newHTTPSession(c *netpoll.Conn) netpoll.Session {
-	c.SetDeadline(time.Now().Add(requestHeadTimeout))
+	c.SetDeadline(time.Now().Add(s.RequestHeadTimeout))
 	return &httpSession{srv: s, c: c}
 }
 
@@ -62,7 +58,7 @@ func (h *httpSession) OnTraffic(c *netpoll.Conn) error {
 		if h.consumer != nil {
 			c.SetDeadline(time.Time{})
 		} else {
-			c.SetDeadline(time.Now().Add(idleTimeout))
+			c.SetDeadline(time.Now().Add(h.srv.IdleTimeout))
 		}
 	}
 }

@@ -21,11 +21,7 @@ var (
 	ErrPublishBadNam = errors.New("server: stream is busy")
 )
 
-const (
-	handshakeTimeout = 10 * time.Second
-	connectTimeout   = 30 * time.Second
-	windowAckSize    = 2500000
-)
+const windowAckSize = 2500000
 
 type rtmpPhase uint8
 
@@ -61,7 +57,7 @@ type rtmpSession struct {
 }
 
 func (s *Server) newRTMPSession(c *netpoll.Conn) netpoll.Session {
-	c.SetDeadline(time.Now().Add(handshakeTimeout))
+	c.SetDeadline(time.Now().Add(s.HandshakeTimeout))
 	return &rtmpSession{srv: s, c: c, reader: rtmp.NewChunkReader(), outChunkSize: rtmp.DefaultChunkSize}
 }
 
@@ -86,13 +82,17 @@ func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
 			}
 			_, _ = c.Discard(rtmp.HandshakeSize)
 			r.phase = phaseChunks
-			c.SetDeadline(time.Now().Add(connectTimeout))
+			c.SetDeadline(time.Now().Add(r.srv.ConnectTimeout))
 		default:
 			if len(buf) == 0 {
 				return nil
 			}
 			n, err := r.reader.Feed(buf, r.onMessage)
 			_, _ = c.Discard(n)
+			if r.publisher != nil {
+				// A publisher that goes quiet is dropped (SRS's publish.normal_timeout).
+				c.SetDeadline(c.Loop().Now().Add(r.vhost.Publish.NormalTimeout))
+			}
 			if err != nil {
 				return err
 			}
@@ -260,10 +260,10 @@ func (r *rtmpSession) onCommand(m *rtmp.Message, cmd *rtmp.Command) error {
 		pause, _ := cmd.Args[0].(bool)
 		if pause {
 			r.consumer.Paused = true
-			r.status("status", rtmp.StatusPauseNotify, "Paused stream.")
+			r.status("status", rtmp.CodePauseNotify, "Paused stream.")
 		} else {
 			r.consumer.Resume()
-			r.status("status", rtmp.StatusUnpauseNotify, "Unpaused stream.")
+			r.status("status", rtmp.CodeUnpauseNotify, "Unpaused stream.")
 		}
 	case "receiveAudio", "receiveVideo":
 		if r.consumer == nil || len(cmd.Args) < 1 {
@@ -296,6 +296,7 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 		return fmt.Errorf("rtmp: connect to vhost %q: %w", r.req.Vhost, ErrRejected)
 	}
 	r.vhost = v
+	r.req.Vhost = v.Name
 	r.connected = true
 	r.c.SetDeadline(time.Time{})
 	r.outChunkSize = st.cfg.ChunkSize
@@ -324,15 +325,16 @@ func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
 	}
 	src, err := r.srv.reg.Publish(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, r.liveConfig())
 	if err != nil {
-		r.status("error", rtmp.StatusPublishBadName, "Stream "+r.req.StreamURL()+" is already publishing.")
+		r.status("error", rtmp.CodePublishBadName, "Stream "+r.req.StreamURL()+" is already publishing.")
 		return fmt.Errorf("rtmp: publish %s: %w", r.req.StreamURL(), err)
 	}
 	r.publisher = src
+	r.c.SetDeadline(time.Now().Add(r.vhost.Publish.FirstPktTimeout))
 	if cmd.Name == "publish" {
 		r.reply(r.streamID, &rtmp.Command{Name: "onFCPublish", Args: []any{nil, amf.Object{
-			{Key: "code", Value: rtmp.StatusPublishStart}, {Key: "description", Value: "Started publishing stream."}}}})
+			{Key: "code", Value: rtmp.CodePublishStart}, {Key: "description", Value: "Started publishing stream."}}}})
 	}
-	r.status("status", rtmp.StatusPublishStart, "Started publishing stream.")
+	r.status("status", rtmp.CodePublishStart, "Started publishing stream.")
 	r.c.Log.Info("rtmp publish", "stream", r.req.StreamURL(), "param", r.req.Param)
 	return nil
 }
@@ -341,7 +343,7 @@ func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
 // leaves, chunked once for all of them.
 func unpublishNotify(chunkSize int) []byte {
 	b, _ := rtmp.AppendCommand(nil, rtmp.CSIDStream, live.PlayStreamID,
-		rtmp.OnStatus("status", rtmp.StatusPlayUnpublishNotify, "stream is now unpublished."), chunkSize)
+		rtmp.OnStatus("status", rtmp.CodePlayUnpublishNotify, "stream is now unpublished."), chunkSize)
 	return b
 }
 
@@ -353,7 +355,7 @@ func (r *rtmpSession) stopPublish() {
 	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(),
 		"frames", r.publisher.Stats.Frames.Load(), "bytes", r.publisher.Stats.BytesIn.Load())
 	r.publisher = nil
-	r.status("status", rtmp.StatusUnpublishSuccess, "Stream is now unpublished.")
+	r.status("status", rtmp.CodeUnpublishSuccess, "Stream is now unpublished.")
 }
 
 func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
@@ -378,11 +380,11 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 	}
 	r.send(b)
 	if p.Reset {
-		r.status("status", rtmp.StatusPlayReset, "Playing and resetting stream.")
+		r.status("status", rtmp.CodePlayReset, "Playing and resetting stream.")
 	}
-	r.status("status", rtmp.StatusPlayStart, "Started playing stream.")
+	r.status("status", rtmp.CodePlayStart, "Started playing stream.")
 	r.send(rtmp.AppendRtmpSampleAccess(r.out[:0], r.streamID, r.outChunkSize))
-	r.status("status", rtmp.StatusDataStart, "Started playing stream.")
+	r.status("status", rtmp.CodeDataStart, "Started playing stream.")
 	r.consumer = r.srv.reg.Play(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, lc, r.c,
 		live.JoinOptions{Form: live.FormRTMP})
 	r.c.Log.Info("rtmp play", "stream", r.req.StreamURL(), "param", r.req.Param)

@@ -28,6 +28,12 @@ type Server struct {
 
 	state atomic.Pointer[state]
 
+	// Timeouts for peers that stall before they are served; tests shorten them.
+	HandshakeTimeout   time.Duration // RTMP handshake
+	ConnectTimeout     time.Duration // RTMP connect after the handshake
+	RequestHeadTimeout time.Duration // an HTTP request head
+	IdleTimeout        time.Duration // an idle keep-alive HTTP connection
+
 	mu        sync.Mutex
 	rtmpLns   []net.Listener
 	httpLns   []net.Listener
@@ -81,7 +87,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{log: log, reg: live.NewRegistry()}
+	s := &Server{log: log, reg: live.NewRegistry(),
+		HandshakeTimeout: 10 * time.Second, ConnectTimeout: 30 * time.Second,
+		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second}
 	s.state.Store(newState(cfg))
 	eng, err := netpoll.New(netpoll.Options{
 		MaxConnections: cfg.MaxConnections,

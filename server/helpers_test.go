@@ -1,0 +1,120 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/live"
+)
+
+// logBuffer collects a server's log lines for assertions.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Lines returns the log lines containing every one of subs.
+func (l *logBuffer) Lines(subs ...string) []string {
+	var out []string
+	for _, line := range strings.Split(l.String(), "\n") {
+		ok := line != ""
+		for _, s := range subs {
+			ok = ok && strings.Contains(line, s)
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+type testServer struct {
+	*Server
+	t    testing.TB
+	logs *logBuffer
+}
+
+// startServer runs a server on loopback ports the OS picks, with the
+// built-in configuration changed by mutate.
+func startServer(t testing.TB, mutate func(*config.Config)) *testServer {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Listen = []string{"127.0.0.1:0"}
+	cfg.HTTPServer.Enabled = true
+	cfg.HTTPServer.Listen = []string{"127.0.0.1:0"}
+	if mutate != nil {
+		mutate(cfg)
+	}
+	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := New(cfg, log)
+	require.NoError(t, err)
+	require.NoError(t, srv.Start())
+	ts := &testServer{Server: srv, t: t, logs: logs}
+	t.Cleanup(func() {
+		_ = srv.Close()
+		if t.Failed() {
+			t.Logf("server log:\n%s", lastLines(logs.String(), 60))
+		}
+	})
+	return ts
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (ts *testServer) rtmpURL(stream string) string {
+	return fmt.Sprintf("rtmp://%s/live/%s", ts.RTMPAddr(), stream)
+}
+
+func (ts *testServer) flvURL(stream string) string {
+	return fmt.Sprintf("http://%s/live/%s.flv", ts.HTTPAddr(), stream)
+}
+
+// source waits for live/stream on the default vhost to exist (publishing
+// when publishing is set).
+func (ts *testServer) source(stream string, publishing bool) *live.Source {
+	ts.t.Helper()
+	var src *live.Source
+	waitFor(ts.t, 15*time.Second, "source "+stream, func() bool {
+		src = ts.Registry().Lookup(live.Key(DefaultVhost, "live", stream))
+		return src != nil && (!publishing || src.Publishing())
+	})
+	return src
+}
+
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cascade-live/cascade/internal/testpeer"
+)
+
+// mediaCase is what ffprobe finds in each test file.
+type mediaCase struct {
+	file       string
+	duration   float64
+	video      string
+	width      int
+	height     int
+	audio      string
+	sampleRate int
+	channels   int
+}
+
+var mediaCases = []mediaCase{
+	{"h264_aac_720p25.flv", 10.08, "h264", 1280, 720, "aac", 44100, 2},
+	{"h264_mp3_360p30.flv", 6.03, "h264", 640, 360, "mp3", 44100, 1},
+	{"h264_only.flv", 6.08, "h264", 640, 360, "", 0, 0},
+	{"aac_only.flv", 6.02, "", 0, 0, "aac", 48000, 1},
+}
+
+func checkStreams(t *testing.T, what string, mc mediaCase, r *testpeer.ProbeResult) {
+	t.Helper()
+	if mc.video != "" {
+		v := r.Video()
+		if assert.NotNil(t, v, "%s: video stream", what) {
+			assert.Equal(t, mc.video, v.CodecName, what)
+			assert.Equal(t, mc.width, v.Width, what)
+			assert.Equal(t, mc.height, v.Height, what)
+		}
+	} else {
+		assert.Nil(t, r.Video(), "%s: no video", what)
+	}
+	if mc.audio != "" {
+		a := r.Audio()
+		if assert.NotNil(t, a, "%s: audio stream", what) {
+			assert.Equal(t, mc.audio, a.CodecName, what)
+			assert.Equal(t, mc.sampleRate, a.SampleRate, what)
+			assert.Equal(t, mc.channels, a.Channels, what)
+		}
+	} else {
+		assert.Nil(t, r.Audio(), "%s: no audio", what)
+	}
+}
+
+// TestPublishAndPlayEveryMediaFile publishes each test file with ffmpeg
+// while an RTMP and an HTTP-FLV player record it from the first byte; the
+// recordings hold the same streams and (nearly) the whole duration, and
+// live probes over both protocols see the same streams.
+func TestPublishAndPlayEveryMediaFile(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	ts := startServer(t, nil)
+	for _, mc := range mediaCases {
+		mc := mc
+		t.Run(mc.file, func(t *testing.T) {
+			t.Parallel()
+			stream := strings.TrimSuffix(mc.file, ".flv")
+			dir := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			limit := time.Duration(mc.duration*float64(time.Second)) + 6*time.Second
+
+			// The RTMP player arrives before the publisher; the HTTP-FLV
+			// player as soon as the stream exists.
+			rtmpOut := make(chan error, 1)
+			go func() {
+				_, err := testpeer.Record(ctx, ts.rtmpURL(stream), filepath.Join(dir, "rtmp.flv"), limit)
+				rtmpOut <- err
+			}()
+			ts.source(stream, false)
+			flvOut := make(chan error, 1)
+			go func() {
+				_, err := testpeer.Record(ctx, ts.flvURL(stream), filepath.Join(dir, "http.flv"), limit)
+				flvOut <- err
+			}()
+			time.Sleep(500 * time.Millisecond) // let both players settle before the first frame
+			pub := testpeer.Publish(t, testpeer.Media(t, mc.file), ts.rtmpURL(stream), testpeer.PublishOptions{})
+
+			// Live probes while it plays.
+			ts.source(stream, true)
+			for _, url := range []string{ts.rtmpURL(stream), ts.flvURL(stream)} {
+				r, err := testpeer.Probe(ctx, url)
+				require.NoError(t, err, url)
+				checkStreams(t, "live "+url, mc, r)
+			}
+			require.NoError(t, pub.Wait())
+			require.NoError(t, <-rtmpOut, "rtmp recording")
+			require.NoError(t, <-flvOut, "http-flv recording")
+
+			for _, name := range []string{"rtmp.flv", "http.flv"} {
+				r, err := testpeer.Probe(ctx, filepath.Join(dir, name))
+				require.NoError(t, err, name)
+				checkStreams(t, name, mc, r)
+				assert.InDelta(t, mc.duration, r.Format.Duration, 0.6,
+					"%s: recorded duration %.2f s of %.2f s published", name, r.Format.Duration, mc.duration)
+			}
+		})
+	}
+}
+
+// TestRtmpdumpComplexHandshake plays with rtmpdump (librtmp's complex
+// handshake, validated against the server's S1 digest) into a file ffprobe reads.
+func TestRtmpdumpComplexHandshake(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe", "rtmpdump")
+	ts := startServer(t, nil)
+	testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), ts.rtmpURL("dump"), testpeer.PublishOptions{Loop: true})
+	ts.source("dump", true)
+	out := filepath.Join(t.TempDir(), "dump.flv")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(t, testpeer.RtmpDump(ctx, ts.rtmpURL("dump"), out, 3*time.Second))
+	r, err := testpeer.Probe(ctx, out)
+	require.NoError(t, err)
+	checkStreams(t, "rtmpdump", mediaCases[0], r)
+	assert.Greater(t, r.Format.Duration, 1.5)
+	assert.NotEmpty(t, ts.logs.Lines("rtmp play", "dump"))
+}
+
+// TestPlayersStartOnKeyframe: two players joining at different points of a
+// GOP both get a keyframe first (from the GOP cache), at once.
+func TestPlayersStartOnKeyframe(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	ts := startServer(t, nil)
+	testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), ts.rtmpURL("gop"), testpeer.PublishOptions{Loop: true})
+	ts.source("gop", true)
+	for i, wait := range []time.Duration{1300 * time.Millisecond, 900 * time.Millisecond} {
+		time.Sleep(wait)
+		for _, url := range []string{ts.rtmpURL("gop"), ts.flvURL("gop")} {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			start := time.Now()
+			pkts, err := testpeer.Packets(ctx, url, "-read_intervals", "%+#30")
+			cancel()
+			require.NoError(t, err, url)
+			var firstVideo *testpeer.Packet
+			for i := range pkts {
+				if pkts[i].CodecType == "video" {
+					firstVideo = &pkts[i]
+					break
+				}
+			}
+			require.NotNil(t, firstVideo, "player %d %s got video", i, url)
+			assert.True(t, firstVideo.Keyframe(), "player %d on %s starts on a keyframe (flags %q)", i, url, firstVideo.Flags)
+			assert.Less(t, time.Since(start), 8*time.Second, "served from the GOP cache, not after the next keyframe")
+		}
+	}
+}
+
+func closeTo(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
