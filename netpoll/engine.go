@@ -54,11 +54,11 @@ type Engine struct {
 // loopState is netpoll's per-event-loop state; used on that loop only,
 // except for the fields set when it is created.
 type loopState struct {
-	el    gnet.EventLoop
-	live  *live.Loop
-	iov   []unix.Iovec
-	timed []*Conn
-	tick  tickTask
+	el      gnet.EventLoop
+	live    *live.Loop
+	iov     []unix.Iovec
+	timed   []*Conn
+	tickRun tickTask
 }
 
 type tickTask struct{ ls *loopState }
@@ -261,7 +261,7 @@ func (e *Engine) ticker() {
 		}
 		e.mu.Lock()
 		for _, ls := range e.loopList {
-			_ = ls.el.Execute(context.Background(), &ls.tick)
+			_ = ls.el.Execute(context.Background(), &ls.tickRun)
 		}
 		e.mu.Unlock()
 	}
@@ -276,7 +276,7 @@ func (e *Engine) loopOf(el gnet.EventLoop) *loopState {
 	}
 	ls := &loopState{el: el, iov: make([]unix.Iovec, 0, 1024)}
 	ls.live = live.NewLoop(len(e.loopList), loopExecutor{el})
-	ls.tick.ls = ls
+	ls.tickRun.ls = ls
 	e.loops[el] = ls
 	e.loopList = append(e.loopList, ls)
 	return ls

@@ -1,0 +1,57 @@
+# Makefile for cascade. `make test` is the command CI runs (through .ci/run).
+
+GO       ?= go
+FUZZTIME ?= 60s
+BIN      := bin
+
+.PHONY: all run build test deps vet fmt-check lint fuzz bench clean
+
+all: build
+
+## run: run the server from source
+run:
+	$(GO) run ./cmd/cascade
+
+## build: build bin/cascade and bin/cascade-bench
+build:
+	$(GO) build -o $(BIN)/cascade ./cmd/cascade
+	$(GO) build -o $(BIN)/cascade-bench ./cmd/cascade-bench
+
+## deps: install the real peers the tests drive (ffmpeg, rtmpdump, GStreamer, ...)
+deps:
+	bash scripts/install-test-deps.sh
+
+## vet: go vet every package
+vet:
+	$(GO) vet ./...
+
+## fmt-check: fail listing every Go file that gofmt would change
+fmt-check:
+	@unformatted="$$(find . -name '*.go' -not -path './.git/*' -not -path './vendor/*' \
+		-not -path '*/testdata/*' -print0 | xargs -0 -r gofmt -l)"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt: these files need formatting (run gofmt -w):"; \
+		echo "$$unformatted"; \
+		exit 1; \
+	fi
+
+## lint: go vet and the gofmt check
+lint: vet fmt-check
+
+## test: install test tools, lint, then run every test (fuzz seed corpora included)
+test: deps lint
+	$(GO) test -race=false -count=1 -timeout 20m ./...
+
+## fuzz: run every Fuzz* target in the module for FUZZTIME each (default 60s)
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) bash scripts/fuzz.sh
+
+## bench: run the Go benchmarks, then the load harness bench/run.sh if present
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench/run.sh not present; skipping load harness"; fi
+
+## clean: remove build output and test caches
+clean:
+	rm -rf $(BIN)
+	$(GO) clean -testcache
