@@ -1,0 +1,141 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cascade-live/cascade/amf"
+	"github.com/cascade-live/cascade/internal/testpeer"
+	"github.com/cascade-live/cascade/rtmp"
+	"github.com/cascade-live/cascade/rtmp/client"
+)
+
+type fileTag struct {
+	typ  uint8
+	ts   uint32
+	data []byte
+}
+
+// readFLVTags walks an FLV file's tags (test media is well-formed).
+func readFLVTags(t testing.TB, path string) []fileTag {
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var tags []fileTag
+	for p := b[13:]; len(p) >= 15; {
+		size := int(p[1])<<16 | int(p[2])<<8 | int(p[3])
+		ts := uint32(p[4])<<16 | uint32(p[5])<<8 | uint32(p[6]) | uint32(p[7])<<24
+		tags = append(tags, fileTag{p[0], ts, p[11 : 11+size]})
+		p = p[11+size+4:]
+	}
+	return tags
+}
+
+// TestPublishChunkSizes publishes a file's every tag with chunk sizes from
+// the smallest to one larger than any message, and checks a player
+// receives exactly the same media payloads, in order.
+func TestPublishChunkSizes(t *testing.T) {
+	tags := readFLVTags(t, testpeer.Media(t, "h264_aac_720p25.flv"))
+	ts := startServer(t, nil)
+	for _, size := range []int{128, 4096, 1 << 20} {
+		t.Run("chunk_size="+itoa(size), func(t *testing.T) {
+			stream := "cs" + itoa(size)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			player, err := client.Dial(ctx, ts.rtmpURL(stream))
+			require.NoError(t, err)
+			defer player.Close()
+			require.NoError(t, player.Play(ctx, stream))
+
+			pub, err := client.Dial(ctx, ts.rtmpURL(stream), client.WithChunkSize(size))
+			require.NoError(t, err)
+			defer pub.Close()
+			require.NoError(t, pub.Publish(ctx, stream))
+			go func() { // answer the server's pings and acks
+				for {
+					m, err := pub.ReadMessage()
+					if err != nil {
+						return
+					}
+					m.Body.Release()
+				}
+			}()
+			var want [][]byte
+			for _, tag := range tags {
+				if tag.typ == 8 || tag.typ == 9 {
+					require.NoError(t, pub.WritePayload(tag.typ, tag.ts, tag.data))
+					want = append(want, tag.data)
+				}
+			}
+			require.NoError(t, player.SetReadDeadline(time.Now().Add(20*time.Second)))
+			for i := 0; i < len(want); {
+				m, err := player.ReadMessage()
+				require.NoError(t, err, "message %d of %d", i, len(want))
+				if m.Type == rtmp.MsgAudio || m.Type == rtmp.MsgVideo {
+					require.True(t, bytes.Equal(want[i], m.Payload()), "payload %d differs", i)
+					i++
+				}
+				m.Body.Release()
+			}
+		})
+	}
+}
+
+// TestAMF3Commands: a client that sends its commands as AMF3 command
+// messages (type 17, as Flash does with objectEncoding 3) connects and plays.
+func TestAMF3Commands(t *testing.T) {
+	ts := startServer(t, nil)
+	c := dialRaw(t, ts.RTMPAddr(), 0)
+	c.handshake()
+	send := func(streamID uint32, cmd *rtmp.Command) {
+		p, err := cmd.AppendPayload([]byte{0}) // AMF3 command: a 0 byte, then AMF0 values
+		require.NoError(t, err)
+		_, err = c.Write(rtmp.AppendChunks(nil, rtmp.CSIDCommand, rtmp.MsgAMF3Command, streamID, 0, p, rtmp.DefaultChunkSize))
+		require.NoError(t, err)
+	}
+	send(0, &rtmp.Command{Name: "connect", TransactionID: 1, Object: amf.Object{
+		{Key: "app", Value: "live"}, {Key: "tcUrl", Value: "rtmp://127.0.0.1/live"}, {Key: "objectEncoding", Value: 3.0}}})
+	send(0, &rtmp.Command{Name: "createStream", TransactionID: 2})
+	send(1, &rtmp.Command{Name: "play", Args: []any{"amf3"}})
+
+	r := rtmp.NewChunkReader()
+	var codes []string
+	buf := make([]byte, 4096)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	for len(codes) < 4 {
+		n, err := c.Read(buf)
+		if err == io.EOF || n == 0 {
+			require.NoError(t, err)
+		}
+		_, ferr := r.Feed(buf[:n], func(m *rtmp.Message) error {
+			defer m.Body.Release()
+			if m.Type != rtmp.MsgAMF0Command {
+				return nil
+			}
+			cmd, err := rtmp.ParseCommand(m.Type, m.Payload())
+			if err != nil {
+				return err
+			}
+			code := cmd.Name
+			if info := rtmp.StatusInfo(cmd); info != nil {
+				if s, ok := info.GetString("code"); ok {
+					code += " " + s
+				}
+			}
+			codes = append(codes, code)
+			return nil
+		})
+		require.NoError(t, ferr)
+	}
+	assert.Equal(t, "_result "+rtmp.CodeConnectSuccess, codes[0])
+	assert.Contains(t, codes, "onStatus "+rtmp.CodePlayStart)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
