@@ -1,0 +1,184 @@
+package flv
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Tag is one FLV tag.
+type Tag struct {
+	Type      uint8  // TagAudio, TagVideo, TagScript
+	Timestamp uint32 // milliseconds, with TimestampExtended as the top 8 bits
+	StreamID  uint32 // always 0 in conforming files
+	Data      []byte // tag body (RTMP message payload)
+}
+
+// maxDataOffset bounds the DataOffset of the file header: a header larger
+// than this is not an FLV file this package reads.
+const maxDataOffset = 1 << 20
+
+// readChunk is the step by which a Reader grows a tag buffer, so that a
+// DataSize from a short or hostile stream cannot make it allocate more than
+// the stream really holds plus one chunk.
+const readChunk = 1 << 20
+
+// Reader reads tags from an FLV file or stream.
+type Reader struct {
+	// ReuseTag makes ReadTag return the same *Tag on every call, with Data
+	// in a buffer that the next call overwrites.
+	ReuseTag bool
+	// MaxDataSize, when positive, makes ReadTag fail with ErrTagTooLarge
+	// on tags larger than this, before reading their data.
+	MaxDataSize int
+	// CheckPreviousTagSize makes ReadTag fail with ErrPreviousTagSize when
+	// a PreviousTagSize field does not match the tag before it. It is off
+	// by default because some muxers write wrong values.
+	CheckPreviousTagSize bool
+
+	r        io.Reader
+	version  uint8
+	flags    uint8
+	hdr      [PreviousTagSizeLen + TagHeaderLen]byte
+	tag      Tag
+	buf      []byte
+	prevSize uint32 // expected PreviousTagSize
+	offset   int64
+	err      error
+}
+
+// NewReader reads and validates the FLV file header from r and returns a
+// Reader positioned at the first tag. Wrap r in a bufio.Reader when it is
+// not buffered: ReadTag makes two reads per tag.
+func NewReader(r io.Reader) (*Reader, error) {
+	var h [HeaderLen]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("%w: %w", ErrNotFLV, io.ErrUnexpectedEOF)
+		}
+		return nil, fmt.Errorf("flv: read file header: %w", err)
+	}
+	if h[0] != 'F' || h[1] != 'L' || h[2] != 'V' {
+		return nil, fmt.Errorf("flv: read file header: signature %q: %w", h[:3], ErrNotFLV)
+	}
+	offset := binary.BigEndian.Uint32(h[5:])
+	if offset < HeaderLen || offset > maxDataOffset {
+		return nil, fmt.Errorf("flv: read file header: DataOffset %d: %w", offset, ErrNotFLV)
+	}
+	if extra := int64(offset) - HeaderLen; extra > 0 {
+		if _, err := io.CopyN(io.Discard, r, extra); err != nil {
+			return nil, fmt.Errorf("flv: read file header: skip to DataOffset %d: %w", offset, noEOF(err))
+		}
+	}
+	return &Reader{r: r, version: h[3], flags: h[4], offset: int64(offset)}, nil
+}
+
+// Version returns the version field of the file header (1).
+func (r *Reader) Version() uint8 { return r.version }
+
+// HasAudio reports the TypeFlagsAudio bit of the file header.
+func (r *Reader) HasAudio() bool { return r.flags&flagAudio != 0 }
+
+// HasVideo reports the TypeFlagsVideo bit of the file header.
+func (r *Reader) HasVideo() bool { return r.flags&flagVideo != 0 }
+
+// Offset returns the number of bytes consumed so far: the file offset of
+// the PreviousTagSize field before the next tag.
+func (r *Reader) Offset() int64 { return r.offset }
+
+// ReadTag reads the next tag. It returns io.EOF at the end of the stream,
+// after the PreviousTagSize of the last tag or when that field is
+// missing; a stream that ends inside a tag yields io.ErrUnexpectedEOF.
+//
+// A tag with the Filter bit set is consumed and reported with
+// ErrEncrypted; reading can go on with the next tag. Any other error is
+// returned again by every later call.
+func (r *Reader) ReadTag() (*Tag, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	t, err := r.readTag()
+	if err != nil && !errors.Is(err, ErrEncrypted) {
+		r.err = err
+	}
+	return t, err
+}
+
+func (r *Reader) readTag() (*Tag, error) {
+	n, err := io.ReadFull(r.r, r.hdr[:])
+	r.offset += int64(n)
+	switch {
+	case n == 0 && err == io.EOF, n == PreviousTagSizeLen && err == io.ErrUnexpectedEOF:
+		return nil, io.EOF
+	case n < PreviousTagSizeLen && err == io.ErrUnexpectedEOF:
+		return nil, fmt.Errorf("flv: read PreviousTagSize at offset %d: %w", r.offset-int64(n), err)
+	case err != nil:
+		return nil, fmt.Errorf("flv: read tag header at offset %d: %w", r.offset-int64(n)+PreviousTagSizeLen, noEOF(err))
+	}
+	tagOffset := r.offset - TagHeaderLen
+	if prev := binary.BigEndian.Uint32(r.hdr[:]); r.CheckPreviousTagSize && prev != r.prevSize {
+		return nil, fmt.Errorf("flv: tag at offset %d: PreviousTagSize %d, want %d: %w", tagOffset, prev, r.prevSize, ErrPreviousTagSize)
+	}
+	h := r.hdr[PreviousTagSizeLen:]
+	size := int(uint24(h[1:]))
+	if r.MaxDataSize > 0 && size > r.MaxDataSize {
+		return nil, fmt.Errorf("flv: tag at offset %d: DataSize %d > %d: %w", tagOffset, size, r.MaxDataSize, ErrTagTooLarge)
+	}
+	t := &r.tag
+	if !r.ReuseTag {
+		t = new(Tag)
+	}
+	t.Type = h[0] & 0x1f
+	t.Timestamp = uint24(h[4:]) | uint32(h[7])<<24
+	t.StreamID = uint24(h[8:])
+	var data []byte
+	if r.ReuseTag {
+		data = r.buf[:0]
+	}
+	data, err = readData(r.r, data, size)
+	r.offset += int64(len(data))
+	if r.ReuseTag {
+		r.buf = data
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flv: read tag data at offset %d (DataSize %d): %w", tagOffset+TagHeaderLen, size, noEOF(err))
+	}
+	t.Data = data
+	r.prevSize = uint32(TagHeaderLen + size)
+	if h[0]&0x20 != 0 {
+		return nil, fmt.Errorf("flv: tag at offset %d: %w", tagOffset, ErrEncrypted)
+	}
+	return t, nil
+}
+
+// readData reads n bytes into buf[:0], growing it at most readChunk bytes
+// ahead of what has arrived.
+func readData(r io.Reader, buf []byte, n int) ([]byte, error) {
+	if cap(buf) >= n || n <= readChunk {
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		m, err := io.ReadFull(r, buf)
+		return buf[:m], err
+	}
+	for len(buf) < n {
+		step := min(n-len(buf), readChunk)
+		buf = append(buf, make([]byte, step)...)
+		m, err := io.ReadFull(r, buf[len(buf)-step:])
+		if err != nil {
+			return buf[:len(buf)-step+m], err
+		}
+	}
+	return buf, nil
+}
+
+// noEOF turns io.EOF into io.ErrUnexpectedEOF: inside a structure the end
+// of the stream is never expected.
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
