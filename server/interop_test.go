@@ -122,8 +122,9 @@ func TestPublishAndPlayEveryMediaFile(t *testing.T) {
 	}
 }
 
-// TestRtmpdumpComplexHandshake plays with rtmpdump (librtmp's complex
-// handshake, validated against the server's S1 digest) into a file ffprobe reads.
+// TestRtmpdumpComplexHandshake plays with rtmpdump into a file ffprobe
+// reads. With a SWF hash librtmp uses the Flash Player 9 (complex)
+// handshake and checks the server's S1 digest.
 func TestRtmpdumpComplexHandshake(t *testing.T) {
 	testpeer.Require(t, "ffmpeg", "ffprobe", "rtmpdump")
 	ts := startServer(t, nil)
@@ -132,12 +133,14 @@ func TestRtmpdumpComplexHandshake(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "dump.flv")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, testpeer.RtmpDump(ctx, ts.rtmpURL("dump"), out, 3*time.Second))
+	swfHash := strings.Repeat("ab", 32)
+	require.NoError(t, testpeer.RtmpDump(ctx, ts.rtmpURL("dump"), out, 3*time.Second, "-w", swfHash, "-x", "1"))
 	r, err := testpeer.Probe(ctx, out)
 	require.NoError(t, err)
 	checkStreams(t, "rtmpdump", mediaCases[0], r)
 	assert.Greater(t, r.Format.Duration, 1.5)
 	assert.NotEmpty(t, ts.logs.Lines("rtmp play", "dump"))
+	assert.Len(t, ts.logs.Lines("rtmp connect", "handshake=complex"), 2, "ffmpeg and rtmpdump both used the complex handshake")
 }
 
 // TestPlayersStartOnKeyframe: two players joining at different points of a

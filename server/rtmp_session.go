@@ -53,7 +53,7 @@ type rtmpSession struct {
 	publisher  *live.Source
 	consumer   *live.Consumer
 	streamID   uint32
-	publishing bool
+	complexHS  bool // the client's C1 carried a digest
 }
 
 func (s *Server) newRTMPSession(c *netpoll.Conn) netpoll.Session {
@@ -69,12 +69,13 @@ func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
 			if len(buf) < 1+rtmp.HandshakeSize {
 				return nil
 			}
-			reply, _, err := rtmp.ServerHandshake(buf[:1+rtmp.HandshakeSize], nil)
+			reply, complexHS, err := rtmp.ServerHandshake(buf[:1+rtmp.HandshakeSize], nil)
 			if err != nil {
 				return fmt.Errorf("rtmp: handshake: %w", err)
 			}
 			_, _ = c.Discard(1 + rtmp.HandshakeSize)
 			_, _ = c.Write(reply)
+			r.complexHS = complexHS
 			r.phase = phaseC2
 		case phaseC2:
 			if len(buf) < rtmp.HandshakeSize {
@@ -299,15 +300,19 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	r.req.Vhost = v.Name
 	r.connected = true
 	r.c.SetDeadline(time.Time{})
-	r.outChunkSize = st.cfg.ChunkSize
+	r.outChunkSize = st.live(v).ChunkSize
 	b := rtmp.AppendWindowAckSize(r.out[:0], windowAckSize)
 	b = rtmp.AppendSetPeerBandwidth(b, windowAckSize, 2)
 	b = rtmp.AppendSetChunkSize(b, uint32(r.outChunkSize))
 	r.send(b)
 	r.reply(0, rtmp.ConnectResult(cmd.TransactionID, p.ObjectEncoding))
 	r.reply(0, &rtmp.Command{Name: "onBWDone", Args: []any{nil}})
+	hs := "simple"
+	if r.complexHS {
+		hs = "complex"
+	}
 	r.c.Log.Info("rtmp connect", "tcUrl", p.TcURL, "app", r.req.App, "vhost", v.Name,
-		"pageUrl", p.PageURL, "remote", r.c.RemoteAddr().String())
+		"pageUrl", p.PageURL, "handshake", hs, "remote", r.c.RemoteAddr().String())
 	return nil
 }
 

@@ -76,6 +76,9 @@ func liveConfig(cfg *config.Config, v *config.Vhost) *live.Config {
 		TimeJitter:        live.ParseJitter(p.TimeJitter),
 		ChunkSize:         cfg.ChunkSize,
 	}
+	if v.ChunkSize > 0 {
+		lc.ChunkSize = v.ChunkSize
+	}
 	if lc.QueueLength <= 0 {
 		lc.QueueLength = 10 * time.Second
 	}

@@ -56,6 +56,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
+	// Take the signals before the listeners open: a SIGHUP that arrives
+	// early must reload, not kill.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
+
 	log := newLogger(cfg, stderr)
 	srv, err := server.New(cfg, log)
 	if err != nil {
@@ -68,8 +73,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("cascade started", "version", server.Version, "pid", os.Getpid(), "config", cfg.File)
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGHUP:

@@ -1,0 +1,129 @@
+// Command cascade-bench plays one live stream with many simulated players
+// over RTMP or HTTP-FLV, on loopback only, and reports what they received
+// and, given the server's pid, what it cost the server.
+//
+//	cascade-bench -url rtmp://127.0.0.1:1935/live/livestream -n 2000 -duration 60s -pid $(pidof cascade)
+//	cascade-bench -url http://127.0.0.1:8080/live/livestream.flv -n 2000 -json
+//
+// See bench/README.md for the report.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/cascade-live/cascade/bench"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cascade-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("url", "rtmp://127.0.0.1:1935/live/livestream", "stream `URL`: rtmp://host[:port]/app/stream or http://host[:port]/app/stream.flv (loopback only)")
+	players := fs.Int("n", bench.DefaultPlayers, "number of players")
+	ramp := fs.String("ramp", fmt.Sprintf("%d/s", bench.DefaultRamp), "connect `rate`, e.g. 200/s; 0 connects all at once")
+	duration := fs.Duration("duration", bench.DefaultDuration, "length of the whole run")
+	warmup := fs.Duration("warmup", bench.DefaultWarmup, "start of the run left out of the steady window")
+	timeout := fs.Duration("timeout", bench.DefaultTimeout, "bound on each player's connection setup")
+	pid := fs.Int("pid", 0, "server process to sample (CPU, RSS); 0 for none")
+	expect := fs.Float64("expect-kbps", 0, "expected media bitrate per player in kbit/s (default: the median)")
+	readBuf := fs.Int("readbuf", bench.DefaultReadBufferSize, "read buffer per player, in `bytes`")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	jsonFile := fs.String("json-file", "", "also write the JSON report to `file`")
+	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "cascade-bench: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	rate, err := bench.ParseRamp(*ramp)
+	if err != nil {
+		fmt.Fprintln(stderr, "cascade-bench:", err)
+		return 2
+	}
+	w := *warmup
+	if w == 0 {
+		w = -1 // an explicit 0 means no warmup
+	}
+	cfg := bench.Config{
+		URL:            *url,
+		Players:        *players,
+		Ramp:           rate,
+		Duration:       *duration,
+		Warmup:         w,
+		Timeout:        *timeout,
+		PID:            *pid,
+		ExpectKbps:     *expect,
+		ReadBufferSize: *readBuf,
+	}
+	if !*quiet {
+		cfg.Progress = func(s bench.Sample) {
+			fmt.Fprintf(stderr, "%6.1fs started %d playing %d receiving %d failed %d  %.1f Mbit/s  server cpu %.0f%%  tool cpu %.0f%%\n",
+				s.At, s.Started, s.Playing, s.Receiving, s.Failed, s.MediaKbps/1000, s.ServerCPU, s.ToolCPU)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	rep, err := bench.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "cascade-bench:", err)
+		return 1
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "done in %.1fs\n", time.Since(start).Seconds())
+	}
+	if *jsonFile != "" {
+		if err := writeJSONFile(*jsonFile, rep); err != nil {
+			fmt.Fprintln(stderr, "cascade-bench:", err)
+			return 1
+		}
+	}
+	if *asJSON {
+		err = writeJSON(stdout, rep)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "cascade-bench:", err)
+		return 1
+	}
+	return 0
+}
+
+func writeJSON(w io.Writer, rep *bench.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+func writeJSONFile(name string, rep *bench.Report) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := writeJSON(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cascade-live/cascade/server"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "cascade-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "cascade")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		panic("build cascade: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func writeConf(t *testing.T, text string) string {
+	p := filepath.Join(t.TempDir(), "test.conf")
+	require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+	return p
+}
+
+func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	var o, e bytes.Buffer
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	}
+	require.NoError(t, err)
+	return o.String(), e.String(), 0
+}
+
+func TestVersion(t *testing.T) {
+	out, _, code := runCmd(t, "-v")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, server.Version+"\n", out)
+}
+
+func TestCheckConfig(t *testing.T) {
+	good := writeConf(t, "listen 1935;\nmax_connections 100;\nhttp_server { enabled on; listen 8080; }\n"+
+		"vhost __defaultVhost__ {\n  gop_cache on;\n  play { mw_latency 350; }\n  http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }\n}\n")
+	out, _, code := runCmd(t, "-t", "-c", good)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "is ok")
+
+	unknown := writeConf(t, "listen 1935;\nno_such_directive on;\n")
+	_, errOut, code := runCmd(t, "-t", "-c", unknown)
+	assert.Equal(t, 0, code, "an unknown directive is only a warning")
+	assert.Regexp(t, `test\.conf:2.*no_such_directive`, errOut)
+
+	broken := writeConf(t, "listen 1935;\nvhost x {\n  gop_cache on\n}\n")
+	_, errOut, code = runCmd(t, "-t", "-c", broken)
+	assert.NotEqual(t, 0, code)
+	assert.Regexp(t, `test\.conf:[34]`, errOut, "the error names file:line")
+
+	_, _, code = runCmd(t, "-t", "-c", filepath.Join(t.TempDir(), "missing.conf"))
+	assert.NotEqual(t, 0, code)
+}
+
+var listening = regexp.MustCompile(`msg="(rtmp|http) listening" addr=(\S+)`)
+
+// start runs the binary on conf and waits for its RTMP address.
+func start(t *testing.T, conf string) (*exec.Cmd, string, *bufio.Scanner) {
+	cmd := exec.Command(binary, "-c", conf)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stderr)
+	deadline := time.Now().Add(10 * time.Second)
+	for sc.Scan() && time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil && m[1] == "rtmp" {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return cmd, m[2], sc
+		}
+	}
+	t.Fatal("the server did not report its RTMP address")
+	return nil, "", nil
+}
+
+func TestSignalsStop(t *testing.T) {
+	conf := writeConf(t, "listen 127.0.0.1:0;\ndaemon off;\nhttp_server { enabled on; listen 127.0.0.1:0; }\n"+
+		"vhost __defaultVhost__ { http_remux { enabled on; } }\n")
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT} {
+		cmd, addr, _ := start(t, conf)
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err, "it serves RTMP")
+		c.Close()
+		// SIGHUP reloads without stopping.
+		require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+		time.Sleep(100 * time.Millisecond)
+		c, err = net.Dial("tcp", addr)
+		require.NoError(t, err, "still serving after a reload")
+		c.Close()
+
+		began := time.Now()
+		require.NoError(t, cmd.Process.Signal(sig))
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			assert.NoError(t, err, "%v: clean exit", sig)
+			assert.Less(t, time.Since(began), 3*time.Second, "%v stops quickly", sig)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v: the server did not stop", sig)
+		}
+	}
+}
