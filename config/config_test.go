@@ -109,7 +109,7 @@ func TestDefault(t *testing.T) {
 	if len(c.Warnings) != 0 {
 		t.Errorf("warnings: %q", c.Warnings)
 	}
-	if c.File != "" || !reflect.DeepEqual(c.Listen, []string{":1935"}) || c.ChunkSize != 60000 || c.MaxConnections != 1000 {
+	if c.File != "" || !reflect.DeepEqual(c.Listen, []string{":1935"}) || c.ChunkSize != 60000 || c.MaxConnections != 10000 {
 		t.Errorf("RTMP settings: %+v", withoutTrees(c))
 	}
 	if c.Daemon || c.LogTank != LogTankConsole {

@@ -2,10 +2,12 @@ package config
 
 // builtinConfig is the configuration used when none is given: what SRS's
 // conf/srs.conf serves, in the foreground. RTMP on 1935, the HTTP API on 1985,
-// and HTTP-FLV on 8080 at [vhost]/[app]/[stream].flv.
+// and HTTP-FLV on 8080 at [vhost]/[app]/[stream].flv. Unlike srs.conf it
+// allows 10000 connections: out of the box it is an edge for thousands of
+// players (a file without max_connections still gets SRS's 1000).
 const builtinConfig = `
 listen              1935;
-max_connections     1000;
+max_connections     10000;
 chunk_size          60000;
 daemon              off;
 srs_log_tank        console;

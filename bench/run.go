@@ -1,0 +1,294 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// Sample is one point of a run's timeline.
+type Sample struct {
+	// At is the time since the start of the run, in seconds.
+	At float64 `json:"at_s"`
+	// Started, Playing and Receiving count players: started so far,
+	// playing now, and having got media in the last ReceivingWindow.
+	Started   int `json:"started"`
+	Playing   int `json:"playing"`
+	Receiving int `json:"receiving"`
+	Failed    int `json:"failed"`
+	// MediaKbps is the aggregate media bitrate since the previous sample.
+	MediaKbps float64 `json:"media_kbps"`
+	// Server and tool CPU in percent of one core since the previous sample,
+	// and the server's resident memory (absent without a PID).
+	ServerCPU float64 `json:"server_cpu_pct,omitempty"`
+	ServerRSS int64   `json:"server_rss_bytes,omitempty"`
+	ToolCPU   float64 `json:"tool_cpu_pct"`
+}
+
+// run is the state of one Run.
+type run struct {
+	cfg    Config
+	target *Target
+	start  time.Time
+
+	mu      sync.Mutex
+	players []*player
+
+	wg sync.WaitGroup
+}
+
+// clock returns the time since the start of the run.
+func (r *run) clock() time.Duration { return time.Since(r.start) }
+
+// snapshot returns the players started so far.
+func (r *run) snapshot() []*player {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.players
+}
+
+// Run plays cfg.URL with cfg.Players players for cfg.Duration and reports
+// the steady window that follows the warmup. It returns early, with the
+// window cut short, when ctx is done after the warmup; before it, it
+// returns ctx's error.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	target, err := ResolveTarget(ctx, cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{cfg: cfg, target: target}
+
+	// Baselines, before any player connects.
+	self := os.Getpid()
+	toolPrev, err := ReadProc(self)
+	if err != nil {
+		return nil, err
+	}
+	var srvBefore ProcSample
+	if cfg.PID != 0 {
+		if srvBefore, err = ReadProc(cfg.PID); err != nil {
+			return nil, err
+		}
+	}
+	srvPrev := srvBefore
+
+	r.start = time.Now()
+	playCtx, stopPlayers := context.WithCancel(context.Background())
+	defer stopPlayers()
+	spawnDone := make(chan struct{})
+	go func() {
+		defer close(spawnDone)
+		r.spawn(playCtx)
+	}()
+
+	w := &window{}
+	ticker := time.NewTicker(cfg.SampleInterval)
+	defer ticker.Stop()
+	warmup := time.NewTimer(cfg.Warmup)
+	defer warmup.Stop()
+	end := time.NewTimer(cfg.Duration)
+	defer end.Stop()
+
+	var timeline []Sample
+	var prevMedia uint64
+	prevAt := r.start
+	interrupted := false
+	takeSample := func(now time.Time) {
+		s, media := r.sample(now)
+		if dt := now.Sub(prevAt).Seconds(); dt > 0 {
+			s.MediaKbps = float64(media-prevMedia) * 8 / dt / 1000
+		}
+		prevMedia, prevAt = media, now
+		if tool, err := ReadProc(self); err == nil {
+			s.ToolCPU = cpuPercent(toolPrev, tool)
+			toolPrev = tool
+		}
+		if cfg.PID != 0 {
+			if srv, err := ReadProc(cfg.PID); err == nil {
+				s.ServerCPU = cpuPercent(srvPrev, srv)
+				s.ServerRSS = srv.RSS
+				srvPrev = srv
+				w.observeServer(srv, s.ServerCPU)
+			} else if w.opened && w.serverErr == nil {
+				w.serverErr = err
+			}
+		}
+		timeline = append(timeline, s)
+		if cfg.Progress != nil {
+			cfg.Progress(s)
+		}
+	}
+loop:
+	for {
+		select {
+		case now := <-ticker.C:
+			takeSample(now)
+		case <-warmup.C:
+			if err := w.open(r, cfg.PID, self); err != nil {
+				return nil, err
+			}
+		case <-end.C:
+			break loop
+		case <-ctx.Done():
+			if !w.opened {
+				stopPlayers()
+				r.wg.Wait()
+				return nil, fmt.Errorf("bench: run stopped during the warmup: %w", ctx.Err())
+			}
+			interrupted = true
+			break loop
+		}
+	}
+	if !w.opened { // a warmup of 0
+		if err := w.open(r, cfg.PID, self); err != nil {
+			return nil, err
+		}
+	}
+	w.close(r, cfg.PID, self)
+	takeSample(w.end)
+
+	stopPlayers()
+	<-spawnDone
+	r.wg.Wait()
+
+	rep := buildReport(r, w, srvBefore, timeline)
+	if interrupted {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("interrupted after %.1fs: the steady window is shorter", w.end.Sub(r.start).Seconds()))
+	}
+	return rep, nil
+}
+
+// spawn starts the players at the configured rate until all are started
+// or ctx is done.
+func (r *run) spawn(ctx context.Context) {
+	var req []byte
+	if r.target.Proto == ProtoFLV {
+		req = flvRequest(r.target)
+	}
+	for i := range r.cfg.Players {
+		if r.cfg.Ramp > 0 {
+			at := time.Duration(float64(i) / r.cfg.Ramp * float64(time.Second))
+			if wait := at - r.clock(); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		p := newPlayer(r.clock)
+		r.mu.Lock()
+		r.players = append(r.players, p)
+		r.mu.Unlock()
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			buf := make([]byte, r.cfg.ReadBufferSize)
+			if r.target.Proto == ProtoRTMP {
+				playRTMP(ctx, p, r.target, &r.cfg, buf)
+			} else {
+				playFLV(ctx, p, r.target, &r.cfg, req, buf)
+			}
+		}()
+	}
+}
+
+// sample counts the players' states at now and sums their media bytes.
+func (r *run) sample(now time.Time) (Sample, uint64) {
+	players := r.snapshot()
+	recent := now.Sub(r.start) - ReceivingWindow
+	s := Sample{At: now.Sub(r.start).Seconds(), Started: len(players)}
+	var media uint64
+	for _, p := range players {
+		st := p.Stats()
+		media += st.Media
+		switch {
+		case st.Failed:
+			s.Failed++
+		case st.Playing:
+			s.Playing++
+			if st.LastMedia > 0 && st.LastMedia >= recent {
+				s.Receiving++
+			}
+		}
+	}
+	return s, media
+}
+
+// window is the steady window: the players' counters and the processes'
+// samples at its start and end.
+type window struct {
+	opened     bool
+	start, end time.Time
+	// startMedia and startWire are per player, for those started by then.
+	startMedia, startWire []uint64
+	endStats              []playerStats
+
+	toolStart, toolEnd ProcSample
+	srvStart, srvEnd   ProcSample
+	srvMaxRSS          int64
+	srvMaxCPU          float64 // the highest per-sample CPU within the window
+	serverErr          error
+}
+
+// open starts the window.
+func (w *window) open(r *run, pid, self int) error {
+	w.opened = true
+	w.start = time.Now()
+	for _, p := range r.snapshot() {
+		st := p.Stats()
+		w.startMedia = append(w.startMedia, st.Media)
+		w.startWire = append(w.startWire, st.Wire)
+	}
+	var err error
+	if w.toolStart, err = ReadProc(self); err != nil {
+		return err
+	}
+	if pid != 0 {
+		// A server that died is reported, not an error: the players'
+		// failures tell the rest.
+		if w.srvStart, err = ReadProc(pid); err != nil {
+			w.serverErr = err
+		}
+		w.srvMaxRSS = w.srvStart.RSS
+	}
+	return nil
+}
+
+// observeServer records a server sample taken while the window is open.
+func (w *window) observeServer(s ProcSample, cpu float64) {
+	if !w.opened {
+		return
+	}
+	w.srvMaxRSS = max(w.srvMaxRSS, s.RSS)
+	w.srvMaxCPU = max(w.srvMaxCPU, cpu)
+}
+
+// close ends the window, before the players are stopped.
+func (w *window) close(r *run, pid, self int) {
+	w.end = time.Now()
+	for _, p := range r.snapshot() {
+		w.endStats = append(w.endStats, p.Stats())
+	}
+	w.toolEnd, _ = ReadProc(self)
+	if pid != 0 && w.serverErr == nil {
+		s, err := ReadProc(pid)
+		if err != nil {
+			w.serverErr = err
+			return
+		}
+		w.srvEnd = s
+		w.srvMaxRSS = max(w.srvMaxRSS, s.RSS)
+	}
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# bench/run.sh: the reproducible load scenario. It builds bin/cascade and
+# bin/cascade-bench, starts the server pinned to core 0, publishes the
+# reference stream (720p25, ~1.13 Mbit/s) with ffmpeg pinned to core 1,
+# then plays it with N players from cascade-bench, also on core 1, over
+# RTMP and then HTTP-FLV, and prints both reports. Everything it started
+# is stopped on exit.
+#
+# Environment:
+#   N=2000             players
+#   DURATION=60s       length of each run (cascade-bench -duration)
+#   WARMUP=10s         left out of the steady window (cascade-bench -warmup)
+#   RAMP=200/s         connect rate (cascade-bench -ramp)
+#   PROTO=both         rtmp, flv or both
+#   EXPECT_KBPS=1130   expected media bitrate per player
+#   RTMP_PORT=1935     ports the server listens on (127.0.0.1); both must be free
+#   HTTP_PORT=8080
+#   SERVER_CMD=        run another server instead of bin/cascade (SRS, nginx-rtmp…),
+#                      in the foreground, listening on RTMP_PORT and, for flv,
+#                      serving http://127.0.0.1:HTTP_PORT/live/livestream.flv
+#   CASCADE_MEDIA=     folder of h264_aac_720p25.flv (default: shared/media
+#                      beside the repository)
+#   OUT_DIR=           where logs and JSON reports go (default: a temp folder, kept)
+set -euo pipefail
+
+N=${N:-2000}
+DURATION=${DURATION:-60s}
+WARMUP=${WARMUP:-10s}
+RAMP=${RAMP:-200/s}
+PROTO=${PROTO:-both}
+EXPECT_KBPS=${EXPECT_KBPS:-1130}
+RTMP_PORT=${RTMP_PORT:-1935}
+HTTP_PORT=${HTTP_PORT:-8080}
+SERVER_CMD=${SERVER_CMD:-}
+export RTMP_PORT HTTP_PORT
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+case $PROTO in
+rtmp | flv | both) ;;
+*) die "PROTO=$PROTO: want rtmp, flv or both" ;;
+esac
+for tool in taskset ss ffmpeg go; do
+	command -v "$tool" >/dev/null || die "$tool is required"
+done
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$script_dir/.." && pwd)
+
+# The reference stream: $CASCADE_MEDIA, or shared/media beside the repository
+# (looking upwards from this script).
+media_file=h264_aac_720p25.flv
+media=${CASCADE_MEDIA:-}
+if [[ -z $media ]]; then
+	dir=$script_dir
+	while [[ $dir != / ]]; do
+		if [[ -f $dir/../shared/media/$media_file ]]; then
+			media=$(cd "$dir/../shared/media" && pwd)
+			break
+		fi
+		dir=$(dirname "$dir")
+	done
+fi
+[[ -n $media && -f $media/$media_file ]] || die "no $media_file: set CASCADE_MEDIA to its folder"
+
+port_busy() { [[ -n $(ss -ltnH "sport = :$1") ]]; }
+for port in "$RTMP_PORT" "$HTTP_PORT"; do
+	port_busy "$port" && die "port $port is in use (ss -ltn): choose others with RTMP_PORT= and HTTP_PORT="
+done
+
+OUT_DIR=${OUT_DIR:-$(mktemp -d /tmp/cascade-bench.XXXXXX)}
+mkdir -p "$OUT_DIR"
+echo "run.sh: logs and reports in $OUT_DIR"
+
+cd "$repo"
+echo "run.sh: building bin/cascade and bin/cascade-bench"
+go build -o bin/cascade ./cmd/cascade
+go build -o bin/cascade-bench ./cmd/cascade-bench
+
+# Every player is a socket on both sides.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+nofile=$(ulimit -n)
+if [[ $nofile != unlimited ]] && ((nofile <= N + 100)); then
+	echo "run.sh: warning: open files limit $nofile is low for $N players" >&2
+fi
+
+server_pid='' publisher_pid=''
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+	local pid
+	for pid in $publisher_pid $server_pid; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in $publisher_pid $server_pid; do
+		wait "$pid" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [[ -z $SERVER_CMD ]]; then
+	conf=$OUT_DIR/cascade.conf
+	cat >"$conf" <<EOF
+# Written by bench/run.sh: the built-in configuration on the bench ports,
+# with room for the players.
+listen              127.0.0.1:$RTMP_PORT;
+max_connections     $((N + 1000));
+chunk_size          60000;
+daemon              off;
+srs_log_tank        console;
+http_api {
+    enabled         off;
+}
+http_server {
+    enabled         on;
+    listen          127.0.0.1:$HTTP_PORT;
+}
+vhost __defaultVhost__ {
+    http_remux {
+        enabled     on;
+        mount       [vhost]/[app]/[stream].flv;
+    }
+    play {
+        gop_cache   on;
+    }
+}
+EOF
+	SERVER_CMD="bin/cascade -c $conf"
+fi
+echo "run.sh: server: taskset -c 0 $SERVER_CMD"
+# shellcheck disable=SC2086 # SERVER_CMD is a command line
+taskset -c 0 $SERVER_CMD >"$OUT_DIR/server.log" 2>&1 &
+server_pid=$!
+
+for _ in $(seq 100); do
+	port_busy "$RTMP_PORT" && break
+	kill -0 "$server_pid" 2>/dev/null || die "the server exited: see $OUT_DIR/server.log"
+	sleep 0.1
+done
+port_busy "$RTMP_PORT" || die "the server does not listen on $RTMP_PORT: see $OUT_DIR/server.log"
+# Sample the process that listens (SERVER_CMD may be a wrapper).
+listener_pid=$(ss -ltnpH "sport = :$RTMP_PORT" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true)
+pid=${listener_pid:-$server_pid}
+
+rtmp_url=rtmp://127.0.0.1:$RTMP_PORT/live/livestream
+flv_url=http://127.0.0.1:$HTTP_PORT/live/livestream.flv
+
+echo "run.sh: publishing $media/$media_file to $rtmp_url"
+taskset -c 1 ffmpeg -hide_banner -nostdin -loglevel error -re -stream_loop -1 \
+	-i "$media/$media_file" -c copy -f flv "$rtmp_url" >"$OUT_DIR/ffmpeg.log" 2>&1 &
+publisher_pid=$!
+
+# The stream is up when one player receives it.
+up=
+for _ in $(seq 30); do
+	kill -0 "$publisher_pid" 2>/dev/null || die "ffmpeg exited: see $OUT_DIR/ffmpeg.log"
+	if bin/cascade-bench -url "$rtmp_url" -n 1 -duration 1s -warmup 0 -q 2>/dev/null | grep -q 'receiving 1 '; then
+		up=1
+		break
+	fi
+	sleep 0.5
+done
+[[ -n $up ]] || die "the stream did not come up: see $OUT_DIR/server.log and $OUT_DIR/ffmpeg.log"
+
+bench() {
+	local name=$1 url=$2
+	echo "run.sh: $N $name players for $DURATION (server pid $pid)"
+	if ! taskset -c 1 bin/cascade-bench -url "$url" -n "$N" -ramp "$RAMP" -duration "$DURATION" -warmup "$WARMUP" \
+		-pid "$pid" -expect-kbps "$EXPECT_KBPS" -json-file "$OUT_DIR/$name.json" \
+		>"$OUT_DIR/$name.txt" 2>"$OUT_DIR/$name.progress"; then
+		echo "run.sh: cascade-bench failed: $(tail -n1 "$OUT_DIR/$name.progress")" | tee -a "$OUT_DIR/$name.txt" >&2
+		status=1
+	fi
+	if ! kill -0 "$server_pid" 2>/dev/null; then
+		echo "run.sh: the server exited during the $name run: see $OUT_DIR/server.log" | tee -a "$OUT_DIR/$name.txt" >&2
+		status=1
+	fi
+	if ! kill -0 "$publisher_pid" 2>/dev/null; then
+		echo "run.sh: ffmpeg exited during the $name run: see $OUT_DIR/ffmpeg.log" | tee -a "$OUT_DIR/$name.txt" >&2
+		status=1
+	fi
+}
+status=0
+ran=()
+if [[ $PROTO == rtmp || $PROTO == both ]]; then
+	bench rtmp "$rtmp_url"
+	ran+=(rtmp)
+fi
+if [[ $PROTO == both ]]; then
+	sleep 3 # let the server close the RTMP players
+fi
+if [[ $PROTO == flv || $PROTO == both ]]; then
+	bench flv "$flv_url"
+	ran+=(flv)
+fi
+
+echo
+for name in "${ran[@]}"; do
+	cat "$OUT_DIR/$name.txt"
+	echo
+done
+echo "run.sh: logs and JSON reports ($(IFS=,; echo "${ran[*]}") .json) in $OUT_DIR"
+exit "$status"
