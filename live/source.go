@@ -54,6 +54,7 @@ type Source struct {
 	jitter     jitter
 	batch      []*Packet
 	batchStart time.Time
+	chunkSize  int // of the RTMP form of the last packet
 	sched      []*group
 	pubLoop    *Loop
 
@@ -174,6 +175,9 @@ func (s *Source) Write(l *Loop, typ uint8, timestamp uint32, body *buffer.Buffer
 	ft.B = flv.AppendTag(ft.B[:0], typ, p.Timestamp, b)
 	p.FLV = ft
 
+	if s.chunkSize != cfg.ChunkSize {
+		s.changeChunkSize(cfg.ChunkSize)
+	}
 	s.Stats.BytesIn.Add(uint64(len(b)))
 	if p.Kind != KindData {
 		s.Stats.Frames.Add(1)
@@ -195,6 +199,72 @@ func (s *Source) Write(l *Loop, typ uint8, timestamp uint32, body *buffer.Buffer
 	if cfg.MinLatency || cfg.MwLatency <= 0 || s.batchFull(cfg) {
 		s.flush()
 	}
+}
+
+// changeChunkSize follows a reload that changed the out chunk size: RTMP
+// players are told in order with the media, and the GOP cache (chunked at
+// the old size) is dropped so new players never mix the two.
+func (s *Source) changeChunkSize(size int) {
+	first := s.chunkSize == 0
+	s.chunkSize = size
+	if first {
+		return
+	}
+	p := NewPacket()
+	p.Kind = KindEvent
+	p.RTMP = buffer.Get()
+	p.RTMP.B = rtmp.AppendSetChunkSize(p.RTMP.B, uint32(size))
+	s.mu.Lock()
+	s.seq++
+	p.Seq = s.seq
+	s.clearGOP()
+	// Re-chunk the cached headers at the new size, as new packets: the old
+	// ones may be half-written to a player.
+	for _, slot := range [...]**Packet{&s.metadata, &s.videoSH, &s.audioSH} {
+		old := *slot
+		if old == nil {
+			continue
+		}
+		n := NewPacket()
+		n.Kind, n.Timestamp, n.Seq, n.SeqHeader = old.Kind, old.Timestamp, old.Seq, old.SeqHeader
+		n.Payload, n.FLV = old.Payload.Retain(), old.FLV.Retain()
+		n.RTMP = buffer.GetSize(rtmp.ChunksLen(csidOf(n.Kind), len(n.Payload.B), size, n.Timestamp))
+		n.RTMP.B = rtmp.AppendChunks(n.RTMP.B[:0], csidOf(n.Kind), typeOf(n.Kind), PlayStreamID, n.Timestamp, n.Payload.B, size)
+		old.Release()
+		*slot = n
+	}
+	s.mu.Unlock()
+	if len(s.batch) == 0 {
+		s.batchStart = s.pubLoopNow()
+	}
+	s.batch = append(s.batch, p)
+}
+
+func (s *Source) pubLoopNow() time.Time {
+	if s.pubLoop != nil {
+		return s.pubLoop.now
+	}
+	return time.Now()
+}
+
+func csidOf(k Kind) uint32 {
+	switch k {
+	case KindAudio:
+		return csidAudio
+	case KindVideo:
+		return csidVideo
+	}
+	return csidData
+}
+
+func typeOf(k Kind) uint8 {
+	switch k {
+	case KindAudio:
+		return flv.TagAudio
+	case KindVideo:
+		return flv.TagVideo
+	}
+	return flv.TagScript
 }
 
 func (s *Source) batchFull(cfg *Config) bool {

@@ -2,9 +2,28 @@ package server
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/cascade-live/cascade/config"
 )
+
+// unreloadable names the directives that changed but only apply at start.
+func unreloadable(old, cfg *config.Config) []string {
+	var out []string
+	if old.Daemon != cfg.Daemon {
+		out = append(out, "daemon")
+	}
+	if old.PidFile != cfg.PidFile {
+		out = append(out, "pid")
+	}
+	if old.WorkDir != cfg.WorkDir {
+		out = append(out, "work_dir")
+	}
+	if anyNoDelay(old) != anyNoDelay(cfg) {
+		out = append(out, "tcp_nodelay (for connections already open)")
+	}
+	return out
+}
 
 // ErrNoConfigFile is returned by Reload when the server runs on the
 // built-in configuration.
@@ -25,6 +44,12 @@ func (s *Server) Reload() error {
 	}
 	for _, w := range cfg.Warnings {
 		s.log.Warn("config", "warning", w)
+	}
+	for _, change := range unreloadable(old, cfg) {
+		s.log.Warn("reload: this change needs a restart; keeping the running value", "directive", change)
+	}
+	if err := s.syncListeners(cfg); err != nil {
+		return fmt.Errorf("server: reload: %w", err)
 	}
 	st := newState(cfg)
 	s.state.Store(st)

@@ -35,8 +35,7 @@ type Server struct {
 	IdleTimeout        time.Duration // an idle keep-alive HTTP connection
 
 	mu        sync.Mutex
-	rtmpLns   []net.Listener
-	httpLns   []net.Listener
+	listeners []*listener
 	closed    bool
 	startedAt time.Time
 }
@@ -128,47 +127,117 @@ func (s *Server) Engine() *netpoll.Engine { return s.eng }
 
 // Start opens the listeners and runs the event loops.
 func (s *Server) Start() error {
-	cfg := s.Config()
 	if err := s.eng.Start(); err != nil {
 		return err
 	}
 	s.startedAt = time.Now()
-	for _, addr := range cfg.Listen {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			s.Close()
-			return fmt.Errorf("server: rtmp listen %s: %w", addr, err)
-		}
-		s.rtmpLns = append(s.rtmpLns, ln)
-		s.log.Info("rtmp listening", "addr", ln.Addr().String())
-		s.eng.Serve(ln, "rtmp", s.newRTMPSession)
+	if err := s.syncListeners(s.Config()); err != nil {
+		s.Close()
+		return err
+	}
+	return nil
+}
+
+// listener is one open listening socket and what it serves.
+type listener struct {
+	proto string // "rtmp" or "http"
+	addr  string // as configured, e.g. ":1935" or "127.0.0.1:0"
+	ln    net.Listener
+}
+
+// wantedListeners lists the (proto, addr) pairs cfg asks for.
+func wantedListeners(cfg *config.Config) []listener {
+	var out []listener
+	for _, a := range cfg.Listen {
+		out = append(out, listener{proto: "rtmp", addr: a})
 	}
 	if cfg.HTTPServer.Enabled {
-		for _, addr := range cfg.HTTPServer.Listen {
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				s.Close()
-				return fmt.Errorf("server: http listen %s: %w", addr, err)
+		for _, a := range cfg.HTTPServer.Listen {
+			out = append(out, listener{proto: "http", addr: a})
+		}
+	}
+	return out
+}
+
+// syncListeners opens the listeners cfg wants that are not open and closes
+// those it no longer wants; connections accepted on a closed listener stay.
+// On error, what was opened in this call is closed again.
+func (s *Server) syncListeners(cfg *config.Config) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	want := wantedListeners(cfg)
+	has := func(l listener, in []*listener) bool {
+		for _, x := range in {
+			if x.proto == l.proto && x.addr == l.addr {
+				return true
 			}
-			s.httpLns = append(s.httpLns, ln)
-			s.log.Info("http listening", "addr", ln.Addr().String())
-			s.eng.Serve(ln, "http", s.newHTTPSession)
+		}
+		return false
+	}
+	var opened []*listener
+	for _, w := range want {
+		if has(w, s.listeners) || has(w, opened) {
+			continue
+		}
+		ln, err := net.Listen("tcp", w.addr)
+		if err != nil {
+			for _, o := range opened {
+				_ = o.ln.Close()
+			}
+			return fmt.Errorf("server: %s listen %s: %w", w.proto, w.addr, err)
+		}
+		opened = append(opened, &listener{proto: w.proto, addr: w.addr, ln: ln})
+	}
+	kept := s.listeners[:0]
+	for _, l := range s.listeners {
+		wanted := false
+		for _, w := range want {
+			wanted = wanted || (w.proto == l.proto && w.addr == l.addr)
+		}
+		if wanted {
+			kept = append(kept, l)
+			continue
+		}
+		s.log.Info(l.proto+" listener closed", "addr", l.ln.Addr().String())
+		_ = l.ln.Close()
+	}
+	s.listeners = kept
+	for _, l := range opened {
+		s.listeners = append(s.listeners, l)
+		s.log.Info(l.proto+" listening", "addr", l.ln.Addr().String())
+		if l.proto == "rtmp" {
+			s.eng.Serve(l.ln, l.proto, s.newRTMPSession)
+		} else {
+			s.eng.Serve(l.ln, l.proto, s.newHTTPSession)
 		}
 	}
 	return nil
 }
 
+// Addrs returns the addresses of the open listeners of proto ("rtmp", "http").
+func (s *Server) Addrs(proto string) []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []net.Addr
+	for _, l := range s.listeners {
+		if l.proto == proto {
+			out = append(out, l.ln.Addr())
+		}
+	}
+	return out
+}
+
 // RTMPAddr is the first RTMP listener's address (useful with port 0).
-func (s *Server) RTMPAddr() net.Addr { return firstAddr(s.rtmpLns) }
+func (s *Server) RTMPAddr() net.Addr { return firstAddr(s.Addrs("rtmp")) }
 
 // HTTPAddr is the first HTTP listener's address.
-func (s *Server) HTTPAddr() net.Addr { return firstAddr(s.httpLns) }
+func (s *Server) HTTPAddr() net.Addr { return firstAddr(s.Addrs("http")) }
 
-func firstAddr(lns []net.Listener) net.Addr {
-	if len(lns) == 0 {
+func firstAddr(addrs []net.Addr) net.Addr {
+	if len(addrs) == 0 {
 		return nil
 	}
-	return lns[0].Addr()
+	return addrs[0]
 }
 
 // Close stops at once: listeners and connections close.
@@ -187,9 +256,11 @@ func (s *Server) Close() error {
 // what was queued for players is written, then connections close (or ctx
 // ends and the rest are closed).
 func (s *Server) Shutdown(ctx context.Context) error {
-	for _, ln := range append(append([]net.Listener(nil), s.rtmpLns...), s.httpLns...) {
-		_ = ln.Close()
+	s.mu.Lock()
+	for _, l := range s.listeners {
+		_ = l.ln.Close()
 	}
+	s.mu.Unlock()
 	// Let players drain what they hold, then close every connection.
 	deadline := time.Now().Add(2 * time.Second)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
