@@ -42,18 +42,18 @@ type rtmpSession struct {
 	outChunkSize int
 	out          []byte // reply scratch
 
-	ackWindow  uint32 // peer's window: we acknowledge every so many bytes
-	lastAck    uint64
-	connected  bool
-	req        StreamRequest
-	vhost      *config.Vhost
-	encoding   float64
-	pageURL    string
-	swfURL     string
-	publisher  *live.Source
-	consumer   *live.Consumer
-	streamID   uint32
-	complexHS  bool // the client's C1 carried a digest
+	ackWindow uint32 // peer's window: we acknowledge every so many bytes
+	lastAck   uint64
+	connected bool
+	req       StreamRequest
+	vhost     *config.Vhost
+	encoding  float64
+	pageURL   string
+	swfURL    string
+	publisher *live.Source
+	consumer  *live.Consumer
+	streamID  uint32
+	complexHS bool // the client's C1 carried a digest
 }
 
 func (s *Server) newRTMPSession(c *netpoll.Conn) netpoll.Session {
