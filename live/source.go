@@ -58,8 +58,9 @@ type Source struct {
 	sched      []*group
 	pubLoop    *Loop
 
-	mu         sync.Mutex
-	publishing bool
+	mu          sync.Mutex
+	publishing  bool
+	publisherID string
 	seq        uint64
 	metadata   *Packet
 	videoSH    *Packet
@@ -103,6 +104,20 @@ func (s *Source) Publishing() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.publishing
+}
+
+// SetPublisherID records the publisher's context id (for logs and the API).
+func (s *Source) SetPublisherID(id string) {
+	s.mu.Lock()
+	s.publisherID = id
+	s.mu.Unlock()
+}
+
+// PublisherID is the current (or last) publisher's context id.
+func (s *Source) PublisherID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.publisherID
 }
 
 // HasAudio and HasVideo report what the current (or last) publish carried.

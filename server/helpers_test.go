@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -117,4 +119,27 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// startServerConf runs a server from a configuration file with text
+// (which should listen on 127.0.0.1:0), so that Reload has a file to read.
+func startServerConf(t testing.TB, text string) (*testServer, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cascade.conf")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	cfg, err := config.Load(path)
+	require.NoError(t, err)
+	logs := &logBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := New(cfg, log)
+	require.NoError(t, err)
+	require.NoError(t, srv.Start())
+	ts := &testServer{Server: srv, t: t, logs: logs}
+	t.Cleanup(func() {
+		_ = srv.Close()
+		if t.Failed() {
+			t.Logf("server log:\n%s", lastLines(logs.String(), 60))
+		}
+	})
+	return ts, path
 }

@@ -103,7 +103,12 @@ func (h *httpSession) serve(req *http1.Request) error {
 	default:
 		return h.errorReply(req, 405)
 	}
-	vhostName := hostOnly(req.Host)
+	vhostName := req.Host
+	if q := req.Query("vhost"); q != "" {
+		vhostName = q
+	} else if q := req.Query("domain"); q != "" {
+		vhostName = q
+	}
 	v := st.cfg.Vhost(vhostName)
 	if v == nil || !v.Enabled || !v.HTTPRemux.Enabled {
 		return h.errorReply(req, 404)
@@ -139,6 +144,7 @@ func (h *httpSession) serve(req *http1.Request) error {
 	_, _ = h.c.Write(b)
 	h.consumer = h.srv.reg.Play(h.c.Loop(), v.Name, app, stream, st.live(v), h.c,
 		live.JoinOptions{Form: live.FormFLV})
-	h.c.Log.Info("http-flv play", "url", req.Path, "vhost", v.Name, "remote", h.c.RemoteAddr().String())
+	h.c.Log.Info("http-flv play", "url", req.Path, "vhost", v.Name, "remote", h.c.RemoteAddr().String(),
+		"source_cid", src.PublisherID())
 	return nil
 }

@@ -316,6 +316,21 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	return nil
 }
 
+// resolveVhost applies a vhost named in the stream's query (?vhost=),
+// which SRS lets override the tcUrl's.
+func (r *rtmpSession) resolveVhost() error {
+	if r.req.Vhost == r.vhost.Name {
+		return nil
+	}
+	v := r.srv.state.Load().cfg.Vhost(r.req.Vhost)
+	if v == nil || !v.Enabled {
+		return fmt.Errorf("rtmp: vhost %q: %w", r.req.Vhost, ErrRejected)
+	}
+	r.vhost = v
+	r.req.Vhost = v.Name
+	return nil
+}
+
 func (r *rtmpSession) liveConfig() *live.Config { return r.srv.state.Load().live(r.vhost) }
 
 func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
@@ -328,12 +343,17 @@ func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
 	if r.publisher != nil || r.consumer != nil {
 		return fmt.Errorf("rtmp: publish on a busy connection")
 	}
+	if err := r.resolveVhost(); err != nil {
+		r.status("error", rtmp.CodePublishBadName, err.Error())
+		return err
+	}
 	src, err := r.srv.reg.Publish(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, r.liveConfig())
 	if err != nil {
 		r.status("error", rtmp.CodePublishBadName, "Stream "+r.req.StreamURL()+" is already publishing.")
 		return fmt.Errorf("rtmp: publish %s: %w", r.req.StreamURL(), err)
 	}
 	r.publisher = src
+	src.SetPublisherID(r.c.ID)
 	r.c.SetDeadline(time.Now().Add(r.vhost.Publish.FirstPktTimeout))
 	if cmd.Name == "publish" {
 		r.reply(r.streamID, &rtmp.Command{Name: "onFCPublish", Args: []any{nil, amf.Object{
@@ -376,6 +396,10 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 		r.streamID = live.PlayStreamID
 	}
 	r.req.setStream(p.Name)
+	if err := r.resolveVhost(); err != nil {
+		r.status("error", rtmp.CodePlayStreamNotFound, err.Error())
+		return err
+	}
 	lc := r.liveConfig()
 	b := rtmp.AppendUserControl(r.out[:0], rtmp.EventStreamBegin, r.streamID)
 	if lc.ChunkSize != r.outChunkSize {
@@ -392,7 +416,8 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 	r.status("status", rtmp.CodeDataStart, "Started playing stream.")
 	r.consumer = r.srv.reg.Play(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, lc, r.c,
 		live.JoinOptions{Form: live.FormRTMP})
-	r.c.Log.Info("rtmp play", "stream", r.req.StreamURL(), "param", r.req.Param)
+	r.c.Log.Info("rtmp play", "stream", r.req.StreamURL(), "param", r.req.Param,
+		"source_cid", r.consumer.Source().PublisherID())
 	return nil
 }
 
