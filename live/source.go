@@ -61,14 +61,14 @@ type Source struct {
 	mu          sync.Mutex
 	publishing  bool
 	publisherID string
-	seq        uint64
-	metadata   *Packet
-	videoSH    *Packet
-	audioSH    *Packet
-	gop        []*Packet
-	audioRun   int      // audio frames since the last video frame
-	groups     []*group // by loop index
-	outputs    []Output
+	seq         uint64
+	metadata    *Packet
+	videoSH     *Packet
+	audioSH     *Packet
+	gop         []*Packet
+	audioRun    int      // audio frames since the last video frame
+	groups      []*group // by loop index
+	outputs     []Output
 
 	hasAudio, hasVideo atomic.Bool
 	consumers          atomic.Int32
