@@ -60,5 +60,6 @@ func (s *Server) Reload() error {
 		}
 	}
 	s.log.Info("reloaded", "config", cfg.File)
+	s.startWatching()
 	return nil
 }

@@ -138,3 +138,13 @@ func TestReloadLosesNothing(t *testing.T) {
 	assert.Len(t, ts.Addrs("rtmp"), 2)
 	assert.NotEmpty(t, ts.logs.Lines("reloaded"))
 }
+
+// TestInotifyAutoReload: with inotify_auto_reload on, saving the file
+// reloads it.
+func TestInotifyAutoReload(t *testing.T) {
+	ts, path := startServerConf(t, "inotify_auto_reload on;\n"+fmt.Sprintf(reloadBase, 350, ""))
+	waitFor(t, 5*time.Second, "the watcher", func() bool { return len(ts.logs.Lines("inotify_auto_reload: watching")) > 0 })
+	text := "inotify_auto_reload on;\n" + fmt.Sprintf(reloadBase, 350, "vhost auto.example.com { }")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	waitFor(t, 5*time.Second, "the reload", func() bool { return ts.Config().Vhosts["auto.example.com"] != nil })
+}

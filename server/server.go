@@ -37,6 +37,8 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []*listener
 	closed    bool
+	done      chan struct{} // closed by Close
+	watching  bool
 	startedAt time.Time
 }
 
@@ -92,6 +94,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s := &Server{log: log, reg: live.NewRegistry(),
 		HandshakeTimeout: 10 * time.Second, ConnectTimeout: 30 * time.Second,
 		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second}
+	s.done = make(chan struct{})
 	s.state.Store(newState(cfg))
 	eng, err := netpoll.New(netpoll.Options{
 		MaxConnections: cfg.MaxConnections,
@@ -135,7 +138,24 @@ func (s *Server) Start() error {
 		s.Close()
 		return err
 	}
+	s.startWatching()
 	return nil
+}
+
+// startWatching starts the config watcher when inotify_auto_reload is on.
+func (s *Server) startWatching() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.watching || s.closed || !s.autoReload() {
+		return
+	}
+	s.watching = true
+	go func() {
+		s.watchConfig()
+		s.mu.Lock()
+		s.watching = false
+		s.mu.Unlock()
+	}()
 }
 
 // listener is one open listening socket and what it serves.
@@ -248,6 +268,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	close(s.done)
 	s.mu.Unlock()
 	return s.eng.Stop()
 }

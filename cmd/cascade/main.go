@@ -110,9 +110,12 @@ func loadConfig(path string, fromEnv bool) (*config.Config, error) {
 }
 
 func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
+	// SRS's levels, lowest first: verbose, info, trace (its default), warn, error.
 	level := slog.LevelInfo
 	switch strings.ToLower(cfg.LogLevel) {
-	case "verbose", "debug":
+	case "verbose":
+		level = slog.LevelDebug - 4
+	case "info", "debug":
 		level = slog.LevelDebug
 	case "warn":
 		level = slog.LevelWarn
