@@ -25,6 +25,7 @@ type httpSession struct {
 	c        *netpoll.Conn
 	consumer *live.Consumer
 	out      []byte
+	busy     bool // a file is being read from disk for this connection
 }
 
 func (s *Server) newHTTPSession(c *netpoll.Conn) netpoll.Session {
@@ -42,6 +43,9 @@ func (h *httpSession) OnTraffic(c *netpoll.Conn) error {
 			// A player has nothing more to say; ignore what it sends.
 			_, _ = c.Discard(len(buf))
 			return nil
+		}
+		if h.busy {
+			return nil // the next request waits for the current response
 		}
 		req, n, err := http1.ParseRequest(buf, maxRequestHead)
 		if errors.Is(err, http1.ErrIncomplete) {
@@ -103,6 +107,18 @@ func (h *httpSession) serve(req *http1.Request) error {
 	default:
 		return h.errorReply(req, 405)
 	}
+	if !strings.HasSuffix(req.Path, ".flv") || !h.serveStream(st, req) {
+		if h.serveMemory(req) {
+			return nil
+		}
+		return h.serveDisk(req)
+	}
+	return nil
+}
+
+// serveStream serves an http_remux mount; false when the path is none.
+func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
+	cors := st.cfg.HTTPServer.Crossdomain
 	vhostName := req.Host
 	if q := req.Query("vhost"); q != "" {
 		vhostName = q
@@ -111,15 +127,15 @@ func (h *httpSession) serve(req *http1.Request) error {
 	}
 	v := st.cfg.Vhost(vhostName)
 	if v == nil || !v.Enabled || !v.HTTPRemux.Enabled {
-		return h.errorReply(req, 404)
+		return false
 	}
 	app, stream, ok := matchMount(v.HTTPRemux.Mount, req.Path)
-	if !ok || !strings.HasSuffix(req.Path, ".flv") {
-		return h.errorReply(req, 404)
+	if !ok {
+		return false
 	}
 	src := h.srv.reg.Lookup(live.Key(v.Name, app, stream))
 	if src == nil {
-		return h.errorReply(req, 404)
+		return false
 	}
 	b := http1.AppendStatusLine(h.out[:0], 200)
 	b = http1.AppendHeader(b, "Content-Type", "video/x-flv")
@@ -132,7 +148,7 @@ func (h *httpSession) serve(req *http1.Request) error {
 		b = append(b, "\r\n"...)
 		h.out = b[:0]
 		_, _ = h.c.Write(b)
-		return nil
+		return true
 	}
 	b = append(b, "Connection: close\r\n\r\n"...)
 	hasAudio, hasVideo := src.HasAudio(), src.HasVideo()
@@ -146,5 +162,5 @@ func (h *httpSession) serve(req *http1.Request) error {
 		live.JoinOptions{Form: live.FormFLV})
 	h.c.Log.Info("http-flv play", "url", req.Path, "vhost", v.Name, "remote", h.c.RemoteAddr().String(),
 		"source_cid", src.PublisherID())
-	return nil
+	return true
 }

@@ -38,6 +38,7 @@ type Server struct {
 	listeners []*listener
 	closed    bool
 	done      chan struct{} // closed by Close
+	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	watching  bool
 	startedAt time.Time
 }
