@@ -22,8 +22,9 @@ const (
 type Form uint8
 
 const (
-	FormRTMP Form = iota // RTMP chunks, fmt 0 header with absolute timestamp, msid 1
-	FormFLV              // FLV tags
+	FormRTMP  Form = iota // RTMP chunks, fmt 0 header with absolute timestamp, msid 1
+	FormFLV               // FLV tags
+	FormRemux             // the source's Remux form: MPEG-TS, ADTS AAC or MP3 frames
 )
 
 // Packet is one media message of a stream, received once and serialized once
@@ -39,6 +40,7 @@ type Packet struct {
 	Payload *buffer.Buffer // message body as received (FLV tag body)
 	RTMP    *buffer.Buffer // chunked RTMP form; nil when the packet has none
 	FLV     *buffer.Buffer // FLV tag form; nil when the packet has none
+	Remux   *buffer.Buffer // the source's Remux form; nil when it has none
 
 	refs atomic.Int32
 }
@@ -70,7 +72,7 @@ func (p *Packet) Release() {
 	case n < 0:
 		panic("live: Release of a released packet")
 	}
-	for _, b := range [...]*buffer.Buffer{p.Payload, p.RTMP, p.FLV} {
+	for _, b := range [...]*buffer.Buffer{p.Payload, p.RTMP, p.FLV, p.Remux} {
 		if b != nil {
 			b.Release()
 		}
@@ -83,10 +85,13 @@ func (p *Packet) Release() {
 // Bytes returns the packet's bytes in form f (nil if it has none).
 func (p *Packet) Bytes(f Form) []byte {
 	var b *buffer.Buffer
-	if f == FormRTMP {
+	switch f {
+	case FormRTMP:
 		b = p.RTMP
-	} else {
+	case FormFLV:
 		b = p.FLV
+	default:
+		b = p.Remux
 	}
 	if b == nil {
 		return nil

@@ -38,7 +38,8 @@ type Config struct {
 	MwMsgs            int
 	MinLatency        bool
 	TimeJitter        Jitter
-	ChunkSize         int // out chunk size of the shared RTMP form
+	ChunkSize         int   // out chunk size of the shared RTMP form
+	Remux             Remux // the extra form the vhost's http_remux mount serves
 }
 
 // Source is one live stream (vhost/app/stream): its publisher, caches and
@@ -55,6 +56,7 @@ type Source struct {
 	batch      []*Packet
 	batchStart time.Time
 	chunkSize  int // of the RTMP form of the last packet
+	remux      *remuxer
 	sched      []*group
 	pubLoop    *Loop
 
@@ -68,6 +70,7 @@ type Source struct {
 	gop         []*Packet
 	audioRun    int      // audio frames since the last video frame
 	groups      []*group // by loop index
+	remuxPrefix []byte   // what remux players get first (TS: PAT and PMT)
 	outputs     []Output
 
 	hasAudio, hasVideo atomic.Bool
@@ -149,6 +152,7 @@ func (s *Source) startPublish(l *Loop) {
 	s.publishing = true
 	s.pubLoop = l
 	s.jitter.reset(s.cfg.Load().TimeJitter)
+	s.remux = nil
 	s.hasAudio.Store(false)
 	s.hasVideo.Store(false)
 	s.Stats.Publishes.Add(1)
@@ -189,6 +193,15 @@ func (s *Source) Write(l *Loop, typ uint8, timestamp uint32, body *buffer.Buffer
 	ft := buffer.GetSize(flv.TagLen(len(b)))
 	ft.B = flv.AppendTag(ft.B[:0], typ, p.Timestamp, b)
 	p.FLV = ft
+	if cfg.Remux != RemuxNone {
+		if s.remux == nil || s.remux.kind != cfg.Remux {
+			s.remux = newRemuxer(cfg.Remux)
+		}
+		p.Remux = s.remux.form(p)
+		if p.Remux != nil && s.remux.kind == RemuxTS && p.Kind == KindVideo && p.Keyframe {
+			s.setRemuxPrefix(s.remux.prefix())
+		}
+	}
 
 	if s.chunkSize != cfg.ChunkSize {
 		s.changeChunkSize(cfg.ChunkSize)
@@ -280,6 +293,13 @@ func typeOf(k Kind) uint8 {
 		return flv.TagVideo
 	}
 	return flv.TagScript
+}
+
+// setRemuxPrefix keeps what remux players need first (TS: PAT and PMT).
+func (s *Source) setRemuxPrefix(b []byte) {
+	s.mu.Lock()
+	s.remuxPrefix = append(s.remuxPrefix[:0], b...)
+	s.mu.Unlock()
 }
 
 func (s *Source) batchFull(cfg *Config) bool {
@@ -461,8 +481,15 @@ func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) *Consumer {
 	}
 	c.group = g
 	c.lastSeq = s.seq
+	if opts.Form == FormRemux && len(s.remuxPrefix) > 0 {
+		p := NewPacket()
+		p.Kind = KindRaw
+		p.Remux = buffer.Get()
+		p.Remux.B = append(p.Remux.B, s.remuxPrefix...)
+		c.pending = append(c.pending, p)
+	}
 	for _, p := range [...]*Packet{s.metadata, s.videoSH, s.audioSH} {
-		if p != nil {
+		if p != nil && opts.Form != FormRemux {
 			p.Retain()
 			c.pending = append(c.pending, p)
 		}
@@ -471,13 +498,16 @@ func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) *Consumer {
 		p.Retain()
 		c.pending = append(c.pending, p)
 	}
-	// Without a cached GOP, start at the next keyframe.
-	c.waitKey = len(s.gop) == 0 && s.hasVideo.Load()
+	// Without a cached GOP, start at the next keyframe; so do TS players,
+	// whose GOP may predate the muxer. Audio-only forms never wait.
+	c.waitKey = (len(s.gop) == 0 || opts.Form == FormRemux) && s.hasVideo.Load() && !audioOnly(s.cfg.Load().Remux, opts.Form)
 	s.mu.Unlock()
 	s.consumers.Add(1)
 	g.consumers = append(g.consumers, c)
 	return c
 }
+
+func audioOnly(r Remux, f Form) bool { return f == FormRemux && (r == RemuxAAC || r == RemuxMP3) }
 
 // leave detaches c (on its loop).
 func (s *Source) leave(c *Consumer) {

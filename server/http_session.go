@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cascade-live/cascade/flv"
@@ -107,7 +106,7 @@ func (h *httpSession) serve(req *http1.Request) error {
 	default:
 		return h.errorReply(req, 405)
 	}
-	if !strings.HasSuffix(req.Path, ".flv") || !h.serveStream(st, req) {
+	if !h.serveStream(st, req) {
 		if h.serveMemory(req) {
 			return nil
 		}
@@ -133,12 +132,21 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 	if !ok {
 		return false
 	}
+	form, ctype := live.FormFLV, "video/x-flv"
+	switch remuxOf(v.HTTPRemux.Mount) {
+	case live.RemuxTS:
+		form, ctype = live.FormRemux, "video/mp2t"
+	case live.RemuxAAC:
+		form, ctype = live.FormRemux, "audio/aac"
+	case live.RemuxMP3:
+		form, ctype = live.FormRemux, "audio/mpeg"
+	}
 	src := h.srv.reg.Lookup(live.Key(v.Name, app, stream))
 	if src == nil {
 		return false
 	}
 	b := http1.AppendStatusLine(h.out[:0], 200)
-	b = http1.AppendHeader(b, "Content-Type", "video/x-flv")
+	b = http1.AppendHeader(b, "Content-Type", ctype)
 	b = http1.AppendHeader(b, "Server", "cascade/"+Version)
 	b = http1.AppendHeader(b, "Cache-Control", "no-cache")
 	if cors {
@@ -151,16 +159,18 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 		return true
 	}
 	b = append(b, "Connection: close\r\n\r\n"...)
-	hasAudio, hasVideo := src.HasAudio(), src.HasVideo()
-	if !hasAudio && !hasVideo {
-		hasAudio, hasVideo = true, true
+	if form == live.FormFLV {
+		hasAudio, hasVideo := src.HasAudio(), src.HasVideo()
+		if !hasAudio && !hasVideo {
+			hasAudio, hasVideo = true, true
+		}
+		b = flv.AppendHeader(b, hasAudio, hasVideo)
 	}
-	b = flv.AppendHeader(b, hasAudio, hasVideo)
 	h.out = b[:0]
 	_, _ = h.c.Write(b)
 	h.consumer = h.srv.reg.Play(h.c.Loop(), v.Name, app, stream, st.live(v), h.c,
-		live.JoinOptions{Form: live.FormFLV})
-	h.c.Log.Info("http-flv play", "url", req.Path, "vhost", v.Name, "remote", h.c.RemoteAddr().String(),
+		live.JoinOptions{Form: form})
+	h.c.Log.Info("http stream play", "url", req.Path, "vhost", v.Name, "remote", h.c.RemoteAddr().String(),
 		"source_cid", src.PublisherID())
 	return true
 }

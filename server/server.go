@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,10 +83,26 @@ func liveConfig(cfg *config.Config, v *config.Vhost) *live.Config {
 	if v.ChunkSize > 0 {
 		lc.ChunkSize = v.ChunkSize
 	}
+	if v.HTTPRemux.Enabled {
+		lc.Remux = remuxOf(v.HTTPRemux.Mount)
+	}
 	if lc.QueueLength <= 0 {
 		lc.QueueLength = 10 * time.Second
 	}
 	return lc
+}
+
+// remuxOf picks the remux form from a mount's extension, as SRS does.
+func remuxOf(mount string) live.Remux {
+	switch strings.ToLower(path.Ext(mount)) {
+	case ".ts":
+		return live.RemuxTS
+	case ".aac":
+		return live.RemuxAAC
+	case ".mp3":
+		return live.RemuxMP3
+	}
+	return live.RemuxNone
 }
 
 // New prepares a server for cfg; Start opens its listeners.

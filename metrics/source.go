@@ -1,0 +1,60 @@
+package metrics
+
+import "time"
+
+// Source is what the server gives the exporter. Both methods are called at
+// every scrape, from the scraping goroutine.
+type Source interface {
+	Server() Server
+	Streams() []Stream
+}
+
+// Server is the server-wide snapshot behind SRS's metrics.
+type Server struct {
+	// CPUPercent is srs_cpu_percent: the process's CPU use in percent of one
+	// core (SRS's summaries cpu_percent times 100).
+	CPUPercent float64
+	// MemoryKbyte is srs_memory: the process's resident set in KB.
+	MemoryKbyte int64
+
+	SendBytes uint64 // srs_send_bytes_total
+	RecvBytes uint64 // srs_receive_bytes_total
+
+	Streams       int    // srs_streams: streams known now
+	Clients       int    // srs_clients: clients connected now
+	ClientsTotal  uint64 // srs_clients_total: clients ever connected
+	ClientsErrors uint64 // srs_clients_errs_total: clients that ended with an error
+}
+
+// Stream is one stream's snapshot, exported with labels vhost, app and
+// stream.
+type Stream struct {
+	Vhost, App, Stream string
+
+	Publishers int // 0 or 1
+	// PlayersByProtocol counts players by how they play: "rtmp", "flv",
+	// "hls"… Each key is one srs_stream_players series; include a protocol
+	// with 0 to keep its series while nobody plays that way.
+	PlayersByProtocol map[string]int
+
+	BytesIn, BytesOut uint64 // since the stream appeared
+	FramesIn          uint64 // audio and video frames received
+	FramesDropped     uint64 // frames slow players skipped
+	KbpsIn, KbpsOut   float64
+	GOPFrames         int           // frames in the GOP cache
+	Uptime            time.Duration // since the stream appeared
+}
+
+// Options configures the collector; the fields are those of SRS's
+// srs_build_info series.
+type Options struct {
+	Label string // exporter.label: a label of srs_build_info when set
+	Tag   string // exporter.tag: a label of srs_build_info when set
+
+	Version   string // "major.minor.revision"
+	Code      string // the release's code name, SRS's "code" label
+	BuildDate string
+
+	ServerID  string // server_id, the API's "server"
+	ServiceID string // the API's "service": give both the same one
+}
