@@ -175,6 +175,7 @@ func (c *Consumer) deliver(fresh []*Packet) {
 		sent += n
 		if err != nil {
 			c.sentBytes.Add(uint64(sent))
+			c.src.Stats.BytesOut.Add(uint64(sent))
 			c.fail(err)
 			clear(ents)
 			return
@@ -184,6 +185,7 @@ func (c *Consumer) deliver(fresh []*Packet) {
 		}
 	}
 	c.sentBytes.Add(uint64(sent))
+	c.src.Stats.BytesOut.Add(uint64(sent))
 
 	// Find where the socket stopped, release what was sent from the old
 	// queue and keep the rest (taking references to fresh packets).

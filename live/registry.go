@@ -3,6 +3,9 @@ package live
 import (
 	"sort"
 	"sync"
+	"time"
+
+	"github.com/cascade-live/cascade/internal/cid"
 )
 
 // Registry holds the server's sources by key (vhost/app/stream).
@@ -26,7 +29,7 @@ func (r *Registry) source(vhost, app, stream string, cfg *Config) *Source {
 	if s := r.sources[key]; s != nil {
 		return s
 	}
-	s := &Source{Key: key, Vhost: vhost, App: app, Stream: stream, reg: r}
+	s := &Source{Key: key, ID: "vid-" + cid.New(), Vhost: vhost, App: app, Stream: stream, reg: r, created: time.Now()}
 	s.cfg.Store(cfg)
 	r.sources[key] = s
 	return s

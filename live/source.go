@@ -46,6 +46,8 @@ type Config struct {
 // consumers.
 type Source struct {
 	Key                string
+	ID                 string // stream id in the API and callbacks ("vid-…")
+	created            time.Time
 	Vhost, App, Stream string
 
 	cfg atomic.Pointer[Config]
@@ -83,6 +85,7 @@ type Source struct {
 type Stats struct {
 	Frames    atomic.Uint64 // media messages received
 	BytesIn   atomic.Uint64
+	BytesOut  atomic.Uint64 // what every player's socket took
 	Publishes atomic.Uint64
 	Since     atomic.Int64 // unix ms of the current publish, 0 when idle
 }

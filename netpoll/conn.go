@@ -1,11 +1,13 @@
 package netpoll
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -45,7 +47,44 @@ type Conn struct {
 	deadline time.Time
 	timed    bool
 
-	BytesIn, BytesOut uint64
+	closed bool // OnClose ran
+
+	// Bytes counted on the loop, read by the API and metrics anywhere.
+	BytesIn, BytesOut atomic.Uint64
+}
+
+// Do runs fn on the connection's loop, unless the connection has closed by
+// then, and afterwards lets the session handle input that waited (a session
+// pauses while a callback decides on it). An error from either closes the
+// connection. Safe from any goroutine.
+func (c *Conn) Do(fn func() error) {
+	err := c.Conn.EventLoop().Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
+		if c.closed || c.closing {
+			return nil
+		}
+		if err := fn(); err != nil {
+			c.Fail(err)
+			return nil
+		}
+		if c.closing || c.Conn.InboundBuffered() == 0 {
+			return nil
+		}
+		before := c.Conn.InboundBuffered()
+		err := c.session.OnTraffic(c)
+		c.BytesIn.Add(uint64(before - c.Conn.InboundBuffered()))
+		if err != nil {
+			c.Fail(err)
+		}
+		return nil
+	}))
+	if err != nil {
+		c.Log.Debug("netpoll: loop gone", "err", err)
+	}
+}
+
+// Kick closes the connection from any goroutine (the API's DELETE).
+func (c *Conn) Kick(reason error) {
+	c.Do(func() error { return reason })
 }
 
 // Loop is the live core's state of the connection's event loop.
@@ -86,7 +125,7 @@ func (c *Conn) SetDeadline(t time.Time) {
 // Write sends b through gnet (which buffers what the socket does not take).
 // For protocol replies before a connection starts playing.
 func (c *Conn) Write(b []byte) (int, error) {
-	c.BytesOut += uint64(len(b))
+	c.BytesOut.Add(uint64(len(b)))
 	return c.Conn.Write(b)
 }
 
@@ -121,7 +160,7 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		n, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(c.Fd()), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 		switch errno {
 		case 0:
-			c.BytesOut += uint64(n)
+			c.BytesOut.Add(uint64(n))
 			clear(iov) // drop pointers into shared buffers
 			return int(n), nil
 		case unix.EINTR:
@@ -142,9 +181,9 @@ func (c *Conn) PeekAll() []byte {
 	return b
 }
 
-// isNormalClose reports errors that end a connection without being worth a
+// IsNormalClose reports errors that end a connection without being worth a
 // warning: the peer closed or reset it.
-func isNormalClose(err error) bool {
+func IsNormalClose(err error) bool {
 	return err == nil || errors.Is(err, io.EOF) || errors.Is(err, unix.ECONNRESET) ||
 		errors.Is(err, unix.EPIPE) || errors.Is(err, net.ErrClosed)
 }

@@ -2,14 +2,11 @@ package netpoll
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/live"
 )
 
@@ -170,7 +168,7 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 				_ = nc.Close()
 				continue
 			}
-			c := &Conn{ID: NewID(), Listener: name, Accepted: time.Now(), engine: e}
+			c := &Conn{ID: cid.New(), Listener: name, Accepted: time.Now(), engine: e}
 			c.Log = e.log.With("cid", c.ID)
 			c.session = pendingSession{newSession}
 			if _, err := e.cli.EnrollContext(nc, c); err != nil {
@@ -304,13 +302,6 @@ func (ls *loopState) tick() {
 	ls.timed = kept
 }
 
-// NewID returns a short random context id (8 characters, as SRS's).
-func NewID() string {
-	var b [5]byte
-	_, _ = rand.Read(b[:])
-	return strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
-}
-
 // handler adapts gnet's callbacks to Sessions.
 type handler struct {
 	gnet.BuiltinEventEngine
@@ -340,7 +331,7 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 	c.loop.live.Touch()
 	before := gc.InboundBuffered()
 	err := c.session.OnTraffic(c)
-	c.BytesIn += uint64(before - gc.InboundBuffered())
+	c.BytesIn.Add(uint64(before - gc.InboundBuffered()))
 	if err != nil {
 		c.closing = true
 		c.closeErr = err
@@ -355,16 +346,16 @@ func (h *handler) OnClose(gc gnet.Conn, err error) gnet.Action {
 		return gnet.None
 	}
 	h.e.conns.Add(-1)
-	c.closing = true
+	c.closing, c.closed = true, true
 	if c.closeErr != nil {
 		err = c.closeErr
 	}
-	if !isNormalClose(err) {
+	if !IsNormalClose(err) {
 		c.Log.Warn("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
-			"in", c.BytesIn, "out", c.BytesOut, "err", err)
+			"in", c.BytesIn.Load(), "out", c.BytesOut.Load(), "err", err)
 	} else {
 		c.Log.Info("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
-			"in", c.BytesIn, "out", c.BytesOut)
+			"in", c.BytesIn.Load(), "out", c.BytesOut.Load())
 	}
 	c.session.OnClose(c, err)
 	return gnet.None

@@ -84,7 +84,7 @@ func (h *httpSession) serveMemory(req *http1.Request) bool {
 		} else {
 			// gnet copies what the socket does not take: b is free after.
 			_, _ = h.c.Conn.Writev([][]byte{head, b.B})
-			h.c.BytesOut += uint64(len(head) + len(b.B))
+			h.c.BytesOut.Add(uint64(len(head) + len(b.B)))
 		}
 		b.Release()
 		h.out = head[:0]
@@ -205,7 +205,7 @@ func (h *httpSession) serveDisk(req *http1.Request) error {
 		werr := c.Conn.AsyncWritev(bufs, func(gnet.Conn, error) error {
 			// Back on the loop.
 			for _, b := range bufs {
-				c.BytesOut += uint64(len(b))
+				c.BytesOut.Add(uint64(len(b)))
 			}
 			h.busy = false
 			if !req.KeepAlive {

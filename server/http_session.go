@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cascade-live/cascade/api"
+	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/flv"
+	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/http1"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
+	"github.com/cascade-live/cascade/security"
 )
 
 const maxRequestHead = 8 << 10
@@ -24,12 +28,15 @@ type httpSession struct {
 	c        *netpoll.Conn
 	consumer *live.Consumer
 	out      []byte
-	busy     bool // a file is being read from disk for this connection
+	busy     bool // a file is read from disk, or a callback decides, for this connection
+	client   *clientInfo
+	req      StreamRequest // the stream played, for callbacks
+	vhost    *config.Vhost
 }
 
 func (s *Server) newHTTPSession(c *netpoll.Conn) netpoll.Session {
 	c.SetDeadline(time.Now().Add(s.RequestHeadTimeout))
-	return &httpSession{srv: s, c: c}
+	return &httpSession{srv: s, c: c, client: s.addClient(c)}
 }
 
 func (h *httpSession) OnTraffic(c *netpoll.Conn) error {
@@ -67,9 +74,16 @@ func (h *httpSession) OnTraffic(c *netpoll.Conn) error {
 }
 
 func (h *httpSession) OnClose(c *netpoll.Conn, err error) {
-	if h.consumer != nil {
-		h.consumer.Close()
-		h.consumer = nil
+	h.srv.removeClient(c, err)
+	if h.consumer == nil {
+		return
+	}
+	src := h.consumer.Source()
+	h.consumer.Close()
+	h.consumer = nil
+	if vs := h.srv.state.Load().vhost(h.vhost); vs.hooks.Enabled && len(vs.hooks.OnStop) > 0 {
+		h.srv.hooks.Go(vs.hooks.OnStop, hooks.OnStop{Conn: hookConn(c, &h.req), TcURL: h.req.TcURL,
+			Stream: h.req.Stream, Param: h.req.Param, StreamURL: h.req.StreamURL(), StreamID: src.ID}, nil)
 	}
 }
 
@@ -117,7 +131,6 @@ func (h *httpSession) serve(req *http1.Request) error {
 
 // serveStream serves an http_remux mount; false when the path is none.
 func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
-	cors := st.cfg.HTTPServer.Crossdomain
 	vhostName := req.Host
 	if q := req.Query("vhost"); q != "" {
 		vhostName = q
@@ -132,31 +145,73 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 	if !ok {
 		return false
 	}
-	form, ctype := live.FormFLV, "video/x-flv"
-	switch remuxOf(v.HTTPRemux.Mount) {
-	case live.RemuxTS:
-		form, ctype = live.FormRemux, "video/mp2t"
-	case live.RemuxAAC:
-		form, ctype = live.FormRemux, "audio/aac"
-	case live.RemuxMP3:
-		form, ctype = live.FormRemux, "audio/mpeg"
-	}
 	src := h.srv.reg.Lookup(live.Key(v.Name, app, stream))
 	if src == nil {
 		return false
+	}
+	sr := StreamRequest{TcURL: "http://" + req.Host + "/" + app, Host: req.Host, Vhost: v.Name, App: app, Stream: stream}
+	if req.RawQuery != "" {
+		sr.Param = "?" + req.RawQuery
+	}
+	h.req = sr
+	h.vhost = v
+	vs := st.vhost(v)
+	if ok, rule := vs.security.Check(security.Play, ipOf(h.c)); !ok {
+		h.c.Log.Warn("http play refused by security", "stream", sr.StreamURL(), "rule", rule)
+		_ = h.errorReply(req, 403)
+		return true
+	}
+	referer := req.Header.Get("Referer")
+	if ok, reason := vs.refer.Check(security.Play, referer); !ok {
+		h.c.Log.Warn("http play refused by refer", "stream", sr.StreamURL(), "referer", referer, "reason", reason)
+		_ = h.errorReply(req, 403)
+		return true
+	}
+	h.client.update(func(cl *clientInfo) { cl.req, cl.pageURL = sr, referer })
+	if urls := vs.hooks.OnPlay; vs.hooks.Enabled && len(urls) > 0 && req.Method == "GET" {
+		h.busy = true
+		payload := hooks.OnPlay{Conn: hookConn(h.c, &sr), Stream: stream, TcURL: sr.TcURL, Param: sr.Param,
+			PageURL: referer, StreamURL: sr.StreamURL()}
+		h.srv.hooks.Go(urls, payload, func(err error) {
+			h.c.Do(func() error {
+				h.busy = false
+				if err != nil {
+					h.c.Log.Warn("http play rejected by on_play", "stream", sr.StreamURL(), "err", err)
+					return h.errorReply(req, 403)
+				}
+				h.startStream(st, v, req, src)
+				return nil
+			})
+		})
+		return true
+	}
+	h.startStream(st, v, req, src)
+	return true
+}
+
+// startStream answers a stream request and makes the connection a player.
+func (h *httpSession) startStream(st *state, v *config.Vhost, req *http1.Request, src *live.Source) {
+	form, ctype, typ := live.FormFLV, "video/x-flv", api.ClientFLVPlay
+	switch remuxOf(v.HTTPRemux.Mount) {
+	case live.RemuxTS:
+		form, ctype, typ = live.FormRemux, "video/mp2t", api.ClientFLVPlay
+	case live.RemuxAAC:
+		form, ctype, typ = live.FormRemux, "audio/aac", api.ClientFLVPlay
+	case live.RemuxMP3:
+		form, ctype, typ = live.FormRemux, "audio/mpeg", api.ClientFLVPlay
 	}
 	b := http1.AppendStatusLine(h.out[:0], 200)
 	b = http1.AppendHeader(b, "Content-Type", ctype)
 	b = http1.AppendHeader(b, "Server", "cascade/"+Version)
 	b = http1.AppendHeader(b, "Cache-Control", "no-cache")
-	if cors {
+	if st.cfg.HTTPServer.Crossdomain {
 		b = http1.AppendCORS(b)
 	}
 	if req.Method == "HEAD" {
 		b = append(b, "\r\n"...)
 		h.out = b[:0]
 		_, _ = h.c.Write(b)
-		return true
+		return
 	}
 	b = append(b, "Connection: close\r\n\r\n"...)
 	if form == live.FormFLV {
@@ -168,9 +223,10 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 	}
 	h.out = b[:0]
 	_, _ = h.c.Write(b)
-	h.consumer = h.srv.reg.Play(h.c.Loop(), v.Name, app, stream, st.live(v), h.c,
+	h.consumer = h.srv.reg.Play(h.c.Loop(), v.Name, h.req.App, h.req.Stream, st.live(v), h.c,
 		live.JoinOptions{Form: form})
+	h.c.SetDeadline(time.Time{})
+	h.client.update(func(cl *clientInfo) { cl.src, cl.typ = h.consumer.Source(), typ })
 	h.c.Log.Info("http stream play", "url", req.Path, "vhost", v.Name, "remote", h.c.RemoteAddr().String(),
 		"source_cid", src.PublisherID())
-	return true
 }

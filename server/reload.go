@@ -48,10 +48,13 @@ func (s *Server) Reload() error {
 	for _, change := range unreloadable(old, cfg) {
 		s.log.Warn("reload: this change needs a restart; keeping the running value", "directive", change)
 	}
+	st, err := newState(cfg)
+	if err != nil {
+		return err
+	}
 	if err := s.syncListeners(cfg); err != nil {
 		return fmt.Errorf("server: reload: %w", err)
 	}
-	st := newState(cfg)
 	s.state.Store(st)
 	s.eng.SetMaxConnections(cfg.MaxConnections)
 	for _, src := range s.reg.Sources() {

@@ -6,12 +6,15 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/amf"
+	"github.com/cascade-live/cascade/api"
 	"github.com/cascade-live/cascade/buffer"
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/flv"
+	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/rtmp"
+	"github.com/cascade-live/cascade/security"
 )
 
 // Errors that end an RTMP session.
@@ -54,11 +57,22 @@ type rtmpSession struct {
 	consumer  *live.Consumer
 	streamID  uint32
 	complexHS bool // the client's C1 carried a digest
+	paused    bool // a callback is deciding; input waits
+	client    *clientInfo
 }
+
+// errPause stops the chunk reader after a message whose answer waits for a
+// callback; the rest of the input stays buffered until it is decided.
+var errPause = errors.New("server: paused for a callback")
+
+// maxPausedInput bounds what a client may send while paused.
+const maxPausedInput = 1 << 20
 
 func (s *Server) newRTMPSession(c *netpoll.Conn) netpoll.Session {
 	c.SetDeadline(time.Now().Add(s.HandshakeTimeout))
-	return &rtmpSession{srv: s, c: c, reader: rtmp.NewChunkReader(), outChunkSize: rtmp.DefaultChunkSize}
+	r := &rtmpSession{srv: s, c: c, reader: rtmp.NewChunkReader(), outChunkSize: rtmp.DefaultChunkSize}
+	r.client = s.addClient(c)
+	return r
 }
 
 func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
@@ -88,8 +102,17 @@ func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
 			if len(buf) == 0 {
 				return nil
 			}
+			if r.paused {
+				if len(buf) > maxPausedInput {
+					return fmt.Errorf("rtmp: %d bytes sent while a callback decides", len(buf))
+				}
+				return nil
+			}
 			n, err := r.reader.Feed(buf, r.onMessage)
 			_, _ = c.Discard(n)
+			if errors.Is(err, errPause) {
+				return nil
+			}
 			if r.publisher != nil {
 				// A publisher that goes quiet is dropped (SRS's publish.normal_timeout).
 				c.SetDeadline(c.Loop().Now().Add(r.vhost.Publish.NormalTimeout))
@@ -300,20 +323,84 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	r.req.Vhost = v.Name
 	r.connected = true
 	r.c.SetDeadline(time.Time{})
-	r.outChunkSize = st.live(v).ChunkSize
-	b := rtmp.AppendWindowAckSize(r.out[:0], windowAckSize)
-	b = rtmp.AppendSetPeerBandwidth(b, windowAckSize, 2)
-	b = rtmp.AppendSetChunkSize(b, uint32(r.outChunkSize))
-	r.send(b)
-	r.reply(0, rtmp.ConnectResult(cmd.TransactionID, p.ObjectEncoding))
-	r.reply(0, &rtmp.Command{Name: "onBWDone", Args: []any{nil}})
+	r.client.update(func(cl *clientInfo) { cl.req, cl.pageURL, cl.swfURL = r.req, p.PageURL, p.SwfURL })
 	hs := "simple"
 	if r.complexHS {
 		hs = "complex"
 	}
 	r.c.Log.Info("rtmp connect", "tcUrl", p.TcURL, "app", r.req.App, "vhost", v.Name,
 		"pageUrl", p.PageURL, "handshake", hs, "remote", r.c.RemoteAddr().String())
+	vs := st.vhost(v)
+	if urls := vs.hooks.OnConnect; vs.hooks.Enabled && len(urls) > 0 {
+		payload := hooks.OnConnect{Conn: hookConn(r.c, &r.req), Param: r.req.Param, TcURL: p.TcURL, PageURL: p.PageURL}
+		r.decide(urls, payload, func(err error) error {
+			if err != nil {
+				r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, "rejected by on_connect"))
+				return fmt.Errorf("rtmp: on_connect: %w", err)
+			}
+			r.acceptConnect(cmd, p)
+			return nil
+		})
+		return errPause
+	}
+	r.acceptConnect(cmd, p)
 	return nil
+}
+
+// decide runs a callback whose verdict the session waits for, and then
+// runs then (on the loop) with its error.
+func (r *rtmpSession) decide(urls []string, payload hooks.Payload, then func(error) error) {
+	r.paused = true
+	r.srv.hooks.Go(urls, payload, func(err error) {
+		r.c.Do(func() error {
+			r.paused = false
+			return then(err)
+		})
+	})
+}
+
+func (r *rtmpSession) acceptConnect(cmd *rtmp.Command, p *rtmp.ConnectParams) {
+	r.outChunkSize = r.srv.state.Load().live(r.vhost).ChunkSize
+	b := rtmp.AppendWindowAckSize(r.out[:0], windowAckSize)
+	b = rtmp.AppendSetPeerBandwidth(b, windowAckSize, 2)
+	b = rtmp.AppendSetChunkSize(b, uint32(r.outChunkSize))
+	r.send(b)
+	r.reply(0, rtmp.ConnectResult(cmd.TransactionID, p.ObjectEncoding))
+	r.reply(0, &rtmp.Command{Name: "onBWDone", Args: []any{nil}})
+}
+
+// admit applies the vhost's security and refer rules and its callback for
+// action, then runs then (at once, or when the callback answered).
+func (r *rtmpSession) admit(action security.Action, code string, then func() error) error {
+	st := r.srv.state.Load()
+	vs := st.vhost(r.vhost)
+	if ok, rule := vs.security.Check(action, ipOf(r.c)); !ok {
+		r.status("error", code, "refused by security rule: "+rule)
+		return fmt.Errorf("rtmp: %s %s refused by security: %s: %w", action, r.req.StreamURL(), rule, ErrRejected)
+	}
+	if ok, reason := vs.refer.Check(action, r.pageURL); !ok {
+		r.status("error", code, "refused by refer: "+reason)
+		return fmt.Errorf("rtmp: %s %s refused by refer (pageUrl %q): %s: %w", action, r.req.StreamURL(), r.pageURL, reason, ErrRejected)
+	}
+	urls, name := vs.hooks.OnPublish, "on_publish"
+	var payload hooks.Payload = hooks.OnPublish{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
+		Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL()}
+	if action == security.Play {
+		urls, name = vs.hooks.OnPlay, "on_play"
+		payload = hooks.OnPlay{Conn: hookConn(r.c, &r.req), Stream: r.req.Stream, TcURL: r.req.TcURL,
+			Param: r.req.Param, PageURL: r.pageURL, StreamURL: r.req.StreamURL()}
+	}
+	if !vs.hooks.Enabled || len(urls) == 0 {
+		return then()
+	}
+	r.decide(urls, payload, func(err error) error {
+		if err != nil {
+			r.status("error", code, "rejected by "+name)
+			return fmt.Errorf("rtmp: %s %s: %s: %w", action, r.req.StreamURL(), name, err)
+		}
+		return then()
+	})
+	return errPause
 }
 
 // resolveVhost applies a vhost named in the stream's query (?vhost=),
@@ -347,6 +434,10 @@ func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
 		r.status("error", rtmp.CodePublishBadName, err.Error())
 		return err
 	}
+	return r.admit(security.Publish, rtmp.CodePublishBadName, r.startPublish)
+}
+
+func (r *rtmpSession) startPublish() error {
 	src, err := r.srv.reg.Publish(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, r.liveConfig())
 	if err != nil {
 		r.status("error", rtmp.CodePublishBadName, "Stream "+r.req.StreamURL()+" is already publishing.")
@@ -354,13 +445,13 @@ func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
 	}
 	r.publisher = src
 	src.SetPublisherID(r.c.ID)
+	r.srv.attachOutputs(src, r.vhost, &r.req, r.c)
+	r.client.update(func(cl *clientInfo) { cl.req, cl.publish, cl.src, cl.typ = r.req, true, src, api.ClientFMLEPublish })
 	r.c.SetDeadline(time.Now().Add(r.vhost.Publish.FirstPktTimeout))
-	if cmd.Name == "publish" {
-		r.reply(r.streamID, &rtmp.Command{Name: "onFCPublish", Args: []any{nil, amf.Object{
-			{Key: "code", Value: rtmp.CodePublishStart}, {Key: "description", Value: "Started publishing stream."}}}})
-	}
+	r.reply(r.streamID, &rtmp.Command{Name: "onFCPublish", Args: []any{nil, amf.Object{
+		{Key: "code", Value: rtmp.CodePublishStart}, {Key: "description", Value: "Started publishing stream."}}}})
 	r.status("status", rtmp.CodePublishStart, "Started publishing stream.")
-	r.c.Log.Info("rtmp publish", "stream", r.req.StreamURL(), "param", r.req.Param)
+	r.c.Log.Info("rtmp publish", "stream", r.req.StreamURL(), "param", r.req.Param, "stream_id", src.ID)
 	return nil
 }
 
@@ -373,14 +464,29 @@ func unpublishNotify(chunkSize int) []byte {
 }
 
 func (r *rtmpSession) stopPublish() {
-	if r.publisher == nil {
-		return
+	if r.unpublish() {
+		r.status("status", rtmp.CodeUnpublishSuccess, "Stream is now unpublished.")
 	}
-	r.publisher.Unpublish(r.c.Loop(), unpublishNotify(r.publisher.Config().ChunkSize))
-	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(),
-		"frames", r.publisher.Stats.Frames.Load(), "bytes", r.publisher.Stats.BytesIn.Load())
+}
+
+// unpublish ends the publish, if any: players hear of it, outputs close,
+// on_unpublish is called.
+func (r *rtmpSession) unpublish() bool {
+	src := r.publisher
+	if src == nil {
+		return false
+	}
 	r.publisher = nil
-	r.status("status", rtmp.CodeUnpublishSuccess, "Stream is now unpublished.")
+	r.srv.detachOutputs(src)
+	src.Unpublish(r.c.Loop(), unpublishNotify(src.Config().ChunkSize))
+	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(),
+		"frames", src.Stats.Frames.Load(), "bytes", src.Stats.BytesIn.Load())
+	r.client.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil })
+	if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnUnpublish) > 0 {
+		r.srv.hooks.Go(vs.hooks.OnUnpublish, hooks.OnUnpublish{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
+			Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID}, nil)
+	}
+	return true
 }
 
 func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
@@ -400,6 +506,10 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 		r.status("error", rtmp.CodePlayStreamNotFound, err.Error())
 		return err
 	}
+	return r.admit(security.Play, rtmp.CodePlayFailed, func() error { return r.startPlay(p) })
+}
+
+func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {
 	lc := r.liveConfig()
 	b := rtmp.AppendUserControl(r.out[:0], rtmp.EventStreamBegin, r.streamID)
 	if lc.ChunkSize != r.outChunkSize {
@@ -416,8 +526,10 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 	r.status("status", rtmp.CodeDataStart, "Started playing stream.")
 	r.consumer = r.srv.reg.Play(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, lc, r.c,
 		live.JoinOptions{Form: live.FormRTMP})
+	src := r.consumer.Source()
+	r.client.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ = r.req, src, api.ClientRTMPPlay })
 	r.c.Log.Info("rtmp play", "stream", r.req.StreamURL(), "param", r.req.Param,
-		"source_cid", r.consumer.Source().PublisherID())
+		"source_cid", src.PublisherID())
 	return nil
 }
 
@@ -425,16 +537,25 @@ func (r *rtmpSession) stopPlay() {
 	if r.consumer == nil {
 		return
 	}
+	src := r.consumer.Source()
 	r.consumer.Close()
 	r.consumer = nil
+	r.client.update(func(cl *clientInfo) { cl.src = nil })
+	if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnStop) > 0 {
+		r.srv.hooks.Go(vs.hooks.OnStop, hooks.OnStop{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
+			Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID}, nil)
+	}
 }
 
 func (r *rtmpSession) OnClose(c *netpoll.Conn, err error) {
-	if r.publisher != nil {
-		r.publisher.Unpublish(c.Loop(), unpublishNotify(r.publisher.Config().ChunkSize))
-		c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(), "frames", r.publisher.Stats.Frames.Load())
-		r.publisher = nil
-	}
+	r.unpublish()
 	r.stopPlay()
 	r.reader.Close()
+	r.srv.removeClient(c, err)
+	if r.connected {
+		if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnClose) > 0 {
+			r.srv.hooks.Go(vs.hooks.OnClose, hooks.OnClose{Conn: hookConn(c, &r.req),
+				SendBytes: int64(c.BytesOut.Load()), RecvBytes: int64(c.BytesIn.Load())}, nil)
+		}
+	}
 }

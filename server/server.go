@@ -15,8 +15,11 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
+	"github.com/cascade-live/cascade/security"
 )
 
 // Version is the server's version, reported by -v and the HTTP API.
@@ -36,37 +39,67 @@ type Server struct {
 	RequestHeadTimeout time.Duration // an HTTP request head
 	IdleTimeout        time.Duration // an idle keep-alive HTTP connection
 
+	serverID, serviceID string
+
 	mu        sync.Mutex
 	listeners []*listener
 	closed    bool
 	done      chan struct{} // closed by Close
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
-	watching  bool
-	startedAt time.Time
+
+	hooks        *hooks.Client
+	clients      sync.Map // id → *clientInfo
+	clientsTotal atomic.Uint64
+	clientErrors atomic.Uint64
+	streams      sync.Map // source id → *streamInfo (rates, outputs)
+	watching     bool
+	startedAt    time.Time
 }
 
 // state is one loaded configuration with what is derived from it, swapped
-// atomically on reload.
+// atomically on reload: the event loops never see half of a reload.
 type state struct {
-	cfg   *config.Config
-	lives map[string]*live.Config // by vhost name
+	cfg    *config.Config
+	vhosts map[string]*vhostState // by vhost name
 }
 
-func newState(cfg *config.Config) *state {
-	st := &state{cfg: cfg, lives: make(map[string]*live.Config)}
+// vhostState is a vhost's configuration, parsed once per load.
+type vhostState struct {
+	live     *live.Config
+	security *security.Rules
+	refer    *security.Refer
+	hooks    hooks.Config
+}
+
+func newState(cfg *config.Config) (*state, error) {
+	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState)}
 	for name, v := range cfg.Vhosts {
-		st.lives[name] = liveConfig(cfg, v)
+		vs := &vhostState{live: liveConfig(cfg, v)}
+		var err error
+		if vs.security, err = security.ParseSecurity(v.Block.Get("security")); err != nil {
+			return nil, err
+		}
+		if vs.refer, err = security.ParseRefer(v.Block.Get("refer")); err != nil {
+			return nil, err
+		}
+		if vs.hooks, err = hooks.ParseConfig(v.Block.Get("http_hooks")); err != nil {
+			return nil, err
+		}
+		st.vhosts[name] = vs
 	}
-	return st
+	return st, nil
+}
+
+// vhost returns the parsed state of vhost v (an empty one if unknown).
+func (st *state) vhost(v *config.Vhost) *vhostState {
+	if vs := st.vhosts[v.Name]; vs != nil {
+		return vs
+	}
+	return &vhostState{live: liveConfig(st.cfg, v)}
 }
 
 // live returns the live core's configuration of vhost v.
-func (st *state) live(v *config.Vhost) *live.Config {
-	if lc := st.lives[v.Name]; lc != nil {
-		return lc
-	}
-	return liveConfig(st.cfg, v)
-}
+func (st *state) live(v *config.Vhost) *live.Config { return st.vhost(v).live }
 
 func liveConfig(cfg *config.Config, v *config.Vhost) *live.Config {
 	p := v.Play
@@ -114,7 +147,14 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		HandshakeTimeout: 10 * time.Second, ConnectTimeout: 30 * time.Second,
 		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second}
 	s.done = make(chan struct{})
-	s.state.Store(newState(cfg))
+	s.serverID = "vid-" + cid.New()
+	s.serviceID = cid.New()
+	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
+	st, err := newState(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.state.Store(st)
 	eng, err := netpoll.New(netpoll.Options{
 		MaxConnections: cfg.MaxConnections,
 		TCPNoDelay:     anyNoDelay(cfg),
@@ -289,7 +329,9 @@ func (s *Server) Close() error {
 	s.closed = true
 	close(s.done)
 	s.mu.Unlock()
-	return s.eng.Stop()
+	err := s.eng.Stop()
+	_ = s.hooks.Close()
+	return err
 }
 
 // Shutdown stops gracefully: listeners close, publishers are told to stop,
