@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/dvr"
+	"github.com/cascade-live/cascade/hds"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/live"
@@ -46,6 +48,7 @@ type Server struct {
 	closed    bool
 	done      chan struct{} // closed by Close
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
+	hdsStore  *hds.Store
 
 	hooks        *hooks.Client
 	clients      sync.Map // id → *clientInfo
@@ -69,6 +72,8 @@ type vhostState struct {
 	security *security.Rules
 	refer    *security.Refer
 	hooks    hooks.Config
+	dvr      dvr.Config
+	hds      hds.Config
 }
 
 func newState(cfg *config.Config) (*state, error) {
@@ -83,6 +88,12 @@ func newState(cfg *config.Config) (*state, error) {
 			return nil, err
 		}
 		if vs.hooks, err = hooks.ParseConfig(v.Block.Get("http_hooks")); err != nil {
+			return nil, err
+		}
+		if vs.dvr, err = dvr.ParseConfig(v.Block.Get("dvr")); err != nil {
+			return nil, err
+		}
+		if vs.hds, err = hds.ParseConfig(v.Block.Get("hds")); err != nil {
 			return nil, err
 		}
 		st.vhosts[name] = vs
@@ -150,6 +161,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.serverID = "vid-" + cid.New()
 	s.serviceID = cid.New()
 	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
+	s.hdsStore = hds.NewStore()
+	s.memFiles = append(s.memFiles, s.hdsStore)
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err

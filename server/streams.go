@@ -3,6 +3,9 @@ package server
 import (
 	"github.com/cascade-live/cascade/api"
 	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/dvr"
+	"github.com/cascade-live/cascade/hds"
+	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 )
@@ -14,10 +17,11 @@ type streamInfo struct {
 	outputs []outputCloser
 }
 
-// outputCloser is a live.Output that has a goroutine to stop.
+// outputCloser is a live.Output that has a goroutine to stop; Close
+// returns at once and the output finishes its files on its own.
 type outputCloser interface {
 	live.Output
-	Close() error
+	Close()
 }
 
 func (s *Server) streamOf(src *live.Source) *streamInfo {
@@ -49,13 +53,44 @@ func (s *Server) detachOutputs(src *live.Source) {
 	for _, o := range si.outputs {
 		src.RemoveOutput(o)
 		o.Unpublish()
-		go o.Close()
+		o.Close()
 	}
 	si.outputs = nil
 }
 
-// newOutputs creates the outputs a vhost configures (filled in by the
-// output integrations).
+// newOutputs creates the outputs the vhost configures for a publish.
 func (s *Server) newOutputs(src *live.Source, v *config.Vhost, req *StreamRequest, c *netpoll.Conn) []outputCloser {
-	return nil
+	vs := s.state.Load().vhost(v)
+	var outs []outputCloser
+	if vs.dvr.Enabled && vs.dvr.Applies(v.Name, req.App, req.Stream) {
+		ev := &dvrEvents{srv: s, vs: vs, conn: hookConn(c, req), req: *req, streamID: src.ID}
+		rec, err := dvr.NewRecorder(vs.dvr, dvr.StreamID{Vhost: v.Name, App: req.App, Stream: req.Stream}, ev)
+		if err != nil {
+			c.Log.Error("dvr: cannot record", "stream", req.StreamURL(), "err", err)
+		} else {
+			outs = append(outs, rec)
+		}
+	}
+	if vs.hds.Enabled {
+		outs = append(outs, hds.NewMuxer(vs.hds, hds.StreamID{Vhost: v.Name, App: req.App, Stream: req.Stream}, s.hdsStore))
+	}
+	return outs
+}
+
+// dvrEvents calls on_dvr when a recording closes.
+type dvrEvents struct {
+	srv      *Server
+	vs       *vhostState
+	conn     hooks.Conn
+	req      StreamRequest
+	streamID string
+}
+
+func (e *dvrEvents) OnDVR(f dvr.FileInfo) {
+	e.srv.log.Info("dvr file closed", "stream", e.req.StreamURL(), "file", f.Path, "duration", f.Duration)
+	if !e.vs.hooks.Enabled || len(e.vs.hooks.OnDVR) == 0 {
+		return
+	}
+	e.srv.hooks.Go(e.vs.hooks.OnDVR, hooks.OnDVR{Conn: e.conn, TcURL: e.req.TcURL, Stream: e.req.Stream,
+		Param: e.req.Param, Cwd: f.Cwd, File: f.Path, StreamURL: e.req.StreamURL(), StreamID: e.streamID}, nil)
 }

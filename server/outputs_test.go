@@ -1,0 +1,113 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cascade-live/cascade/internal/testpeer"
+)
+
+// hookRecorder is an HTTP callback receiver that answers code 0 and keeps
+// what it was sent.
+type hookRecorder struct {
+	mu    sync.Mutex
+	calls []map[string]any
+	srv   *httptest.Server
+	reply func(action string) (int, string)
+}
+
+func newHookRecorder(t *testing.T) *hookRecorder {
+	h := &hookRecorder{reply: func(string) (int, string) { return 200, `{"code":0}` }}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		body, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(body, &m)
+		h.mu.Lock()
+		h.calls = append(h.calls, m)
+		reply := h.reply
+		h.mu.Unlock()
+		action, _ := m["action"].(string)
+		code, text := reply(action)
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, text)
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *hookRecorder) URL() string { return h.srv.URL }
+
+// Calls returns the payloads received for action.
+func (h *hookRecorder) Calls(action string) []map[string]any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []map[string]any
+	for _, c := range h.calls {
+		if c["action"] == action {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestDVRAndHDS: a vhost with dvr and hds records the published file to an
+// FLV ffprobe reads whole (and on_dvr says so), and serves it as HDS that
+// yt-dlp downloads.
+func TestDVRAndHDS(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe", "yt-dlp")
+	dir := t.TempDir()
+	hook := newHookRecorder(t)
+	conf := fmt.Sprintf(`
+listen 127.0.0.1:0;
+http_server { enabled on; listen 127.0.0.1:0; dir %[1]s; }
+vhost __defaultVhost__ {
+    dvr { enabled on; dvr_plan session; dvr_path %[1]s/dvr/[app]/[stream].[timestamp].flv; }
+    hds { enabled on; hds_fragment 2; hds_window 6; hds_path %[1]s/hds; }
+    http_hooks { enabled on; on_dvr %[2]s/dvr; }
+}
+`, dir, hook.URL())
+	ts, _ := startServerConf(t, conf)
+	pub := testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), ts.rtmpURL("out"), testpeer.PublishOptions{})
+	require.NoError(t, pub.Wait())
+
+	// DVR: one file, the whole stream.
+	waitFor(t, 10*time.Second, "on_dvr", func() bool { return len(hook.Calls("on_dvr")) == 1 })
+	call := hook.Calls("on_dvr")[0]
+	file, _ := call["file"].(string)
+	require.True(t, strings.HasPrefix(file, dir+"/dvr/live/out."), "file %q", file)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	r, err := testpeer.Probe(ctx, file)
+	require.NoError(t, err)
+	checkStreams(t, "dvr", mediaCases[0], r)
+	assert.InDelta(t, 10.08, r.Format.Duration, 0.3)
+	assert.Equal(t, "live", call["app"])
+	assert.Equal(t, "out", call["stream"])
+
+	// HDS, downloaded by yt-dlp through the server's HTTP port.
+	out := filepath.Join(t.TempDir(), "hds.flv")
+	cmd := exec.CommandContext(ctx, "yt-dlp", "--no-part", "--no-cache-dir", "-o", out,
+		fmt.Sprintf("http://%s/live/out.f4m", ts.HTTPAddr()))
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, "yt-dlp: %s", b)
+	r, err = testpeer.Probe(ctx, out)
+	require.NoError(t, err)
+	checkStreams(t, "hds", mediaCases[0], r)
+	assert.Greater(t, r.Format.Duration, 3.0)
+	_, err = os.Stat(filepath.Join(dir, "hds", "live", "out.f4m"))
+	assert.NoError(t, err, "the manifest is on disk too")
+}
