@@ -77,6 +77,8 @@ type Source struct {
 
 	hasAudio, hasVideo atomic.Bool
 	consumers          atomic.Int32
+	byForm             [3]atomic.Int32 // consumers per Form
+	gopFrames          atomic.Int32
 	dropped            atomic.Uint64
 	Stats              Stats
 }
@@ -132,6 +134,15 @@ func (s *Source) HasVideo() bool { return s.hasVideo.Load() }
 
 // Consumers is the number of players.
 func (s *Source) Consumers() int { return int(s.consumers.Load()) }
+
+// ConsumersOf is the number of players of form f.
+func (s *Source) ConsumersOf(f Form) int { return int(s.byForm[f].Load()) }
+
+// GOPFrames is how many packets the GOP cache holds.
+func (s *Source) GOPFrames() int { return int(s.gopFrames.Load()) }
+
+// Created is when the source was first asked for.
+func (s *Source) Created() time.Time { return s.created }
 
 // Dropped counts packets skipped for slow consumers.
 func (s *Source) Dropped() uint64 { return s.dropped.Load() }
@@ -361,6 +372,7 @@ func (s *Source) cache(p *Packet, cfg *Config) {
 	}
 	p.Retain()
 	s.gop = append(s.gop, p)
+	s.gopFrames.Store(int32(len(s.gop)))
 }
 
 func (s *Source) clearGOP() {
@@ -369,6 +381,7 @@ func (s *Source) clearGOP() {
 	}
 	clear(s.gop)
 	s.gop = s.gop[:0]
+	s.gopFrames.Store(0)
 }
 
 func swapPacket(slot **Packet, p *Packet) {
@@ -506,6 +519,7 @@ func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) *Consumer {
 	c.waitKey = (len(s.gop) == 0 || opts.Form == FormRemux) && s.hasVideo.Load() && !audioOnly(s.cfg.Load().Remux, opts.Form)
 	s.mu.Unlock()
 	s.consumers.Add(1)
+	s.byForm[opts.Form].Add(1)
 	g.consumers = append(g.consumers, c)
 	return c
 }
@@ -517,6 +531,7 @@ func (s *Source) leave(c *Consumer) {
 	g := c.group
 	g.remove(c)
 	s.consumers.Add(-1)
+	s.byForm[c.form].Add(-1)
 	if len(g.consumers) == 0 {
 		s.mu.Lock()
 		if s.groups[g.loop.Index] == g {

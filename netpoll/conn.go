@@ -71,7 +71,9 @@ func (c *Conn) Do(fn func() error) {
 		}
 		before := c.Conn.InboundBuffered()
 		err := c.session.OnTraffic(c)
-		c.BytesIn.Add(uint64(before - c.Conn.InboundBuffered()))
+		n := uint64(before - c.Conn.InboundBuffered())
+		c.BytesIn.Add(n)
+		c.engine.bytesIn.Add(n)
 		if err != nil {
 			c.Fail(err)
 		}
@@ -126,6 +128,7 @@ func (c *Conn) SetDeadline(t time.Time) {
 // For protocol replies before a connection starts playing.
 func (c *Conn) Write(b []byte) (int, error) {
 	c.BytesOut.Add(uint64(len(b)))
+	c.engine.bytesOut.Add(uint64(len(b)))
 	return c.Conn.Write(b)
 }
 
@@ -161,6 +164,7 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		switch errno {
 		case 0:
 			c.BytesOut.Add(uint64(n))
+			c.engine.bytesOut.Add(uint64(n))
 			clear(iov) // drop pointers into shared buffers
 			return int(n), nil
 		case unix.EINTR:

@@ -38,6 +38,8 @@ type Engine struct {
 	maxCon atomic.Int64
 	conns  atomic.Int64
 
+	bytesIn, bytesOut atomic.Uint64 // of closed connections plus open ones' so far
+
 	mu        sync.Mutex
 	loops     map[gnet.EventLoop]*loopState
 	loopList  []*loopState
@@ -118,6 +120,9 @@ func (e *Engine) Start() error {
 
 // SetMaxConnections changes the connection limit (reload).
 func (e *Engine) SetMaxConnections(n int) { e.maxCon.Store(int64(n)) }
+
+// Bytes are what every connection received and sent so far.
+func (e *Engine) Bytes() (in, out uint64) { return e.bytesIn.Load(), e.bytesOut.Load() }
 
 // Connections is the number of open connections.
 func (e *Engine) Connections() int { return int(e.conns.Load()) }
@@ -331,7 +336,9 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 	c.loop.live.Touch()
 	before := gc.InboundBuffered()
 	err := c.session.OnTraffic(c)
-	c.BytesIn.Add(uint64(before - gc.InboundBuffered()))
+	n := uint64(before - gc.InboundBuffered())
+	c.BytesIn.Add(n)
+	h.e.bytesIn.Add(n)
 	if err != nil {
 		c.closing = true
 		c.closeErr = err

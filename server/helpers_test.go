@@ -64,6 +64,7 @@ func startServer(t testing.TB, mutate func(*config.Config)) *testServer {
 	cfg.Listen = []string{"127.0.0.1:0"}
 	cfg.HTTPServer.Enabled = true
 	cfg.HTTPServer.Listen = []string{"127.0.0.1:0"}
+	cfg.HTTPAPI.Listen = []string{"127.0.0.1:0"}
 	if mutate != nil {
 		mutate(cfg)
 	}

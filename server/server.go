@@ -55,6 +55,8 @@ type Server struct {
 	clientsTotal atomic.Uint64
 	clientErrors atomic.Uint64
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
+	provider     *provider
+	mgmt         []*listener // HTTP API and exporter
 	watching     bool
 	startedAt    time.Time
 }
@@ -210,6 +212,10 @@ func (s *Server) Start() error {
 		s.Close()
 		return err
 	}
+	if err := s.startManagement(); err != nil {
+		s.Close()
+		return err
+	}
 	s.startWatching()
 	return nil
 }
@@ -317,6 +323,19 @@ func (s *Server) Addrs(proto string) []net.Addr {
 		}
 	}
 	return out
+}
+
+// MgmtAddr is the address of the HTTP API ("api") or the exporter
+// ("exporter"), or nil.
+func (s *Server) MgmtAddr(name string) net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.mgmt {
+		if l.proto == name {
+			return l.ln.Addr()
+		}
+	}
+	return nil
 }
 
 // RTMPAddr is the first RTMP listener's address (useful with port 0).

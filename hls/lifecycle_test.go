@@ -1,0 +1,272 @@
+package hls
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cascade-live/cascade/internal/testpeer"
+	"github.com/cascade-live/cascade/ts"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// publish runs one publish of the tags (looped n times) through a new
+// Muxer and closes it.
+func publish(t testing.TB, cfg Config, store *Store, events Events, tags []tag, loops int) *Muxer {
+	t.Helper()
+	m, err := NewMuxer(cfg, liveID, store, events)
+	require.NoError(t, err)
+	var offset uint32
+	for range loops {
+		feed(m, tags, offset)
+		offset += lastTS(tags) + 40
+	}
+	m.Unpublish()
+	require.NoError(t, m.Close())
+	return m
+}
+
+func exists(file string) bool {
+	_, err := os.Stat(file)
+	return err == nil
+}
+
+// TestWindowCleanup checks the sliding window: segments leave the
+// playlist once the newer ones fill hls_window, leave the Store with it,
+// and leave the disk with hls_cleanup on only.
+func TestWindowCleanup(t *testing.T) {
+	for _, cleanup := range []bool{true, false} {
+		t.Run("cleanup="+map[bool]string{true: "on", false: "off"}[cleanup], func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := testConfig(dir)
+			cfg.Fragment = time.Second
+			cfg.Window = 3 * time.Second
+			cfg.Cleanup = cleanup
+			store := NewStore()
+			defer store.Close()
+			rec := &recorder{}
+			publish(t, cfg, store, rec, loadTags(t, "h264_only.flv"), 2) // 12 s, GOP 1 s
+
+			written := rec.infos()
+			require.Len(t, written, 12)
+			pl, raw := readPlaylist(t, filepath.Join(dir, "live", "livestream.m3u8"))
+			// Counting back from the newest, the segment that passes 3 s is
+			// the oldest kept, as in SRS.
+			require.Len(t, pl.Segments, 4, "%s", raw)
+			assert.Equal(t, 8, pl.MediaSequence)
+			for _, info := range written {
+				inWindow := info.SeqNo >= pl.MediaSequence
+				b, _, ok := store.Get("/" + info.URL)
+				if ok {
+					b.Release()
+				}
+				assert.Equal(t, inWindow, ok, "segment %d in the store", info.SeqNo)
+				assert.Equal(t, inWindow || !cleanup, exists(info.File), "segment %d on disk", info.SeqNo)
+			}
+			assert.Empty(t, ffmpegErrors(t, vodCopy(t, filepath.Join(dir, "live", "livestream.m3u8"))))
+		})
+	}
+}
+
+// TestDispose checks that hls_dispose removes every file of the stream
+// that long after unpublish, and that a republish in between keeps them.
+func TestDispose(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.Fragment = time.Second
+	cfg.Dispose = time.Second
+	store := NewStore()
+	defer store.Close()
+	rec := &recorder{}
+	tags := loadTags(t, "h264_only.flv")
+	m3u8 := filepath.Join(dir, "live", "livestream.m3u8")
+
+	publish(t, cfg, store, rec, tags, 1)
+	require.True(t, exists(m3u8))
+	// A republish within hls_dispose cancels it.
+	m, err := NewMuxer(cfg, liveID, store, rec)
+	require.NoError(t, err)
+	time.Sleep(1500 * time.Millisecond)
+	require.True(t, exists(m3u8), "disposed while publishing")
+	feed(m, tags, 10000)
+	m.Unpublish()
+	require.NoError(t, m.Close())
+	infos := rec.infos()
+	require.NotEmpty(t, infos)
+	for _, info := range infos {
+		require.True(t, exists(info.File), "%s", info.File)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for exists(m3u8) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.False(t, exists(m3u8), "playlist disposed")
+	for _, info := range infos {
+		assert.False(t, exists(info.File), "%s disposed", info.File)
+		_, _, ok := store.Get("/" + info.URL)
+		assert.False(t, ok, "%s still in the store", info.URL)
+	}
+	_, _, ok := store.Get("/live/livestream.m3u8")
+	assert.False(t, ok)
+	left, err := os.ReadDir(filepath.Join(dir, "live"))
+	require.NoError(t, err)
+	assert.Empty(t, left)
+}
+
+// TestRepublish checks that a new Muxer for the same stream continues the
+// sequence numbers after an EXT-X-DISCONTINUITY, and that ffmpeg plays
+// across it.
+func TestRepublish(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.Fragment = 2 * time.Second
+	store := NewStore()
+	defer store.Close()
+	rec := &recorder{}
+	tags := loadTags(t, "h264_aac_720p25.flv")
+	publish(t, cfg, store, rec, tags, 1)
+	first := len(rec.infos())
+	publish(t, cfg, store, rec, tags, 1) // timestamps start over
+
+	m3u8 := filepath.Join(dir, "live", "livestream.m3u8")
+	pl, raw := readPlaylist(t, m3u8)
+	require.Len(t, pl.Segments, 2*first, "%s", raw)
+	for i, s := range pl.Segments {
+		assert.Equal(t, i == first, s.Discontinuity, "discontinuity before segment %d", i)
+		assert.Equal(t, "livestream-"+itoa(i)+".ts", s.URI)
+	}
+	assert.True(t, rec.infos()[first].Discontinuity)
+	assert.InDelta(t, 2*10.08, pl.Duration().Seconds(), 0.6)
+	assert.Empty(t, ffmpegErrors(t, vodCopy(t, m3u8)))
+}
+
+// TestCodecChange checks that a change of configuration within a publish
+// (a new resolution, audio appearing) starts a segment after a
+// discontinuity, at a keyframe, in a program that has the new stream.
+func TestCodecChange(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.Fragment = 2 * time.Second
+	cfg.ACodec = "an" // decide on the video alone
+	store := NewStore()
+	defer store.Close()
+	m, err := NewMuxer(cfg, liveID, store, nil)
+	require.NoError(t, err)
+	only := loadTags(t, "h264_only.flv")
+	feed(m, only, 0)
+	feed(m, loadTags(t, "h264_aac_720p25.flv"), lastTS(only)+40)
+	m.Unpublish()
+	require.NoError(t, m.Close())
+
+	m3u8 := filepath.Join(dir, "live", "livestream.m3u8")
+	pl, raw := readPlaylist(t, m3u8)
+	var changes []int
+	for i, s := range pl.Segments {
+		if s.Discontinuity {
+			changes = append(changes, i)
+		}
+	}
+	require.Len(t, changes, 1, "%s", raw)
+	files := segmentFiles(m3u8, pl)
+	for i, file := range files {
+		assert.Empty(t, ffmpegErrors(t, file), "segment %d", i)
+	}
+	before := probeStreams(t, files[changes[0]-1])
+	after := probeStreams(t, files[changes[0]])
+	assert.Equal(t, []string{"video 640x360"}, before)
+	assert.Equal(t, []string{"video 1280x720", "audio aac"}, after)
+	assert.InDelta(t, 6.08+10.08, pl.Duration().Seconds(), 0.3)
+}
+
+// probeStreams describes the streams of a file.
+func probeStreams(t testing.TB, file string) []string {
+	t.Helper()
+	p, err := testpeer.Probe(t.Context(), file)
+	require.NoError(t, err)
+	var out []string
+	for _, s := range p.Streams {
+		if s.CodecType == "video" {
+			out = append(out, "video "+itoa(s.Width)+"x"+itoa(s.Height))
+		} else {
+			out = append(out, s.CodecType+" "+s.CodecName)
+		}
+	}
+	return out
+}
+
+// TestAES128 checks hls_keys: a new key every hls_fragments_per_key
+// segments, key files on disk and in the Store, EXT-X-KEY with the key
+// URL and IV, segments encrypted with AES-128-CBC and PKCS#7, and ffmpeg
+// playing the encrypted playlist.
+func TestAES128(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.Fragment = 2 * time.Second
+	cfg.Keys = true
+	cfg.FragmentsPerKey = 2
+	store := NewStore()
+	defer store.Close()
+	rec := &recorder{}
+	publish(t, cfg, store, rec, loadTags(t, "h264_aac_720p25.flv"), 1)
+
+	m3u8 := filepath.Join(dir, "live", "livestream.m3u8")
+	pl, raw := readPlaylist(t, m3u8)
+	require.Len(t, pl.Segments, 5, "%s", raw)
+	assert.Equal(t, 3, strings.Count(string(raw), "#EXT-X-KEY:"), "%s", raw)
+	for i, s := range pl.Segments {
+		require.NotNil(t, s.Key)
+		keySeq := i / 2 * 2
+		assert.Equal(t, MethodAES128, s.Key.Method)
+		assert.Equal(t, "livestream-"+itoa(keySeq)+".key", s.Key.URI)
+		assert.True(t, s.Key.HasIV)
+
+		key, err := os.ReadFile(filepath.Join(dir, "live", s.Key.URI))
+		require.NoError(t, err)
+		require.Len(t, key, 16)
+		b, ct, ok := store.Get("/live/" + s.Key.URI)
+		require.True(t, ok)
+		assert.Equal(t, ContentTypeKey, ct)
+		assert.Equal(t, key, b.B)
+		b.Release()
+
+		enc, err := os.ReadFile(filepath.Join(dir, "live", s.URI))
+		require.NoError(t, err)
+		require.Zero(t, len(enc)%aes.BlockSize)
+		assert.False(t, looksLikeTS(enc), "segment %d is plain TS", i)
+		block, err := aes.NewCipher(key)
+		require.NoError(t, err)
+		plain := make([]byte, len(enc))
+		cipher.NewCBCDecrypter(block, s.Key.IV[:]).CryptBlocks(plain, enc)
+		pad := int(plain[len(plain)-1])
+		require.True(t, pad >= 1 && pad <= 16)
+		assert.Equal(t, bytes.Repeat([]byte{byte(pad)}, pad), plain[len(plain)-pad:])
+		plain = plain[:len(plain)-pad]
+		require.Zero(t, len(plain)%ts.PacketSize)
+		for off := 0; off < len(plain); off += ts.PacketSize {
+			require.Equal(t, byte(ts.SyncByte), plain[off], "segment %d packet %d", i, off/ts.PacketSize)
+		}
+		assert.Equal(t, filepath.Join(dir, "live", s.Key.URI), filepath.Clean(rec.infos()[i].KeyFile))
+	}
+	assert.NotEqual(t, pl.Segments[0].Key.IV, pl.Segments[2].Key.IV)
+	assert.Empty(t, ffmpegErrors(t, vodCopy(t, m3u8), "-allowed_extensions", "ALL"))
+}
+
+// looksLikeTS reports whether most 188-byte packets of b start with the
+// sync byte, as no encrypted segment does.
+func looksLikeTS(b []byte) bool {
+	n, sync := 0, 0
+	for off := 0; off < len(b); off += ts.PacketSize {
+		n++
+		if b[off] == ts.SyncByte {
+			sync++
+		}
+	}
+	return sync > n/2
+}
