@@ -111,3 +111,79 @@ vhost __defaultVhost__ {
 	_, err = os.Stat(filepath.Join(dir, "hds", "live", "out.f4m"))
 	assert.NoError(t, err, "the manifest is on disk too")
 }
+
+// TestHLS: a vhost with hls serves the published stream as HLS over the
+// HTTP port: ffprobe reads the playlist's streams and duration, every
+// segment decodes without errors and starts on a keyframe, and on_hls
+// reports each segment.
+func TestHLS(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	dir := t.TempDir()
+	hook := newHookRecorder(t)
+	conf := fmt.Sprintf(`
+listen 127.0.0.1:0;
+http_server { enabled on; listen 127.0.0.1:0; dir %[1]s; }
+vhost __defaultVhost__ {
+    hls { enabled on; hls_fragment 2; hls_window 30; hls_path %[1]s; hls_dispose 0; }
+    http_hooks { enabled on; on_hls %[2]s; }
+}
+`, dir, hook.URL())
+	ts, _ := startServerConf(t, conf)
+	pub := testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), ts.rtmpURL("h"), testpeer.PublishOptions{})
+	url := fmt.Sprintf("http://%s/live/h.m3u8", ts.HTTPAddr())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	waitFor(t, 15*time.Second, "the playlist", func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	r, err := testpeer.Probe(ctx, url)
+	require.NoError(t, err, "live playlist")
+	checkStreams(t, "live hls", mediaCases[0], r)
+	require.NoError(t, pub.Wait())
+	waitFor(t, 10*time.Second, "the last segment", func() bool { return len(hook.Calls("on_hls")) >= 5 })
+
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	playlist, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "application/vnd.apple.mpegurl", resp.Header.Get("Content-Type"))
+	var segs []string
+	var total float64
+	for _, line := range strings.Split(string(playlist), "\n") {
+		if strings.HasSuffix(line, ".ts") {
+			segs = append(segs, line)
+		}
+		if d, ok := strings.CutPrefix(line, "#EXTINF:"); ok {
+			var f float64
+			_, err := fmt.Sscanf(strings.TrimSuffix(strings.SplitN(d, ",", 2)[0], ","), "%g", &f)
+			require.NoError(t, err)
+			total += f
+		}
+	}
+	require.GreaterOrEqual(t, len(segs), 4, "%s", playlist)
+	assert.InDelta(t, 10.08, total, 0.5, "the playlist holds the whole stream: %s", playlist)
+	for _, seg := range segs {
+		segURL := fmt.Sprintf("http://%s/live/%s", ts.HTTPAddr(), seg)
+		out, err := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-i", segURL, "-f", "null", "-").CombinedOutput()
+		require.NoError(t, err)
+		assert.Empty(t, strings.TrimSpace(string(out)), "segment %s decodes cleanly", seg)
+		pkts, err := testpeer.Packets(ctx, segURL)
+		require.NoError(t, err)
+		for _, p := range pkts {
+			if p.CodecType == "video" {
+				assert.True(t, p.Keyframe(), "segment %s starts on a keyframe", seg)
+				break
+			}
+		}
+	}
+	call := hook.Calls("on_hls")[0]
+	assert.Equal(t, "live", call["app"])
+	assert.Equal(t, "h", call["stream"])
+	assert.Contains(t, call["m3u8_url"], "h.m3u8")
+	assert.Greater(t, call["duration"].(float64), 1.0)
+}

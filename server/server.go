@@ -17,6 +17,7 @@ import (
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/dvr"
 	"github.com/cascade-live/cascade/hds"
+	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/live"
@@ -49,6 +50,7 @@ type Server struct {
 	done      chan struct{} // closed by Close
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
+	hlsStore  *hls.Store
 
 	hooks        *hooks.Client
 	clients      sync.Map // id → *clientInfo
@@ -76,6 +78,7 @@ type vhostState struct {
 	hooks    hooks.Config
 	dvr      dvr.Config
 	hds      hds.Config
+	hls      hls.Config
 }
 
 func newState(cfg *config.Config) (*state, error) {
@@ -96,6 +99,9 @@ func newState(cfg *config.Config) (*state, error) {
 			return nil, err
 		}
 		if vs.hds, err = hds.ParseConfig(v.Block.Get("hds")); err != nil {
+			return nil, err
+		}
+		if vs.hls, err = hls.ParseConfig(v.Block.Get("hls")); err != nil {
 			return nil, err
 		}
 		st.vhosts[name] = vs
@@ -164,7 +170,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.serviceID = cid.New()
 	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
-	s.memFiles = append(s.memFiles, s.hdsStore)
+	s.hlsStore = hls.NewStore()
+	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore)
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err
@@ -363,6 +370,7 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	err := s.eng.Stop()
 	_ = s.hooks.Close()
+	s.hlsStore.Close()
 	return err
 }
 

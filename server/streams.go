@@ -1,10 +1,13 @@
 package server
 
 import (
+	"os"
+
 	"github.com/cascade-live/cascade/api"
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/dvr"
 	"github.com/cascade-live/cascade/hds"
+	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
@@ -71,10 +74,50 @@ func (s *Server) newOutputs(src *live.Source, v *config.Vhost, req *StreamReques
 			outs = append(outs, rec)
 		}
 	}
+	if vs.hls.Enabled {
+		ev := &hlsEvents{srv: s, vs: vs, conn: hookConn(c, req), req: *req, streamID: src.ID}
+		m, err := hls.NewMuxer(vs.hls, hls.StreamID{Vhost: v.Name, App: req.App, Stream: req.Stream}, s.hlsStore, ev)
+		if err != nil {
+			c.Log.Error("hls: cannot segment", "stream", req.StreamURL(), "err", err)
+		} else {
+			outs = append(outs, hlsOutput{m})
+		}
+	}
 	if vs.hds.Enabled {
 		outs = append(outs, hds.NewMuxer(vs.hds, hds.StreamID{Vhost: v.Name, App: req.App, Stream: req.Stream}, s.hdsStore))
 	}
 	return outs
+}
+
+// hlsOutput adapts hls.Muxer's Close to outputCloser.
+type hlsOutput struct{ *hls.Muxer }
+
+func (o hlsOutput) Close() { go o.Muxer.Close() }
+
+// hlsEvents calls on_hls (and on_hls_notify) for each new segment.
+type hlsEvents struct {
+	srv      *Server
+	vs       *vhostState
+	conn     hooks.Conn
+	req      StreamRequest
+	streamID string
+}
+
+func (e *hlsEvents) OnHLS(seg hls.SegmentInfo) {
+	h := e.vs.hooks
+	if !h.Enabled {
+		return
+	}
+	if len(h.OnHLS) > 0 {
+		cwd, _ := os.Getwd()
+		e.srv.hooks.Go(h.OnHLS, hooks.OnHLS{Conn: e.conn, TcURL: e.req.TcURL, Stream: e.req.Stream, Param: e.req.Param,
+			Duration: hooks.Seconds(seg.Duration.Seconds()), Cwd: cwd, File: seg.File, URL: seg.URL, M3U8: seg.M3U8,
+			M3U8URL: seg.M3U8URL, SeqNo: seg.SeqNo, StreamURL: e.req.StreamURL(), StreamID: e.streamID}, nil)
+	}
+	if len(h.OnHLSNotify) > 0 {
+		e.srv.hooks.Notify(h.OnHLSNotify, hooks.HLSNotify{App: e.req.App, Stream: e.req.Stream, Param: e.req.Param,
+			TSURL: seg.URL}, nil)
+	}
 }
 
 // dvrEvents calls on_dvr when a recording closes.
