@@ -42,7 +42,8 @@ func checkBody(body []byte) error {
 		return errors.New("response is not JSON")
 	}
 	if b[0] != '{' {
-		if string(b) == "0" {
+		// As SRS: the plain answer is exactly "0", nothing around it.
+		if string(body) == "0" {
 			return nil
 		}
 		return errors.New("response is neither 0 nor a JSON object")

@@ -28,7 +28,7 @@ func TestVerdict(t *testing.T) {
 		reason string // part of the error message when rejected
 	}{
 		{"0", 200, "0", true, ""},
-		{"0 with whitespace", 200, " 0\n", true, ""},
+		{"0 with whitespace", 200, " 0\n", false, "neither 0"},
 		{"code 0", 200, `{"code":0}`, true, ""},
 		{"code 0 with data", 200, `{"code":0,"data":1}`, true, ""},
 		{"code 0 spaced", 200, "{ \"code\" : 0, \"msg\": \"OK\" }\n", true, ""},

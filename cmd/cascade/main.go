@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/logfile"
 	"github.com/cascade-live/cascade/server"
 )
 
@@ -59,9 +60,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// Take the signals before the listeners open: a SIGHUP that arrives
 	// early must reload, not kill.
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1)
 
-	log := newLogger(cfg, stderr)
+	log, logFile := newLogger(cfg, stderr)
+	if logFile != nil {
+		defer logFile.Close()
+	}
 	srv, err := server.New(cfg, log)
 	if err != nil {
 		log.Error("start failed", "err", err)
@@ -75,6 +79,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	for sig := range sigs {
 		switch sig {
+		case syscall.SIGUSR1:
+			// logrotate moved the file: write to a new one at the path.
+			if logFile != nil {
+				if err := logFile.Reopen(); err != nil {
+					log.Error("log reopen failed", "file", logFile.Path(), "err", err)
+				} else {
+					log.Info("log reopened", "file", logFile.Path())
+				}
+			}
+			continue
 		case syscall.SIGHUP:
 			log.Info("reload requested", "signal", sig.String())
 			if err := srv.Reload(); err != nil {
@@ -109,7 +123,7 @@ func loadConfig(path string, fromEnv bool) (*config.Config, error) {
 	return config.Default(), nil
 }
 
-func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
+func newLogger(cfg *config.Config, stderr io.Writer) (*slog.Logger, *logfile.File) {
 	// SRS's levels, lowest first: verbose, info, trace (its default), warn, error.
 	level := slog.LevelInfo
 	switch strings.ToLower(cfg.LogLevel) {
@@ -123,13 +137,14 @@ func newLogger(cfg *config.Config, stderr io.Writer) *slog.Logger {
 		level = slog.LevelError
 	}
 	var w io.Writer = stderr
+	var file *logfile.File
 	if cfg.LogTank == "file" && cfg.LogFile != "" {
-		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		f, err := logfile.Open(cfg.LogFile)
 		if err != nil {
 			fmt.Fprintln(stderr, "cannot open log file, logging to stderr:", err)
 		} else {
-			w = f
+			w, file = f, f
 		}
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), file
 }

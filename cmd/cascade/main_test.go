@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -130,4 +131,51 @@ func TestSignalsStop(t *testing.T) {
 			t.Fatalf("%v: the server did not stop", sig)
 		}
 	}
+}
+
+func TestLogFileReopenAndEnv(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "logs", "cascade.log")
+	conf := writeConf(t, "listen 127.0.0.1:0;\nsrs_log_tank file;\nsrs_log_file "+logPath+";\n")
+	cmd := exec.Command(binary, "-c", conf)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	waitLog := func(path, text string) {
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			if b, _ := os.ReadFile(path); bytes.Contains(b, []byte(text)) {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("%s never said %q", path, text)
+	}
+	waitLog(logPath, "cascade started")
+	// logrotate: move the file away, then SIGUSR1.
+	require.NoError(t, os.Rename(logPath, logPath+".1"))
+	require.NoError(t, cmd.Process.Signal(syscall.SIGUSR1))
+	waitLog(logPath, "log reopened")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait())
+	waitLog(logPath, "cascade stopped")
+	old, _ := os.ReadFile(logPath + ".1")
+	assert.NotContains(t, string(old), "cascade stopped", "the rotated file is left alone")
+
+	// -e: the whole configuration from SRS_* variables.
+	env := exec.Command(binary, "-e")
+	env.Env = append(os.Environ(), "SRS_LISTEN=127.0.0.1:0", "SRS_HTTP_SERVER_ENABLED=on",
+		"SRS_HTTP_SERVER_LISTEN=127.0.0.1:0", "SRS_HTTP_API_ENABLED=off")
+	stderr, err := env.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, env.Start())
+	t.Cleanup(func() { _ = env.Process.Kill(); _ = env.Wait() })
+	sc := bufio.NewScanner(stderr)
+	seen := map[string]bool{}
+	for sc.Scan() && len(seen) < 2 {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			assert.True(t, strings.HasPrefix(m[2], "127.0.0.1:"), "%s listens where SRS_* said: %s", m[1], m[2])
+			seen[m[1]] = true
+		}
+	}
+	assert.True(t, seen["rtmp"] && seen["http"], "RTMP and HTTP from the environment")
 }
