@@ -120,7 +120,7 @@ func (h *httpSession) serve(req *http1.Request) error {
 	default:
 		return h.errorReply(req, 405)
 	}
-	if !h.serveStream(st, req) {
+	if !h.serveStream(st, req) && !h.serveHLS(st, req) {
 		if h.serveMemory(req) {
 			return nil
 		}

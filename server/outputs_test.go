@@ -125,7 +125,7 @@ listen 127.0.0.1:0;
 http_server { enabled on; listen 127.0.0.1:0; dir %[1]s; }
 vhost __defaultVhost__ {
     hls { enabled on; hls_fragment 2; hls_window 30; hls_path %[1]s; hls_dispose 0; }
-    http_hooks { enabled on; on_hls %[2]s; }
+    http_hooks { enabled on; on_hls %[2]s; on_play %[2]s; on_stop %[2]s; }
 }
 `, dir, hook.URL())
 	ts, _ := startServerConf(t, conf)
@@ -186,4 +186,21 @@ vhost __defaultVhost__ {
 	assert.Equal(t, "h", call["stream"])
 	assert.Contains(t, call["m3u8_url"], "h.m3u8")
 	assert.Greater(t, call["duration"].(float64), 1.0)
+
+	// HLS players are sessions (hls_ctx): on_play once each, on_stop when
+	// their requests stop.
+	plays := hook.Calls("on_play")
+	require.NotEmpty(t, plays)
+	assert.Contains(t, plays[0]["param"], "hls_ctx=")
+	waitFor(t, 15*time.Second, "on_stop for every HLS player", func() bool {
+		return len(hook.Calls("on_stop")) == len(hook.Calls("on_play"))
+	})
+	ids := func(calls []map[string]any) map[any]bool {
+		m := map[any]bool{}
+		for _, c := range calls {
+			m[c["client_id"]] = true
+		}
+		return m
+	}
+	assert.Equal(t, ids(hook.Calls("on_play")), ids(hook.Calls("on_stop")), "every session that played stopped")
 }

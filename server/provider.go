@@ -256,6 +256,7 @@ func (p *provider) MetricsStreams() []metrics.Stream {
 			PlayersByProtocol: map[string]int{
 				"rtmp": src.ConsumersOf(live.FormRTMP), "flv": src.ConsumersOf(live.FormFLV),
 				"remux": src.ConsumersOf(live.FormRemux),
+				"hls":   p.s.hlsSessions.count(src.Vhost, src.App, src.Stream),
 			},
 			BytesIn: src.Stats.BytesIn.Load(), BytesOut: src.Stats.BytesOut.Load(),
 			FramesIn: src.Stats.Frames.Load(), FramesDropped: src.Dropped(),
@@ -284,15 +285,20 @@ func (s *Server) startManagement() error {
 	p := newProvider(s)
 	s.provider = p
 	go func() {
-		t := time.NewTicker(rateInterval)
+		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		p.sample(time.Now())
+		last := time.Now()
 		for {
 			select {
 			case <-s.done:
 				return
 			case now := <-t.C:
-				p.sample(now)
+				s.expireHLS(now)
+				if now.Sub(last) >= rateInterval {
+					p.sample(now)
+					last = now
+				}
 			}
 		}
 	}()

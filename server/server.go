@@ -58,6 +58,7 @@ type Server struct {
 	clientErrors atomic.Uint64
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
 	provider     *provider
+	hlsSessions  hlsSessions
 	mgmt         []*listener // HTTP API and exporter
 	watching     bool
 	startedAt    time.Time

@@ -1,0 +1,220 @@
+package server
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/http1"
+	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/security"
+)
+
+// hlsSession is one HLS player, tracked as SRS's hls_ctx does: the first
+// playlist request is redirected to carry a session id, on_play decides on
+// it once, and on_stop follows when its requests stop.
+type hlsSession struct {
+	id       string
+	req      StreamRequest
+	hooks    hooks.Config
+	conn     hooks.Conn
+	idle     time.Duration
+	mu       sync.Mutex
+	lastSeen time.Time
+}
+
+func (hs *hlsSession) touch(now time.Time) {
+	hs.mu.Lock()
+	hs.lastSeen = now
+	hs.mu.Unlock()
+}
+
+// hlsSessions holds the live HLS sessions by id.
+type hlsSessions struct {
+	mu sync.Mutex
+	m  map[string]*hlsSession
+}
+
+func (s *hlsSessions) get(id string) *hlsSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[id]
+}
+
+func (s *hlsSessions) add(hs *hlsSession) {
+	s.mu.Lock()
+	if s.m == nil {
+		s.m = make(map[string]*hlsSession)
+	}
+	s.m[hs.id] = hs
+	s.mu.Unlock()
+}
+
+// expire removes the sessions idle for longer than their timeout.
+func (s *hlsSessions) expire(now time.Time) []*hlsSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*hlsSession
+	for id, hs := range s.m {
+		hs.mu.Lock()
+		idle := now.Sub(hs.lastSeen) > hs.idle
+		hs.mu.Unlock()
+		if idle {
+			delete(s.m, id)
+			out = append(out, hs)
+		}
+	}
+	return out
+}
+
+// count is the number of HLS players of vhost/app/stream.
+func (s *hlsSessions) count(vhost, app, stream string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, hs := range s.m {
+		if hs.req.Vhost == vhost && hs.req.App == app && hs.req.Stream == stream {
+			n++
+		}
+	}
+	return n
+}
+
+// expireHLS fires on_stop for HLS players that went away.
+func (s *Server) expireHLS(now time.Time) {
+	for _, hs := range s.hlsSessions.expire(now) {
+		s.log.Info("hls play stopped", "hls_ctx", hs.id, "stream", hs.req.StreamURL())
+		if hs.hooks.Enabled && len(hs.hooks.OnStop) > 0 {
+			s.hooks.Go(hs.hooks.OnStop, hooks.OnStop{Conn: hs.conn, TcURL: hs.req.TcURL, Stream: hs.req.Stream,
+				Param: hs.req.Param, StreamURL: hs.req.StreamURL()}, nil)
+		}
+	}
+}
+
+// serveHLS handles playlist and segment requests of vhosts with hls_ctx
+// on. It reports false for requests it leaves to the file handlers.
+func (h *httpSession) serveHLS(st *state, req *http1.Request) bool {
+	isPlaylist := strings.HasSuffix(req.Path, ".m3u8")
+	if !isPlaylist && !strings.HasSuffix(req.Path, ".ts") {
+		return false
+	}
+	v := st.cfg.Vhost(req.Host)
+	if v == nil {
+		return false
+	}
+	vs := st.vhost(v)
+	if !vs.hls.Enabled || !vs.hls.Ctx {
+		return false
+	}
+	id := req.Query("hls_ctx")
+	if !isPlaylist {
+		if hs := h.srv.hlsSessions.get(id); hs != nil {
+			hs.touch(time.Now())
+		}
+		return false
+	}
+	app, stream, ok := matchMount(vs.hls.M3U8File, req.Path)
+	if !ok {
+		return false
+	}
+	if id == "" {
+		// Give the player a session: SRS redirects with hls_ctx.
+		loc := req.Path + "?hls_ctx=" + cid.New()
+		if req.RawQuery != "" {
+			loc += "&" + req.RawQuery
+		}
+		b := http1.AppendStatusLine(h.out[:0], 302)
+		b = http1.AppendHeader(b, "Location", loc)
+		b = http1.AppendHeader(b, "Content-Length", "0")
+		if st.cfg.HTTPServer.Crossdomain {
+			b = http1.AppendCORS(b)
+		}
+		b = append(b, "\r\n"...)
+		h.out = b[:0]
+		_, _ = h.c.Write(b)
+		return true
+	}
+	if hs := h.srv.hlsSessions.get(id); hs != nil {
+		hs.touch(time.Now())
+		h.servePlaylist(req, id, vs.hls.TSCtx)
+		return true
+	}
+	sr := StreamRequest{TcURL: "http://" + req.Host + "/" + app, Host: req.Host, Vhost: v.Name, App: app, Stream: stream,
+		Param: "?" + req.RawQuery}
+	if ok, rule := vs.security.Check(security.Play, ipOf(h.c)); !ok {
+		h.c.Log.Warn("hls play refused by security", "stream", sr.StreamURL(), "rule", rule)
+		_ = h.errorReply(req, 403)
+		return true
+	}
+	referer := req.Header.Get("Referer")
+	if ok, reason := vs.refer.Check(security.Play, referer); !ok {
+		h.c.Log.Warn("hls play refused by refer", "stream", sr.StreamURL(), "referer", referer, "reason", reason)
+		_ = h.errorReply(req, 403)
+		return true
+	}
+	idle := max(3*vs.hls.Fragment, 5*time.Second) // players refresh every target duration
+	hs := &hlsSession{id: id, req: sr, hooks: vs.hooks, idle: idle, lastSeen: time.Now(),
+		conn: hooks.Conn{ClientID: id, IP: ipOf(h.c).String(), Vhost: v.Name, App: app}}
+	start := func() {
+		h.srv.hlsSessions.add(hs)
+		h.c.Log.Info("hls play", "hls_ctx", id, "stream", sr.StreamURL())
+		h.servePlaylist(req, id, vs.hls.TSCtx)
+	}
+	if urls := vs.hooks.OnPlay; vs.hooks.Enabled && len(urls) > 0 {
+		h.busy = true
+		h.srv.hooks.Go(urls, hooks.OnPlay{Conn: hs.conn, Stream: stream, TcURL: sr.TcURL, Param: sr.Param,
+			PageURL: referer, StreamURL: sr.StreamURL()}, func(err error) {
+			h.c.Do(func() error {
+				h.busy = false
+				if err != nil {
+					h.c.Log.Warn("hls play rejected by on_play", "stream", sr.StreamURL(), "err", err)
+					return h.errorReply(req, 403)
+				}
+				start()
+				return nil
+			})
+		})
+		return true
+	}
+	start()
+	return true
+}
+
+// servePlaylist answers with the playlist from memory, its segment URIs
+// carrying the session id when hls_ts_ctx is on.
+func (h *httpSession) servePlaylist(req *http1.Request, id string, tsCtx bool) {
+	b, ctype, ok := h.srv.hlsStore.Get(req.Path)
+	if !ok {
+		_ = h.errorReply(req, 404)
+		return
+	}
+	body := b.B
+	if tsCtx {
+		var out []byte
+		for _, line := range strings.SplitAfter(string(body), "\n") {
+			trimmed := strings.TrimRight(line, "\r\n")
+			if trimmed != "" && !strings.HasPrefix(trimmed, "#") {
+				sep := "?"
+				if strings.Contains(trimmed, "?") {
+					sep = "&"
+				}
+				line = trimmed + sep + "hls_ctx=" + id + line[len(trimmed):]
+			}
+			out = append(out, line...)
+		}
+		body = out
+	}
+	head := h.srv.appendFileHead(h.out[:0], req, ctype, len(body))
+	if req.Method == "HEAD" {
+		_, _ = h.c.Write(head)
+	} else {
+		_, _ = h.c.Conn.Writev([][]byte{head, body})
+		h.c.BytesOut.Add(uint64(len(head) + len(body)))
+	}
+	b.Release()
+	h.out = head[:0]
+	if !req.KeepAlive {
+		h.c.CloseGracefully()
+	}
+}
