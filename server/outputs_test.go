@@ -155,7 +155,8 @@ vhost __defaultVhost__ {
 	var segs []string
 	var total float64
 	for _, line := range strings.Split(string(playlist), "\n") {
-		if strings.HasSuffix(line, ".ts") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			assert.Contains(t, line, ".ts?hls_ctx=", "segment URIs carry the session")
 			segs = append(segs, line)
 		}
 		if d, ok := strings.CutPrefix(line, "#EXTINF:"); ok {

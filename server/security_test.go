@@ -23,8 +23,11 @@ vhost __defaultVhost__ {
     http_remux { enabled on; }
     %s
 }
-vhost deny.example.com {
-    security { enabled on; deny publish all; deny play 127.0.0.1; allow play all; allow publish all; }
+vhost denypub.example.com {
+    security { enabled on; deny publish all; allow play all; }
+}
+vhost denyplay.example.com {
+    security { enabled on; deny play 127.0.0.1; allow play all; allow publish all; }
     http_remux { enabled on; }
 }
 `
@@ -41,7 +44,7 @@ func TestSecurityRules(t *testing.T) {
 	defer cancel()
 
 	// Publish refused on the deny vhost.
-	p := testpeer.Publish(t, media, ts.rtmpURL("x?vhost=deny.example.com"), testpeer.PublishOptions{})
+	p := testpeer.Publish(t, media, ts.rtmpURL("x?vhost=denypub.example.com"), testpeer.PublishOptions{})
 	select {
 	case <-p.Done():
 	case <-time.After(15 * time.Second):
@@ -50,17 +53,21 @@ func TestSecurityRules(t *testing.T) {
 	assert.Error(t, p.Wait())
 	assert.NotEmpty(t, ts.logs.Lines("refused by security", "deny publish all"), "the log names the rule")
 
-	// A stream on the default vhost; playing it through the deny vhost is refused.
-	testpeer.Publish(t, media, ts.rtmpURL("s"), testpeer.PublishOptions{Loop: true})
-	src := ts.source("s", true)
-	_, err := testpeer.Probe(ctx, ts.rtmpURL("s?vhost=deny.example.com"))
+	// A stream on a vhost that refuses players from 127.0.0.1.
+	testpeer.Publish(t, media, ts.rtmpURL("d?vhost=denyplay.example.com"), testpeer.PublishOptions{Loop: true})
+	waitFor(t, 10*time.Second, "the publish", func() bool { return len(ts.logs.Lines("rtmp publish", "denyplay.example.com/live/d")) > 0 })
+	_, err := testpeer.Probe(ctx, ts.rtmpURL("d?vhost=denyplay.example.com"))
 	assert.Error(t, err, "ffprobe's RTMP play is refused")
 	assert.NotEmpty(t, ts.logs.Lines("refused by security", "deny play 127.0.0.1"))
-	req, _ := http.NewRequest("GET", ts.flvURL("s")+"?vhost=deny.example.com", nil)
+	req, _ := http.NewRequest("GET", ts.flvURL("d")+"?vhost=denyplay.example.com", nil)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 403, resp.StatusCode, "HTTP-FLV play is refused")
+
+	// A stream on the default vhost for the reload part.
+	testpeer.Publish(t, media, ts.rtmpURL("s"), testpeer.PublishOptions{Loop: true})
+	src := ts.source("s", true)
 
 	// A player on the default vhost, then a reload denying play there.
 	player := dialRaw(t, ts.RTMPAddr(), 0)
