@@ -20,7 +20,7 @@ type Recorder struct {
 	cfg    Config
 	id     StreamID
 	events Events
-	queue  *packetQueue
+	queue  *live.OutputQueue
 	done   chan struct{}
 	now    func() time.Time
 	cap    int // keyframe index capacity
@@ -55,7 +55,7 @@ func newRecorder(cfg Config, id StreamID, events Events, now func() time.Time, c
 		cfg:    cfg,
 		id:     id,
 		events: events,
-		queue:  newPacketQueue(),
+		queue:  live.NewOutputQueue(),
 		done:   make(chan struct{}),
 		now:    now,
 		cap:    capacity,
@@ -65,21 +65,21 @@ func newRecorder(cfg Config, id StreamID, events Events, now func() time.Time, c
 }
 
 // WritePacket queues p; it never blocks (see live.Output).
-func (r *Recorder) WritePacket(p *live.Packet) { r.queue.push(p) }
+func (r *Recorder) WritePacket(p *live.Packet) { r.queue.Push(p) }
 
 // Unpublish closes the current file once the packets before it are written.
-func (r *Recorder) Unpublish() { r.queue.pushUnpublish() }
+func (r *Recorder) Unpublish() { r.queue.PushUnpublish() }
 
 // Close writes what is queued, closes the current file and stops the
 // recorder. It does not wait: Done is closed when the recorder has stopped.
-func (r *Recorder) Close() { r.queue.close() }
+func (r *Recorder) Close() { r.queue.Close() }
 
 // Done is closed when the recorder has stopped after Close.
 func (r *Recorder) Done() <-chan struct{} { return r.done }
 
 // Dropped is the number of media packets dropped because the disk could
 // not keep up.
-func (r *Recorder) Dropped() uint64 { return r.queue.dropped.Load() }
+func (r *Recorder) Dropped() uint64 { return r.queue.Dropped() }
 
 // Files is the number of files closed so far.
 func (r *Recorder) Files() uint64 { return r.files.Load() }
@@ -100,18 +100,18 @@ func (r *Recorder) fail(err error) {
 
 func (r *Recorder) run() {
 	defer close(r.done)
-	var events []event
+	var events []live.OutputEvent
 	for {
 		var ok bool
-		events, ok = r.queue.take(events)
+		events, ok = r.queue.Take(events)
 		for i, e := range events {
-			if e.p == nil {
+			if e.P == nil {
 				r.endPublish()
 			} else {
-				r.handle(e.p)
-				e.p.Release()
+				r.handle(e.P)
+				e.P.Release()
 			}
-			events[i] = event{}
+			events[i] = live.OutputEvent{}
 		}
 		if !ok {
 			r.endPublish()
@@ -159,7 +159,7 @@ func (r *Recorder) handle(p *live.Packet) {
 			return
 		}
 	}
-	keyframe := isKeyframe(p)
+	keyframe := p.SeekableKeyframe()
 	r.writeOrAbort(func(f *flvFile) error { return f.writeMedia(tagType(p), p.Timestamp, data, keyframe) })
 }
 
@@ -172,7 +172,7 @@ func (r *Recorder) canStart(p *live.Packet) bool {
 	if !r.cfg.WaitKeyframe || !r.hasVideo() {
 		return true
 	}
-	return isKeyframe(p)
+	return p.SeekableKeyframe()
 }
 
 // cut reports whether the segment plan closes the file before p.

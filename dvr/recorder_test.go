@@ -2,6 +2,7 @@ package dvr
 
 import (
 	"context"
+	"github.com/cascade-live/cascade/internal/testmedia"
 	"math"
 	"os"
 	"os/exec"
@@ -146,7 +147,7 @@ func checkSeek(t *testing.T, path string, gop float64) {
 // index, duration and filesize against the tags.
 func checkIndex(t *testing.T, path string, wantDuration time.Duration) []float64 {
 	t.Helper()
-	tags, offsets := readTags(t, path)
+	tags, offsets := testmedia.ReadTags(t, path)
 	require.NotEmpty(t, tags)
 	require.Equal(t, uint8(flv.TagScript), tags[0].Type, "first tag is not onMetaData")
 	vs, err := amf.DecodeAll0(tags[0].Data)
@@ -200,7 +201,7 @@ func isPicture(data []byte) bool {
 
 // keyframeTimes returns the timestamps (s) of the keyframes of a file.
 func keyframeTimes(t *testing.T, path string) []float64 {
-	tags, _ := readTags(t, path)
+	tags, _ := testmedia.ReadTags(t, path)
 	var ts []float64
 	for _, tag := range tags {
 		if tag.Type == flv.TagVideo && isPicture(tag.Data) {
@@ -226,12 +227,12 @@ func TestSessionPlanRecordsEachMediaFile(t *testing.T) {
 		t.Run(tt.media, func(t *testing.T) {
 			dir := t.TempDir()
 			base := live.LivePackets()
-			packets := loadMedia(t, tt.media)
+			packets := testmedia.Packets(t, tt.media)
 			src := probe(t, testpeer.Media(t, tt.media))
 			cfg := testConfig(dir, PlanSession, 0)
 			cfg.Path = filepath.Join(dir, "[vhost]/[app]/[2006]/[01]/[02]/[stream]-[15].[04].[05].[999].flv")
 			r, log := startRecorder(t, cfg, indexCapacity)
-			feed(r, packets, 0, math.MaxUint32)
+			testmedia.Feed(r, packets, 0, math.MaxUint32)
 			r.Unpublish()
 			stop(t, r)
 
@@ -271,9 +272,9 @@ func TestSessionPlanRecordsEachMediaFile(t *testing.T) {
 func TestSegmentPlanCutsOnKeyframes(t *testing.T) {
 	testpeer.Require(t, "ffprobe", "ffmpeg")
 	dir := t.TempDir()
-	packets := loadMedia(t, "h264_aac_720p25.flv")
+	packets := testmedia.Packets(t, "h264_aac_720p25.flv")
 	r, log := startRecorder(t, testConfig(dir, PlanSegment, 3*time.Second), indexCapacity)
-	feed(r, packets, 0, math.MaxUint32)
+	testmedia.Feed(r, packets, 0, math.MaxUint32)
 	r.Unpublish()
 	stop(t, r)
 
@@ -312,11 +313,11 @@ func TestSegmentPlanCutsOnKeyframes(t *testing.T) {
 
 func TestSegmentPlanWithoutWaitKeyframe(t *testing.T) {
 	dir := t.TempDir()
-	packets := loadMedia(t, "h264_aac_720p25.flv")
+	packets := testmedia.Packets(t, "h264_aac_720p25.flv")
 	cfg := testConfig(dir, PlanSegment, 3*time.Second)
 	cfg.WaitKeyframe = false
 	r, log := startRecorder(t, cfg, indexCapacity)
-	feed(r, packets, 0, math.MaxUint32)
+	testmedia.Feed(r, packets, 0, math.MaxUint32)
 	r.Unpublish()
 	stop(t, r)
 	events := log.list()
@@ -329,9 +330,9 @@ func TestSegmentPlanWithoutWaitKeyframe(t *testing.T) {
 func TestUnpublishMidStreamLeavesClosedFile(t *testing.T) {
 	testpeer.Require(t, "ffprobe", "ffmpeg")
 	dir := t.TempDir()
-	packets := loadMedia(t, "h264_aac_720p25.flv")
+	packets := testmedia.Packets(t, "h264_aac_720p25.flv")
 	r, log := startRecorder(t, testConfig(dir, PlanSession, 0), indexCapacity)
-	feed(r, packets, 0, 5000)
+	testmedia.Feed(r, packets, 0, 5000)
 	r.Unpublish() // the publisher dropped
 
 	require.Eventually(t, func() bool { return len(log.list()) == 1 }, 10*time.Second, 10*time.Millisecond)
@@ -344,7 +345,7 @@ func TestUnpublishMidStreamLeavesClosedFile(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist)
 
 	// A republish, which the recorder survives, starts a new file.
-	feed(r, packets, 5000, math.MaxUint32)
+	testmedia.Feed(r, packets, 5000, math.MaxUint32)
 	stop(t, r) // Close without Unpublish also closes the file
 	events := log.list()
 	require.Len(t, events, 2)
@@ -357,15 +358,15 @@ func TestUnpublishMidStreamLeavesClosedFile(t *testing.T) {
 
 func TestTimeJitterOffKeepsStreamTimestamps(t *testing.T) {
 	dir := t.TempDir()
-	packets := loadMedia(t, "h264_only.flv")
+	packets := testmedia.Packets(t, "h264_only.flv")
 	cfg := testConfig(dir, PlanSession, 0)
 	cfg.TimeJitter = live.JitterOff
 	r, log := startRecorder(t, cfg, indexCapacity)
-	feed(r, packets, 2000, math.MaxUint32)
+	testmedia.Feed(r, packets, 2000, math.MaxUint32)
 	stop(t, r)
 	events := log.list()
 	require.Len(t, events, 1)
-	tags, _ := readTags(t, events[0].Path)
+	tags, _ := testmedia.ReadTags(t, events[0].Path)
 	var firstVideo uint32
 	for _, tag := range tags {
 		if tag.Type == flv.TagVideo && isPicture(tag.Data) {
@@ -383,9 +384,9 @@ func TestTimeJitterOffKeepsStreamTimestamps(t *testing.T) {
 func TestSmallIndexKeepsEveryOtherKeyframe(t *testing.T) {
 	testpeer.Require(t, "ffprobe", "ffmpeg")
 	dir := t.TempDir()
-	packets := loadMedia(t, "h264_only.flv") // keyframes at 0..5 s
+	packets := testmedia.Packets(t, "h264_only.flv") // keyframes at 0..5 s
 	r, log := startRecorder(t, testConfig(dir, PlanSession, 0), 4)
-	feed(r, packets, 0, math.MaxUint32)
+	testmedia.Feed(r, packets, 0, math.MaxUint32)
 	stop(t, r)
 	fi := log.list()[0]
 	times := checkIndex(t, fi.Path, fi.Duration)
@@ -399,7 +400,7 @@ func TestExistingFileIsNotOverwritten(t *testing.T) {
 	cfg.Path = filepath.Join(dir, "fixed.flv")
 	require.NoError(t, os.WriteFile(cfg.Path, []byte("precious"), 0o644))
 	r, log := startRecorder(t, cfg, indexCapacity)
-	feed(r, loadMedia(t, "h264_only.flv"), 0, math.MaxUint32)
+	testmedia.Feed(r, testmedia.Packets(t, "h264_only.flv"), 0, math.MaxUint32)
 	r.Close()
 	<-r.Done()
 	assert.ErrorIs(t, r.Err(), ErrFileExists)
@@ -412,11 +413,11 @@ func TestExistingFileIsNotOverwritten(t *testing.T) {
 func TestRecorderReleasesEverything(t *testing.T) {
 	dir := t.TempDir()
 	base := live.LivePackets()
-	packets := loadMedia(t, "h264_aac_720p25.flv")
+	packets := testmedia.Packets(t, "h264_aac_720p25.flv")
 	r, _ := startRecorder(t, testConfig(dir, PlanSegment, 3*time.Second), indexCapacity)
-	feed(r, packets, 0, 4000)
+	testmedia.Feed(r, packets, 0, 4000)
 	r.Unpublish()
-	feed(r, packets, 4000, math.MaxUint32)
+	testmedia.Feed(r, packets, 4000, math.MaxUint32)
 	stop(t, r)
 	r.WritePacket(packets[0]) // after Close: ignored, not retained
 	r.Unpublish()

@@ -34,7 +34,7 @@ type Muxer struct {
 	cfg   Config
 	id    StreamID
 	store *Store
-	queue *packetQueue
+	queue *live.OutputQueue
 	done  chan struct{}
 
 	errMu sync.Mutex
@@ -77,7 +77,7 @@ func NewMuxer(cfg Config, id StreamID, store *Store) *Muxer {
 		cfg:       cfg,
 		id:        id,
 		store:     store,
-		queue:     newPacketQueue(),
+		queue:     live.NewOutputQueue(),
 		done:      make(chan struct{}),
 		dir:       filepath.Join(cfg.Path, id.App),
 		urlPrefix: "/" + id.App + "/" + id.Stream,
@@ -89,22 +89,22 @@ func NewMuxer(cfg Config, id StreamID, store *Store) *Muxer {
 }
 
 // WritePacket queues p; it never blocks (see live.Output).
-func (m *Muxer) WritePacket(p *live.Packet) { m.queue.push(p) }
+func (m *Muxer) WritePacket(p *live.Packet) { m.queue.Push(p) }
 
 // Unpublish ends the window once the packets before it are packaged.
-func (m *Muxer) Unpublish() { m.queue.pushUnpublish() }
+func (m *Muxer) Unpublish() { m.queue.PushUnpublish() }
 
 // Close packages what is queued, removes the stream's files from the Store
 // (those on disk stay, as with SRS) and stops the muxer. It does not wait:
 // Done is closed when the muxer has stopped.
-func (m *Muxer) Close() { m.queue.close() }
+func (m *Muxer) Close() { m.queue.Close() }
 
 // Done is closed when the muxer has stopped after Close.
 func (m *Muxer) Done() <-chan struct{} { return m.done }
 
 // Dropped is the number of media packets dropped because the muxer could
 // not keep up.
-func (m *Muxer) Dropped() uint64 { return m.queue.dropped.Load() }
+func (m *Muxer) Dropped() uint64 { return m.queue.Dropped() }
 
 // Err returns the last error writing files, or nil.
 func (m *Muxer) Err() error {
@@ -121,18 +121,18 @@ func (m *Muxer) fail(err error) {
 
 func (m *Muxer) run() {
 	defer close(m.done)
-	var events []event
+	var events []live.OutputEvent
 	for {
 		var ok bool
-		events, ok = m.queue.take(events)
+		events, ok = m.queue.Take(events)
 		for i, e := range events {
-			if e.p == nil {
+			if e.P == nil {
 				m.endPublish()
 			} else {
-				m.handle(e.p)
-				e.p.Release()
+				m.handle(e.P)
+				e.P.Release()
 			}
-			events[i] = event{}
+			events[i] = live.OutputEvent{}
 		}
 		if !ok {
 			m.endPublish()
@@ -176,13 +176,13 @@ func (m *Muxer) handle(p *live.Packet) {
 		m.started = false
 	}
 	if !m.started {
-		if m.sawVideo && !isKeyframe(p) {
+		if m.sawVideo && !p.SeekableKeyframe() {
 			return // a fragment of a video stream starts on a keyframe
 		}
 		m.cur.reset(p.Timestamp, m.metadata, shPayload(m.videoSH), shPayload(m.audioSH))
 		m.started = true
 	}
-	m.cur.add(tagType(p), p.Timestamp, data, flvBytes(p), isKeyframe(p))
+	m.cur.add(tagType(p), p.Timestamp, data, flvBytes(p), p.SeekableKeyframe())
 }
 
 // cut reports whether the fragment in progress ends before p.
@@ -191,7 +191,7 @@ func (m *Muxer) cut(p *live.Packet) bool {
 	if elapsed < m.cfg.Fragment.Milliseconds() {
 		return false
 	}
-	return !m.sawVideo || isKeyframe(p)
+	return !m.sawVideo || p.SeekableKeyframe()
 }
 
 // startPublish begins a new window; fragments of an earlier publish go.

@@ -3,6 +3,7 @@ package hds
 import (
 	"context"
 	"encoding/base64"
+	"github.com/cascade-live/cascade/internal/testmedia"
 	"io"
 	"math"
 	"net/http"
@@ -93,9 +94,9 @@ func TestMuxerWindowDownloadsWithYtDlp(t *testing.T) {
 	testpeer.Require(t, "yt-dlp", "ffprobe")
 	dir := t.TempDir()
 	base := live.LivePackets()
-	packets := loadMedia(t, "h264_aac_720p25.flv")
+	packets := testmedia.Packets(t, "h264_aac_720p25.flv")
 	m, store := startMuxer(t, dir, 2*time.Second, 6*time.Second)
-	feed(m, packets, 0, math.MaxUint32)
+	testmedia.Feed(m, packets, 0, math.MaxUint32)
 	m.Unpublish()
 	b := bootstrapFrom(t, store, finished)
 
@@ -243,9 +244,9 @@ func checkManifest(t *testing.T, store *Store, dir string) {
 
 func TestMuxerWhileLive(t *testing.T) {
 	dir := t.TempDir()
-	packets := loadMedia(t, "h264_aac_720p25.flv")
+	packets := testmedia.Packets(t, "h264_aac_720p25.flv")
 	m, store := startMuxer(t, dir, 2*time.Second, 60*time.Second)
-	feed(m, packets, 0, 7000)
+	testmedia.Feed(m, packets, 0, 7000)
 	b := bootstrapFrom(t, store, func(b *Bootstrap) bool { return len(b.FragmentRuns[0].Entries) == 3 })
 	assert.True(t, b.Live)
 	assert.Equal(t, uint64(6000), b.CurrentMediaTime)
@@ -255,7 +256,7 @@ func TestMuxerWhileLive(t *testing.T) {
 	}
 	// A new publish starts a new window; numbers go on.
 	m.Unpublish()
-	feed(m, packets, 0, 5000)
+	testmedia.Feed(m, packets, 0, 5000)
 	b = bootstrapFrom(t, store, func(b *Bootstrap) bool {
 		return b.Live && len(b.FragmentRuns[0].Entries) == 2
 	})
@@ -265,9 +266,9 @@ func TestMuxerWhileLive(t *testing.T) {
 
 func TestMuxerDeletesOldFragments(t *testing.T) {
 	dir := t.TempDir()
-	packets := loadMedia(t, "h264_aac_720p25.flv")
+	packets := testmedia.Packets(t, "h264_aac_720p25.flv")
 	m, store := startMuxer(t, dir, 2*time.Second, 2*time.Second)
-	feed(m, packets, 0, math.MaxUint32)
+	testmedia.Feed(m, packets, 0, math.MaxUint32)
 	m.Unpublish()
 	b := bootstrapFrom(t, store, finished)
 	assert.Equal(t, uint32(5), b.FragmentRuns[0].Entries[0].FirstFragment)
@@ -290,9 +291,9 @@ func TestMuxerDeletesOldFragments(t *testing.T) {
 
 func TestMuxerAudioOnly(t *testing.T) {
 	dir := t.TempDir()
-	packets := loadMedia(t, "aac_only.flv")
+	packets := testmedia.Packets(t, "aac_only.flv")
 	m, store := startMuxer(t, dir, 2*time.Second, 60*time.Second)
-	feed(m, packets, 0, math.MaxUint32)
+	testmedia.Feed(m, packets, 0, math.MaxUint32)
 	m.Unpublish()
 	b := bootstrapFrom(t, store, finished)
 	entries := b.FragmentRuns[0].Entries

@@ -1,4 +1,6 @@
-package dvr
+// Package testmedia turns the shared test media into the live packets a
+// source makes, for the tests of outputs (DVR, HDS, HLS…).
+package testmedia
 
 import (
 	"bufio"
@@ -14,9 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// loadMedia reads a test media file into packets as a source would make
+// Packets reads a test media file into packets as a source would make
 // them. The packets are released when the test ends.
-func loadMedia(t testing.TB, name string) []*live.Packet {
+func Packets(t testing.TB, name string) []*live.Packet {
 	t.Helper()
 	f, err := os.Open(testpeer.Media(t, name))
 	require.NoError(t, err)
@@ -57,9 +59,9 @@ func loadMedia(t testing.TB, name string) []*live.Packet {
 	}
 }
 
-// feed writes the packets with timestamps in [from, to) to out (metadata
+// Feed writes the packets with timestamps in [from, to) to out (metadata
 // and sequence headers always), as a source does on its loop.
-func feed(out live.Output, packets []*live.Packet, from, to uint32) {
+func Feed(out live.Output, packets []*live.Packet, from, to uint32) {
 	for _, p := range packets {
 		if p.Kind == live.KindData || p.SeqHeader || (p.Timestamp >= from && p.Timestamp < to) {
 			out.WritePacket(p)
@@ -67,8 +69,8 @@ func feed(out live.Output, packets []*live.Packet, from, to uint32) {
 	}
 }
 
-// readTags returns every tag of an FLV file with its file offset.
-func readTags(t testing.TB, path string) (tags []*flv.Tag, offsets []int64) {
+// ReadTags returns every tag of an FLV file with its file offset.
+func ReadTags(t testing.TB, path string) (tags []*flv.Tag, offsets []int64) {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
