@@ -205,3 +205,41 @@ vhost __defaultVhost__ {
 	}
 	assert.Equal(t, ids(hook.Calls("on_play")), ids(hook.Calls("on_stop")), "every session that played stopped")
 }
+
+// TestHLSRepublish: a publisher that drops and comes back continues the
+// playlist behind an EXT-X-DISCONTINUITY, and ffmpeg plays across it.
+func TestHLSRepublish(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	dir := t.TempDir()
+	conf := fmt.Sprintf(`
+listen 127.0.0.1:0;
+http_server { enabled on; listen 127.0.0.1:0; dir %[1]s; }
+vhost __defaultVhost__ { hls { enabled on; hls_fragment 2; hls_window 60; hls_path %[1]s; hls_ctx off; } }
+`, dir)
+	ts, _ := startServerConf(t, conf)
+	media := testpeer.Media(t, "h264_mp3_360p30.flv")
+	for i := 0; i < 2; i++ {
+		require.NoError(t, testpeer.Publish(t, media, ts.rtmpURL("re"), testpeer.PublishOptions{}).Wait())
+		waitFor(t, 10*time.Second, "unpublish", func() bool { src := ts.Registry().Lookup(DefaultVhost + "/live/re"); return src == nil || !src.Publishing() })
+	}
+	url := fmt.Sprintf("http://%s/live/re.m3u8", ts.HTTPAddr())
+	var playlist string
+	waitFor(t, 10*time.Second, "both publishes in the playlist", func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		playlist = string(b)
+		return strings.Count(playlist, "#EXTINF") >= 5 && strings.Contains(playlist, "#EXT-X-DISCONTINUITY")
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// The playlist is live (no ENDLIST): read it from its first segment
+	// for a bit less than both publishes together.
+	out, err := exec.CommandContext(ctx, "ffmpeg", "-v", "error", "-live_start_index", "0", "-i", url,
+		"-t", "11.5", "-f", "null", "-").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Empty(t, strings.TrimSpace(string(out)), "ffmpeg plays across the discontinuity without errors:\n%s", playlist)
+}
