@@ -220,7 +220,10 @@ vhost __defaultVhost__ { hls { enabled on; hls_fragment 2; hls_window 60; hls_pa
 	media := testpeer.Media(t, "h264_mp3_360p30.flv")
 	for i := 0; i < 2; i++ {
 		require.NoError(t, testpeer.Publish(t, media, ts.rtmpURL("re"), testpeer.PublishOptions{}).Wait())
-		waitFor(t, 10*time.Second, "unpublish", func() bool { src := ts.Registry().Lookup(DefaultVhost + "/live/re"); return src == nil || !src.Publishing() })
+		waitFor(t, 10*time.Second, "unpublish", func() bool {
+			src := ts.Registry().Lookup(DefaultVhost + "/live/re")
+			return src == nil || !src.Publishing()
+		})
 	}
 	url := fmt.Sprintf("http://%s/live/re.m3u8", ts.HTTPAddr())
 	var playlist string
