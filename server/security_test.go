@@ -109,3 +109,42 @@ func TestMaxConnections(t *testing.T) {
 		assert.False(t, closedByServer(c, 200*time.Millisecond), "open connections stay")
 	}
 }
+
+// TestRefer: with refer on, a player whose page (RTMP pageUrl, HTTP
+// Referer) is not under a listed domain is refused.
+func TestRefer(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	ts, _ := startServerConf(t, `
+listen 127.0.0.1:0;
+http_server { enabled on; listen 127.0.0.1:0; }
+vhost __defaultVhost__ {
+    refer { enabled on; play example.com; }
+    http_remux { enabled on; }
+}
+`)
+	testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), ts.rtmpURL("r"), testpeer.PublishOptions{Loop: true})
+	ts.source("r", true)
+	for _, tc := range []struct {
+		referer string
+		status  int
+	}{
+		{"", 403},
+		{"http://evil.net/player.html", 403},
+		{"http://www.example.com/player.html", 200},
+	} {
+		req, _ := http.NewRequest("GET", ts.flvURL("r"), nil)
+		if tc.referer != "" {
+			req.Header.Set("Referer", tc.referer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, tc.status, resp.StatusCode, "Referer %q", tc.referer)
+	}
+	// ffprobe sends no pageUrl: refused over RTMP too.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := testpeer.Probe(ctx, ts.rtmpURL("r"))
+	assert.Error(t, err)
+	assert.NotEmpty(t, ts.logs.Lines("refused by refer"))
+}
