@@ -146,3 +146,58 @@ func TestAMF3Commands(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestAggregatePublish: media published in aggregate messages (type 22,
+// as some encoders and FMS relays send) reaches players as single messages.
+func TestAggregatePublish(t *testing.T) {
+	tags := readFLVTags(t, testpeer.Media(t, "h264_aac_720p25.flv"))
+	ts := startServer(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	player, err := client.Dial(ctx, ts.rtmpURL("agg"))
+	require.NoError(t, err)
+	defer player.Close()
+	require.NoError(t, player.Play(ctx, "agg"))
+	pub, err := client.Dial(ctx, ts.rtmpURL("agg"))
+	require.NoError(t, err)
+	defer pub.Close()
+	require.NoError(t, pub.Publish(ctx, "agg"))
+
+	// Five media tags per aggregate, each with its FLV-style header.
+	var want [][]byte
+	var agg []byte
+	var first uint32
+	n := 0
+	for _, tag := range tags {
+		if tag.typ != 8 && tag.typ != 9 {
+			continue
+		}
+		if n == 0 {
+			first = tag.ts
+		}
+		size := len(tag.data)
+		agg = append(agg, tag.typ, byte(size>>16), byte(size>>8), byte(size),
+			byte(tag.ts>>16), byte(tag.ts>>8), byte(tag.ts), byte(tag.ts>>24), 0, 0, 0)
+		agg = append(agg, tag.data...)
+		agg = append(agg, 0, 0, 0, 0)
+		want = append(want, tag.data)
+		if n++; n == 5 {
+			require.NoError(t, pub.WritePayload(rtmp.MsgAggregate, first, agg))
+			agg, n = agg[:0], 0
+		}
+		if len(want) >= 200 {
+			break
+		}
+	}
+	want = want[:len(want)-n]
+	require.NoError(t, player.SetReadDeadline(time.Now().Add(10*time.Second)))
+	for i := 0; i < len(want); {
+		m, err := player.ReadMessage()
+		require.NoError(t, err, "message %d of %d", i, len(want))
+		if m.Type == rtmp.MsgAudio || m.Type == rtmp.MsgVideo {
+			require.True(t, bytes.Equal(want[i], m.Payload()), "payload %d differs", i)
+			i++
+		}
+		m.Body.Release()
+	}
+}

@@ -196,31 +196,15 @@ func (r *rtmpSession) onMessage(m *rtmp.Message) error {
 }
 
 func (r *rtmpSession) writeAggregate(m *rtmp.Message) error {
-	p := m.Payload()
-	var base int64 = -1
-	for len(p) > 0 {
-		if len(p) < 11 {
-			return fmt.Errorf("rtmp: aggregate: truncated sub-message header")
-		}
-		typ := p[0]
-		size := int(p[1])<<16 | int(p[2])<<8 | int(p[3])
-		ts := uint32(p[4])<<16 | uint32(p[5])<<8 | uint32(p[6]) | uint32(p[7])<<24
-		if len(p) < 11+size+4 {
-			return fmt.Errorf("rtmp: aggregate: sub-message of %d bytes exceeds the message", size)
-		}
-		if base < 0 {
-			base = int64(ts)
-		}
-		data := p[11 : 11+size]
-		p = p[11+size+4:]
+	return rtmp.SplitAggregate(m.Payload(), m.Timestamp, func(typ uint8, ts uint32, data []byte) error {
 		if typ != rtmp.MsgAudio && typ != rtmp.MsgVideo {
-			continue
+			return nil
 		}
-		body := buffer.Get()
-		body.B = append(body.B, data...)
-		r.publisher.Write(r.c.Loop(), typ, uint32(int64(m.Timestamp)+int64(ts)-base), body)
-	}
-	return nil
+		body := buffer.GetSize(len(data))
+		copy(body.B, data)
+		r.publisher.Write(r.c.Loop(), typ, ts, body)
+		return nil
+	})
 }
 
 func (r *rtmpSession) onData(m *rtmp.Message) error {
