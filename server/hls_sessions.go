@@ -20,6 +20,7 @@ type hlsSession struct {
 	hooks    hooks.Config
 	conn     hooks.Conn
 	idle     time.Duration
+	started  time.Time
 	mu       sync.Mutex
 	lastSeen time.Time
 }
@@ -64,6 +65,17 @@ func (s *hlsSessions) expire(now time.Time) []*hlsSession {
 			delete(s.m, id)
 			out = append(out, hs)
 		}
+	}
+	return out
+}
+
+// list returns the live sessions.
+func (s *hlsSessions) list() []*hlsSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*hlsSession, 0, len(s.m))
+	for _, hs := range s.m {
+		out = append(out, hs)
 	}
 	return out
 }
@@ -154,7 +166,7 @@ func (h *httpSession) serveHLS(st *state, req *http1.Request) bool {
 		return true
 	}
 	idle := max(3*vs.hls.Fragment, 5*time.Second) // players refresh every target duration
-	hs := &hlsSession{id: id, req: sr, hooks: vs.hooks, idle: idle, lastSeen: time.Now(),
+	hs := &hlsSession{id: id, req: sr, hooks: vs.hooks, idle: idle, lastSeen: time.Now(), started: time.Now(),
 		conn: hooks.Conn{ClientID: id, IP: ipOf(h.c).String(), Vhost: v.Name, App: app}}
 	start := func() {
 		h.srv.hlsSessions.add(hs)

@@ -152,6 +152,13 @@ vhost __defaultVhost__ {
 	playlist, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, "application/vnd.apple.mpegurl", resp.Header.Get("Content-Type"))
+	var listed int
+	for _, c := range ts.provider.Clients() {
+		if c.Type == "hls-play" && c.Name == "h" {
+			listed++
+		}
+	}
+	assert.Positive(t, listed, "HLS sessions in /api/v1/clients")
 	var segs []string
 	var total float64
 	for _, line := range strings.Split(string(playlist), "\n") {
@@ -189,7 +196,7 @@ vhost __defaultVhost__ {
 	assert.Greater(t, call["duration"].(float64), 1.0)
 
 	// HLS players are sessions (hls_ctx): on_play once each, on_stop when
-	// their requests stop.
+	// their requests stop (and listed by the API meanwhile, above).
 	plays := hook.Calls("on_play")
 	require.NotEmpty(t, plays)
 	assert.Contains(t, plays[0]["param"], "hls_ctx=")

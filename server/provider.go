@@ -218,6 +218,16 @@ func (p *provider) Clients() []api.Client {
 		out = append(out, c)
 		return true
 	})
+	// HLS players are sessions, not connections (SRS lists them too).
+	for _, hs := range p.s.hlsSessions.list() {
+		c := api.Client{ID: hs.id, Vhost: p.vhostID(hs.req.Vhost), IP: hs.conn.IP, TcURL: hs.req.TcURL,
+			URL: streamURL(hs.req.Vhost, hs.req.App, hs.req.Stream), Name: hs.req.Stream, Type: api.ClientHLSPlay,
+			Alive: now.Sub(hs.started).Seconds()}
+		if src := p.s.reg.Lookup(live.Key(hs.req.Vhost, hs.req.App, hs.req.Stream)); src != nil {
+			c.Stream = src.ID
+		}
+		out = append(out, c)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
