@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # install-test-deps.sh installs the external programs that cascade's test
 # suite drives as real peers: ffmpeg/ffprobe, rtmpdump, GStreamer with its
-# plugin sets, yt-dlp, redis-server and curl.
+# plugin sets, yt-dlp, redis-server, curl, and Chromium with Node.js for the
+# browser tests (whose npm packages, hls.js and playwright-core, it installs
+# in internal/browser from the npm registry).
 #
 # make is installed too, since the test suite runs through it.
 #
@@ -25,6 +27,9 @@ binaries=(
 	"redis-server redis-server"
 	"curl curl"
 	"make make"
+	"chromium chromium"
+	"node nodejs"
+	"npm npm"
 )
 
 # GStreamer plugin sets, each checked by one element that it provides.
@@ -68,8 +73,21 @@ check() {
 	fi
 }
 
+# npm_packages installs the browser tests' npm packages (hls.js and
+# playwright-core, pinned by package-lock.json) when they are missing.
+npm_packages() {
+	local dir
+	dir="$(cd "$(dirname "$0")/.." && pwd)/internal/browser"
+	if [[ -f "$dir/node_modules/hls.js/dist/hls.min.js" && -d "$dir/node_modules/playwright-core" ]]; then
+		return 0
+	fi
+	log "installing npm packages in $dir"
+	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
+}
+
 check
 if ((${#missing[@]} == 0)); then
+	npm_packages
 	log "all test tools present"
 	exit 0
 fi
@@ -91,4 +109,5 @@ check
 if ((${#missing[@]} != 0)); then
 	die "still missing after apt-get install: ${missing[*]}"
 fi
+npm_packages
 log "installed all test tools"

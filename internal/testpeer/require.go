@@ -11,6 +11,8 @@ var packages = map[string]string{
 	"ffmpeg":          "ffmpeg",
 	"ffprobe":         "ffmpeg",
 	"rtmpdump":        "rtmpdump",
+	"chromium":        "chromium",
+	"node":            "nodejs",
 	"gst-launch-1.0":  "gstreamer1.0-tools",
 	"gst-inspect-1.0": "gstreamer1.0-tools",
 	"yt-dlp":          "yt-dlp",
