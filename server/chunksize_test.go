@@ -58,15 +58,7 @@ func TestPublishChunkSizes(t *testing.T) {
 			require.NoError(t, err)
 			defer pub.Close()
 			require.NoError(t, pub.Publish(ctx, stream))
-			go func() { // answer the server's pings and acks
-				for {
-					m, err := pub.ReadMessage()
-					if err != nil {
-						return
-					}
-					m.Body.Release()
-				}
-			}()
+			drain(pub)
 			var want [][]byte
 			for _, tag := range tags {
 				if tag.typ == 8 || tag.typ == 9 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/live"
+	"github.com/cascade-live/cascade/rtmp/client"
 )
 
 // logBuffer collects a server's log lines for assertions.
@@ -68,6 +69,13 @@ func startServer(t testing.TB, mutate func(*config.Config)) *testServer {
 	if mutate != nil {
 		mutate(cfg)
 	}
+	return runServer(t, cfg)
+}
+
+// runServer starts a server on cfg, logging into a buffer the test reads
+// (and prints when it fails); it stops with the test.
+func runServer(t testing.TB, cfg *config.Config) *testServer {
+	t.Helper()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := New(cfg, log)
@@ -130,17 +138,19 @@ func startServerConf(t testing.TB, text string) (*testServer, string) {
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
 	cfg, err := config.Load(path)
 	require.NoError(t, err)
-	logs := &logBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := New(cfg, log)
-	require.NoError(t, err)
-	require.NoError(t, srv.Start())
-	ts := &testServer{Server: srv, t: t, logs: logs}
-	t.Cleanup(func() {
-		_ = srv.Close()
-		if t.Failed() {
-			t.Logf("server log:\n%s", lastLines(logs.String(), 60))
+	return runServer(t, cfg), path
+}
+
+// drain reads (and drops) what the server sends a publishing client, so
+// that pings and acknowledgements are answered.
+func drain(c *client.Conn) {
+	go func() {
+		for {
+			m, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			m.Body.Release()
 		}
-	})
-	return ts, path
+	}()
 }

@@ -55,15 +55,7 @@ func TestReloadLosesNothing(t *testing.T) {
 	require.NoError(t, err)
 	defer pub.Close()
 	require.NoError(t, pub.Publish(ctx, "r"))
-	go func() {
-		for {
-			m, err := pub.ReadMessage()
-			if err != nil {
-				return
-			}
-			m.Body.Release()
-		}
-	}()
+	drain(pub)
 
 	var want [][]byte
 	for _, tag := range tags {
