@@ -17,9 +17,6 @@ import (
 
 const maxRequestHead = 8 << 10
 
-// ErrBadRequest ends an HTTP connection after an error response.
-var ErrBadRequest = errors.New("server: bad http request")
-
 // httpSession is an HTTP/1.1 connection on the event loop: request heads
 // are parsed as they arrive; a stream request turns the connection into a
 // player until it closes.

@@ -19,9 +19,8 @@ import (
 
 // Errors that end an RTMP session.
 var (
-	ErrRejected      = errors.New("server: connect rejected")
-	ErrNotConnected  = errors.New("server: command before connect")
-	ErrPublishBadNam = errors.New("server: stream is busy")
+	ErrRejected     = errors.New("server: connect rejected")
+	ErrNotConnected = errors.New("server: command before connect")
 )
 
 const windowAckSize = 2500000
