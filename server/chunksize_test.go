@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
@@ -49,16 +48,7 @@ func TestPublishChunkSizes(t *testing.T) {
 			stream := "cs" + itoa(size)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			player, err := client.Dial(ctx, ts.rtmpURL(stream))
-			require.NoError(t, err)
-			defer player.Close()
-			require.NoError(t, player.Play(ctx, stream))
-
-			pub, err := client.Dial(ctx, ts.rtmpURL(stream), client.WithChunkSize(size))
-			require.NoError(t, err)
-			defer pub.Close()
-			require.NoError(t, pub.Publish(ctx, stream))
-			drain(pub)
+			player, pub := playAndPublish(t, ctx, ts, stream, client.WithChunkSize(size))
 			var want [][]byte
 			for _, tag := range tags {
 				if tag.typ == 8 || tag.typ == 9 {
@@ -66,16 +56,7 @@ func TestPublishChunkSizes(t *testing.T) {
 					want = append(want, tag.data)
 				}
 			}
-			require.NoError(t, player.SetReadDeadline(time.Now().Add(20*time.Second)))
-			for i := 0; i < len(want); {
-				m, err := player.ReadMessage()
-				require.NoError(t, err, "message %d of %d", i, len(want))
-				if m.Type == rtmp.MsgAudio || m.Type == rtmp.MsgVideo {
-					require.True(t, bytes.Equal(want[i], m.Payload()), "payload %d differs", i)
-					i++
-				}
-				m.Body.Release()
-			}
+			expectPayloads(t, player, want, 20*time.Second)
 		})
 	}
 }
@@ -146,14 +127,7 @@ func TestAggregatePublish(t *testing.T) {
 	ts := startServer(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	player, err := client.Dial(ctx, ts.rtmpURL("agg"))
-	require.NoError(t, err)
-	defer player.Close()
-	require.NoError(t, player.Play(ctx, "agg"))
-	pub, err := client.Dial(ctx, ts.rtmpURL("agg"))
-	require.NoError(t, err)
-	defer pub.Close()
-	require.NoError(t, pub.Publish(ctx, "agg"))
+	player, pub := playAndPublish(t, ctx, ts, "agg")
 
 	// Five media tags per aggregate, each with its FLV-style header.
 	var want [][]byte
@@ -182,14 +156,5 @@ func TestAggregatePublish(t *testing.T) {
 		}
 	}
 	want = want[:len(want)-n]
-	require.NoError(t, player.SetReadDeadline(time.Now().Add(10*time.Second)))
-	for i := 0; i < len(want); {
-		m, err := player.ReadMessage()
-		require.NoError(t, err, "message %d of %d", i, len(want))
-		if m.Type == rtmp.MsgAudio || m.Type == rtmp.MsgVideo {
-			require.True(t, bytes.Equal(want[i], m.Payload()), "payload %d differs", i)
-			i++
-		}
-		m.Body.Release()
-	}
+	expectPayloads(t, player, want, 10*time.Second)
 }

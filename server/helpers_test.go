@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/live"
+	"github.com/cascade-live/cascade/rtmp"
 	"github.com/cascade-live/cascade/rtmp/client"
 )
 
@@ -153,4 +155,36 @@ func drain(c *client.Conn) {
 			m.Body.Release()
 		}
 	}()
+}
+
+// playAndPublish connects an RTMP player of stream, then a publisher of it
+// (with opts) whose incoming messages are drained; both close with the test.
+func playAndPublish(t testing.TB, ctx context.Context, ts *testServer, stream string, opts ...client.Option) (player, pub *client.Conn) {
+	t.Helper()
+	player, err := client.Dial(ctx, ts.rtmpURL(stream))
+	require.NoError(t, err)
+	t.Cleanup(func() { player.Close() })
+	require.NoError(t, player.Play(ctx, stream))
+	pub, err = client.Dial(ctx, ts.rtmpURL(stream), opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { pub.Close() })
+	require.NoError(t, pub.Publish(ctx, stream))
+	drain(pub)
+	return player, pub
+}
+
+// expectPayloads reads the player's messages until it has every audio and
+// video payload of want, in order and byte for byte.
+func expectPayloads(t testing.TB, player *client.Conn, want [][]byte, timeout time.Duration) {
+	t.Helper()
+	require.NoError(t, player.SetReadDeadline(time.Now().Add(timeout)))
+	for i := 0; i < len(want); {
+		m, err := player.ReadMessage()
+		require.NoError(t, err, "message %d of %d", i, len(want))
+		if m.Type == rtmp.MsgAudio || m.Type == rtmp.MsgVideo {
+			require.True(t, bytes.Equal(want[i], m.Payload()), "payload %d differs", i)
+			i++
+		}
+		m.Body.Release()
+	}
 }

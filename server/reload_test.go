@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -14,8 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cascade-live/cascade/internal/testpeer"
-	"github.com/cascade-live/cascade/rtmp"
-	"github.com/cascade-live/cascade/rtmp/client"
 )
 
 const reloadBase = `
@@ -47,15 +44,7 @@ func TestReloadLosesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	player, err := client.Dial(ctx, ts.rtmpURL("r"))
-	require.NoError(t, err)
-	defer player.Close()
-	require.NoError(t, player.Play(ctx, "r"))
-	pub, err := client.Dial(ctx, ts.rtmpURL("r"))
-	require.NoError(t, err)
-	defer pub.Close()
-	require.NoError(t, pub.Publish(ctx, "r"))
-	drain(pub)
+	player, pub := playAndPublish(t, ctx, ts, "r")
 
 	var want [][]byte
 	for _, tag := range tags {
@@ -109,16 +98,7 @@ func TestReloadLosesNothing(t *testing.T) {
 		}
 	}()
 
-	require.NoError(t, player.SetReadDeadline(time.Now().Add(30*time.Second)))
-	for i := 0; i < len(want); {
-		m, err := player.ReadMessage()
-		require.NoError(t, err, "message %d of %d", i, len(want))
-		if m.Type == rtmp.MsgAudio || m.Type == rtmp.MsgVideo {
-			require.True(t, bytes.Equal(want[i], m.Payload()), "payload %d differs", i)
-			i++
-		}
-		m.Body.Release()
-	}
+	expectPayloads(t, player, want, 30*time.Second)
 	require.NoError(t, <-sent)
 	<-done
 
