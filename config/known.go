@@ -45,11 +45,11 @@ srt_server {
     enabled; listen; maxbw; mss; latency; recvlatency; peerlatency;
     connect_timeout; peer_idle_timeout; sendbuf; recvbuf; payloadsize;
     default_app; default_streamid; sei_filter; mix_correct; tlpktdrop;
-    tsbpdmode; passphrase; pbkeylen;
+    tsbpdmode; passphrase; pbkeylen; default_mode;
 }
 rtsp_server { enabled; listen; }
 stream_caster {
-    enabled; caster; output; listen;
+    enabled; caster; output; listen; rtp_port_min; rtp_port_max;
     sip { enabled; listen; timeout; reinvite; candidate; }
 }
 
