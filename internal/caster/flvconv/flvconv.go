@@ -331,3 +331,45 @@ func (c *Converter) writeADTS(pts int64, b []byte) error {
 	}
 	return nil
 }
+
+// TS reads an MPEG-TS byte stream, in pieces of any size, into FLV tags:
+// a ts.Demuxer feeding a Converter. Malformed frames are dropped and
+// counted; stream damage is counted by the demuxer.
+type TS struct {
+	d         ts.Demuxer
+	c         *Converter
+	malformed uint64
+	lastErr   error
+}
+
+// NewTS returns a TS writing to w.
+func NewTS(w TagWriter) *TS {
+	t := &TS{c: New(w)}
+	return t
+}
+
+// Feed reads b. It returns only the TagWriter's errors (which end the
+// stream); damage is skipped.
+func (t *TS) Feed(b []byte) error { return t.d.Feed(b, t.frame) }
+
+func (t *TS) frame(f *ts.Frame) error {
+	err := t.c.WriteTSFrame(f)
+	if errors.Is(err, ErrMalformed) || errors.Is(err, ErrFrameTooLarge) {
+		t.malformed++
+		t.lastErr = err
+		return nil
+	}
+	return err
+}
+
+// TSStats is what a TS reader counted.
+type TSStats struct {
+	ts.Stats
+	Malformed uint64 // frames dropped by the converter
+	LastError error  // the last frame dropped, if any
+}
+
+// Stats returns the counters so far.
+func (t *TS) Stats() TSStats {
+	return TSStats{Stats: t.d.Stats(), Malformed: t.malformed, LastError: t.lastErr}
+}

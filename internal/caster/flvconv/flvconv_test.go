@@ -87,11 +87,11 @@ func convert(t *testing.T, in []byte) (string, *Converter) {
 func TestTSToFLV(t *testing.T) {
 	testpeer.Require(t, "ffmpeg", "ffprobe")
 	tests := []struct {
-		media         string
-		offset        string // seconds; 95440 wraps 2^33 ticks after 3.7 s
+		media          string
+		offset         string // seconds; 95440 wraps 2^33 ticks after 3.7 s
 		vcodec, acodec string
-		width, height int
-		duration      float64
+		width, height  int
+		duration       float64
 	}{
 		{"h264_aac_720p25.flv", "0", "h264", "aac", 1280, 720, 10.08},
 		{"h264_mp3_360p30.flv", "10", "h264", "mp3", 640, 360, 6.03},

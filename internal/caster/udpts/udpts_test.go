@@ -1,0 +1,210 @@
+package udpts
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cascade-live/cascade/internal/caster/castertest"
+	"github.com/cascade-live/cascade/internal/session"
+	"github.com/cascade-live/cascade/internal/testpeer"
+)
+
+func testLog(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func startCaster(t *testing.T, host session.Host) *Caster {
+	t.Helper()
+	c, err := Listen(Config{Listen: "127.0.0.1:0", Output: "rtmp://127.0.0.1/live/udp?token=t", Timeout: time.Second}, host, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Start()
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// sendTS has ffmpeg send media as MPEG-TS over UDP to addr, 4x faster than
+// real time, and waits for it to finish.
+func sendTS(t *testing.T, media string, addr string) {
+	t.Helper()
+	p := testpeer.Start(t, "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-readrate", "4",
+		"-i", testpeer.Media(t, media), "-c", "copy", "-f", "mpegts", "udp://"+addr+"?pkt_size=1316")
+	if err := p.Wait(); err != nil {
+		t.Fatalf("ffmpeg: %v", err)
+	}
+}
+
+// probe checks a recording with ffprobe.
+func probe(t *testing.T, path, vcodec, acodec string, width int, duration float64) {
+	t.Helper()
+	r, err := testpeer.Probe(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, a := r.Video(), r.Audio()
+	if v == nil || a == nil || v.CodecName != vcodec || a.CodecName != acodec || v.Width != width {
+		t.Fatalf("probe: %+v", r.Streams)
+	}
+	if math.Abs(r.Format.Duration-duration) > 0.6 {
+		t.Errorf("duration %.2f s, want %.2f", r.Format.Duration, duration)
+	}
+}
+
+// TestPublish: ffmpeg's UDP TS of both test streams is published with
+// the output's name and the sender's address, unpublished after the
+// timeout, and ffprobe reads it with the source's codecs and length.
+func TestPublish(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	for _, tc := range []struct {
+		media, vcodec, acodec string
+		width                 int
+		duration              float64
+	}{
+		{"h264_aac_720p25.flv", "h264", "aac", 1280, 10.08},
+		{"h264_mp3_360p30.flv", "h264", "mp3", 640, 6.03},
+	} {
+		t.Run(tc.media, func(t *testing.T) {
+			host := castertest.NewHost()
+			c := startCaster(t, host)
+			sendTS(t, tc.media, c.Addr().String())
+			p := host.WaitClosed(t, 5*time.Second, 100)
+			if p.Req.Proto != "mpegts-udp" || p.Req.App != "live" || p.Req.Stream != "udp" || p.Req.Param != "?token=t" {
+				t.Errorf("request %+v", p.Req)
+			}
+			if host, _, _ := net.SplitHostPort(p.Req.RemoteAddr); host != "127.0.0.1" {
+				t.Errorf("RemoteAddr %q", p.Req.RemoteAddr)
+			}
+			probe(t, p.Save(t), tc.vcodec, tc.acodec, tc.width, tc.duration)
+			if st := c.Stats(); st.Lost != 0 || st.Publishes != 1 {
+				t.Errorf("stats %+v", st)
+			}
+		})
+	}
+}
+
+// lossyRelay forwards datagrams from its address to dst, dropping about
+// rate of them (deterministically), and counts the drops.
+func lossyRelay(t *testing.T, dst string, rate float64) (string, *atomic.Int64) {
+	t.Helper()
+	in, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := net.Dial("udp", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = in.SetReadBuffer(8 << 20)
+	t.Cleanup(func() { in.Close(); out.Close() })
+	var dropped atomic.Int64
+	rng := rand.New(rand.NewPCG(1, 2))
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, err := in.Read(buf)
+			if err != nil {
+				return
+			}
+			if rng.Float64() < rate {
+				dropped.Add(1)
+				continue
+			}
+			_, _ = out.Write(buf[:n])
+		}
+	}()
+	return in.LocalAddr().String(), &dropped
+}
+
+// TestLoss: with 1 % of the datagrams lost on the way, the stream still
+// publishes and plays, and the loss is counted.
+func TestLoss(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	host := castertest.NewHost()
+	c := startCaster(t, host)
+	relay, dropped := lossyRelay(t, c.Addr().String(), 0.01)
+	sendTS(t, "h264_aac_720p25.flv", relay)
+	p := host.WaitClosed(t, 5*time.Second, 100)
+	if dropped.Load() == 0 {
+		t.Fatal("relay dropped nothing")
+	}
+	st := c.Stats()
+	if st.Lost == 0 {
+		t.Errorf("%d datagrams dropped, none counted lost: %+v", dropped.Load(), st)
+	}
+	t.Logf("dropped %d datagrams, counted %d TS packets lost, %d malformed", dropped.Load(), st.Lost, st.Malformed)
+	probe(t, p.Save(t), "h264", "aac", 1280, 10.08)
+}
+
+// TestGarbageAndForeignSenders: random datagrams publish nothing and
+// break nothing; while a sender publishes, another one's packets are
+// dropped; a refused sender is held off.
+func TestGarbageAndForeignSenders(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	host := castertest.NewHost()
+	c := startCaster(t, host)
+	garbage, err := net.Dial("udp", c.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer garbage.Close()
+	rng := rand.New(rand.NewPCG(3, 4))
+	b := make([]byte, 1316)
+	for range 500 {
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		if rng.IntN(4) == 0 {
+			b[0] = 0x47 // looks like sync now and then
+		}
+		_, _ = garbage.Write(b)
+	}
+	// A real stream publishes while the garbage goes on.
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				_, _ = garbage.Write(b)
+			}
+		}
+	}()
+	sendTS(t, "h264_mp3_360p30.flv", c.Addr().String())
+	close(stop)
+	p := host.WaitClosed(t, 5*time.Second, 100)
+	probe(t, p.Save(t), "h264", "mp3", 640, 6.03)
+	if st := c.Stats(); st.Publishes != 1 || st.Foreign == 0 {
+		t.Errorf("stats %+v: want one publish and foreign datagrams dropped", st)
+	}
+}
+
+// TestRefused: a publish on_publish refuses is not retried at once, and
+// no stream is published.
+func TestRefused(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	host := castertest.NewHost()
+	var asked atomic.Int32
+	host.Reject = func(session.Request) error { asked.Add(1); return errors.New("no") }
+	c := startCaster(t, host)
+	sendTS(t, "h264_mp3_360p30.flv", c.Addr().String())
+	if n := asked.Load(); n != 1 {
+		t.Errorf("asked %d times, want once (held off %v)", n, refusedHold)
+	}
+	if st := c.Stats(); st.Publishes != 0 || st.Foreign == 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
