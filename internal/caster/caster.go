@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/cascade-live/cascade/internal/session"
 )
@@ -63,4 +65,60 @@ func SplitPath(p string) (app, stream string, ok bool) {
 		stream = stream[:j]
 	}
 	return app, stream, true
+}
+
+// Reasons a Watch ends a publish.
+var (
+	ErrNoMedia = errors.New("caster: no media in time")
+	ErrKicked  = errors.New("caster: ended by the server")
+)
+
+// Watch ends a publish whose sender sends no media for a while, or that
+// the server ends (API kick, shutdown): it calls stop, which must wake the
+// goroutine reading the sender (close its connection, move a deadline),
+// once, and keeps the reason for Err.
+type Watch struct {
+	timer *time.Timer
+	idle  time.Duration
+	why   atomic.Pointer[error]
+	done  chan struct{}
+	stop  func()
+}
+
+// NewWatch watches pub: first is how long the first media may take, idle
+// how long media may pause after that.
+func NewWatch(pub session.Publisher, first, idle time.Duration, stop func()) *Watch {
+	w := &Watch{idle: idle, done: make(chan struct{}), stop: stop}
+	w.timer = time.AfterFunc(first, func() { w.end(ErrNoMedia) })
+	go func() {
+		select {
+		case <-pub.Done():
+			w.end(ErrKicked)
+		case <-w.done:
+		}
+	}()
+	return w
+}
+
+func (w *Watch) end(err error) {
+	if w.why.CompareAndSwap(nil, &err) {
+		w.stop()
+	}
+}
+
+// Media reports that media arrived.
+func (w *Watch) Media() { w.timer.Reset(w.idle) }
+
+// Err returns why the watch ended the publish, or nil.
+func (w *Watch) Err() error {
+	if e := w.why.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// Close stops watching.
+func (w *Watch) Close() {
+	w.timer.Stop()
+	close(w.done)
 }

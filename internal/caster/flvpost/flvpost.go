@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/cascade-live/cascade/flv"
@@ -126,37 +125,22 @@ func (c *Caster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log.Info("flv-post unpublish", "tags", tags, "bytes", n, "why", err)
 	if errors.Is(err, io.EOF) {
 		w.WriteHeader(http.StatusOK)
+		return
 	}
+	// Not all of the body was read: answer and close rather than drain it
+	// (net/http would wait for the rest of a chunked body).
+	w.Header().Set("Connection", "close")
+	http.Error(w, "publish ended", http.StatusBadRequest)
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
-
-// Reasons a publish ends.
-var (
-	errNoMedia = errors.New("flvpost: no media in time")
-	errKicked  = errors.New("flvpost: ended by the server")
-)
 
 // receive reads the body into pub until it ends (io.EOF), fails, times
 // out or the server ends pub, and returns the tags and bytes read.
 func (c *Caster) receive(w http.ResponseWriter, r *http.Request, pub session.Publisher) (tags int, n int64, err error) {
 	// A blocked read is woken by moving the connection's read deadline.
 	rc := http.NewResponseController(w)
-	var why atomic.Pointer[error]
-	fail := func(e error) {
-		why.CompareAndSwap(nil, &e)
-		_ = rc.SetReadDeadline(time.Now())
-	}
-	timer := time.AfterFunc(c.cfg.FirstTagTimeout, func() { fail(errNoMedia) })
-	defer timer.Stop()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		select {
-		case <-pub.Done():
-			fail(errKicked)
-		case <-done:
-		}
-	}()
-
+	watch := caster.NewWatch(pub, c.cfg.FirstTagTimeout, c.cfg.IdleTimeout, func() { _ = rc.SetReadDeadline(time.Now()) })
+	defer watch.Close()
 	p := flv.Parser{MaxDataSize: c.cfg.MaxTagSize}
 	write := func(t *flv.Tag) error {
 		tags++
@@ -172,11 +156,11 @@ func (c *Caster) receive(w http.ResponseWriter, r *http.Request, pub session.Pub
 				return tags, n, err
 			}
 			if tags > before {
-				timer.Reset(c.cfg.IdleTimeout)
+				watch.Media()
 			}
 		}
-		if e := why.Load(); e != nil {
-			return tags, n, *e
+		if err := watch.Err(); err != nil {
+			return tags, n, err
 		}
 		if rerr == io.EOF {
 			return tags, n, cmp.Or(p.Close(), io.EOF)

@@ -1,15 +1,11 @@
 package flvpost
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"math"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,10 +18,7 @@ import (
 
 func startCaster(t *testing.T, host session.Host) *Caster {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
+	log := castertest.Log(t)
 	c, err := Listen(Config{Listen: "127.0.0.1:0", Output: "rtmp://127.0.0.1/[app]/[stream]",
 		FirstTagTimeout: 500 * time.Millisecond, IdleTimeout: 500 * time.Millisecond}, host, log)
 	if err != nil {
@@ -36,57 +29,39 @@ func startCaster(t *testing.T, host session.Host) *Caster {
 	return c
 }
 
-func probe(t *testing.T, path, acodec string, width int, duration float64) {
-	t.Helper()
-	r, err := testpeer.Probe(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, a := r.Video(), r.Audio()
-	if v == nil || a == nil || v.CodecName != "h264" || a.CodecName != acodec || v.Width != width {
-		t.Fatalf("probe: %+v", r.Streams)
-	}
-	if math.Abs(r.Format.Duration-duration) > 0.5 {
-		t.Errorf("duration %.2f s, want %.2f", r.Format.Duration, duration)
-	}
-}
-
 // TestPublish: ffmpeg POSTs both test streams chunked, curl POSTs one with
 // a Content-Length; each is published under the path's app and stream with
 // the query for on_publish, and ffprobe reads what was published.
 func TestPublish(t *testing.T) {
 	testpeer.Require(t, "ffmpeg", "ffprobe", "curl")
 	tests := []struct {
-		name, media, client string
-		acodec              string
-		width               int
-		duration            float64
+		name, client string
+		castertest.Stream
 	}{
-		{"ffmpeg chunked 720p", "h264_aac_720p25.flv", "ffmpeg", "aac", 1280, 10.08},
-		{"ffmpeg chunked mp3", "h264_mp3_360p30.flv", "ffmpeg", "mp3", 640, 6.03},
-		{"curl plain mp3", "h264_mp3_360p30.flv", "curl", "mp3", 640, 6.03},
+		{"ffmpeg chunked 720p", "ffmpeg", castertest.Streams[0]},
+		{"ffmpeg chunked mp3", "ffmpeg", castertest.Streams[1]},
+		{"curl plain mp3", "curl", castertest.Streams[1]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			host := castertest.NewHost()
 			c := startCaster(t, host)
 			url := fmt.Sprintf("http://%s/live/%s.flv?token=abc", c.Addr(), tc.client)
-			var p *testpeer.Process
+			var err error
 			if tc.client == "ffmpeg" {
-				p = testpeer.Start(t, "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-readrate", "4",
-					"-i", testpeer.Media(t, tc.media), "-c", "copy", "-f", "flv", "-method", "POST", url)
+				err = castertest.Push(t, tc.Media, "flv", url, "-method", "POST")
 			} else {
-				p = testpeer.Start(t, "curl", "-sS", "-f", "--data-binary", "@"+testpeer.Media(t, tc.media),
-					"-H", "Content-Type: video/x-flv", url)
+				err = testpeer.Start(t, "curl", "-sS", "-f", "--data-binary", "@"+testpeer.Media(t, tc.Media),
+					"-H", "Content-Type: video/x-flv", url).Wait()
 			}
-			if err := p.Wait(); err != nil {
+			if err != nil {
 				t.Fatalf("%s: %v", tc.client, err)
 			}
 			pub := host.WaitClosed(t, 5*time.Second, 100)
 			if r := pub.Req; r.Proto != "flv-post" || r.App != "live" || r.Stream != tc.client || r.Param != "?token=abc" || !strings.HasPrefix(r.RemoteAddr, "127.0.0.1:") {
 				t.Errorf("request %+v", r)
 			}
-			probe(t, pub.Save(t), tc.acodec, tc.width, tc.duration)
+			castertest.Probe(t, pub.Save(t), tc.Stream, tc.Duration)
 		})
 	}
 }

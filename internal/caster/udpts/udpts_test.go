@@ -1,14 +1,9 @@
 package udpts
 
 import (
-	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"math"
 	"math/rand/v2"
 	"net"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,16 +13,9 @@ import (
 	"github.com/cascade-live/cascade/internal/testpeer"
 )
 
-func testLog(t *testing.T) *slog.Logger {
-	if testing.Verbose() {
-		return slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
 func startCaster(t *testing.T, host session.Host) *Caster {
 	t.Helper()
-	c, err := Listen(Config{Listen: "127.0.0.1:0", Output: "rtmp://127.0.0.1/live/udp?token=t", Timeout: time.Second}, host, testLog(t))
+	c, err := Listen(Config{Listen: "127.0.0.1:0", Output: "rtmp://127.0.0.1/live/udp?token=t", Timeout: time.Second}, host, castertest.Log(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,26 +28,8 @@ func startCaster(t *testing.T, host session.Host) *Caster {
 // real time, and waits for it to finish.
 func sendTS(t *testing.T, media string, addr string) {
 	t.Helper()
-	p := testpeer.Start(t, "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-readrate", "4",
-		"-i", testpeer.Media(t, media), "-c", "copy", "-f", "mpegts", "udp://"+addr+"?pkt_size=1316")
-	if err := p.Wait(); err != nil {
+	if err := castertest.Push(t, media, "mpegts", "udp://"+addr+"?pkt_size=1316"); err != nil {
 		t.Fatalf("ffmpeg: %v", err)
-	}
-}
-
-// probe checks a recording with ffprobe.
-func probe(t *testing.T, path, vcodec, acodec string, width int, duration float64) {
-	t.Helper()
-	r, err := testpeer.Probe(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, a := r.Video(), r.Audio()
-	if v == nil || a == nil || v.CodecName != vcodec || a.CodecName != acodec || v.Width != width {
-		t.Fatalf("probe: %+v", r.Streams)
-	}
-	if math.Abs(r.Format.Duration-duration) > 0.6 {
-		t.Errorf("duration %.2f s, want %.2f", r.Format.Duration, duration)
 	}
 }
 
@@ -68,18 +38,11 @@ func probe(t *testing.T, path, vcodec, acodec string, width int, duration float6
 // timeout, and ffprobe reads it with the source's codecs and length.
 func TestPublish(t *testing.T) {
 	testpeer.Require(t, "ffmpeg", "ffprobe")
-	for _, tc := range []struct {
-		media, vcodec, acodec string
-		width                 int
-		duration              float64
-	}{
-		{"h264_aac_720p25.flv", "h264", "aac", 1280, 10.08},
-		{"h264_mp3_360p30.flv", "h264", "mp3", 640, 6.03},
-	} {
-		t.Run(tc.media, func(t *testing.T) {
+	for _, tc := range castertest.Streams {
+		t.Run(tc.Media, func(t *testing.T) {
 			host := castertest.NewHost()
 			c := startCaster(t, host)
-			sendTS(t, tc.media, c.Addr().String())
+			sendTS(t, tc.Media, c.Addr().String())
 			p := host.WaitClosed(t, 5*time.Second, 100)
 			if p.Req.Proto != "mpegts-udp" || p.Req.App != "live" || p.Req.Stream != "udp" || p.Req.Param != "?token=t" {
 				t.Errorf("request %+v", p.Req)
@@ -87,7 +50,7 @@ func TestPublish(t *testing.T) {
 			if host, _, _ := net.SplitHostPort(p.Req.RemoteAddr); host != "127.0.0.1" {
 				t.Errorf("RemoteAddr %q", p.Req.RemoteAddr)
 			}
-			probe(t, p.Save(t), tc.vcodec, tc.acodec, tc.width, tc.duration)
+			castertest.Probe(t, p.Save(t), tc, tc.Duration)
 			if st := c.Stats(); st.Lost != 0 || st.Publishes != 1 {
 				t.Errorf("stats %+v", st)
 			}
@@ -145,7 +108,7 @@ func TestLoss(t *testing.T) {
 		t.Errorf("%d datagrams dropped, none counted lost: %+v", dropped.Load(), st)
 	}
 	t.Logf("dropped %d datagrams, counted %d TS packets lost, %d malformed", dropped.Load(), st.Lost, st.Malformed)
-	probe(t, p.Save(t), "h264", "aac", 1280, 10.08)
+	castertest.Probe(t, p.Save(t), castertest.Streams[0], castertest.Streams[0].Duration)
 }
 
 // TestGarbageAndForeignSenders: random datagrams publish nothing and
@@ -163,12 +126,7 @@ func TestGarbageAndForeignSenders(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	b := make([]byte, 1316)
 	for range 500 {
-		for i := range b {
-			b[i] = byte(rng.Uint32())
-		}
-		if rng.IntN(4) == 0 {
-			b[0] = 0x47 // looks like sync now and then
-		}
+		castertest.Garbage(rng, b, 0x47)
 		_, _ = garbage.Write(b)
 	}
 	// A real stream publishes while the garbage goes on.
@@ -186,7 +144,7 @@ func TestGarbageAndForeignSenders(t *testing.T) {
 	sendTS(t, "h264_mp3_360p30.flv", c.Addr().String())
 	close(stop)
 	p := host.WaitClosed(t, 5*time.Second, 100)
-	probe(t, p.Save(t), "h264", "mp3", 640, 6.03)
+	castertest.Probe(t, p.Save(t), castertest.Streams[1], castertest.Streams[1].Duration)
 	if st := c.Stats(); st.Publishes != 1 || st.Foreign == 0 {
 		t.Errorf("stats %+v: want one publish and foreign datagrams dropped", st)
 	}

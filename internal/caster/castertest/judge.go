@@ -1,0 +1,78 @@
+package castertest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/cascade-live/cascade/internal/testpeer"
+)
+
+// Stream is a test stream and what ffprobe must find in what carried it.
+type Stream struct {
+	Media    string // file in the test media folder
+	VCodec   string
+	ACodec   string
+	Width    int
+	Height   int
+	Duration float64 // seconds
+}
+
+// Streams are the two stream kinds every caster takes: H.264/AAC 720p and
+// H.264/MP3 360p.
+var Streams = []Stream{
+	{"h264_aac_720p25.flv", "h264", "aac", 1280, 720, 10.08},
+	{"h264_mp3_360p30.flv", "h264", "mp3", 640, 360, 6.03},
+}
+
+// Probe has ffprobe read target (a file or URL) and fails t unless it has
+// the stream's codecs and size and, when duration is positive, a length
+// within 0.6 s of it.
+func Probe(t testing.TB, target string, want Stream, duration float64, args ...string) {
+	t.Helper()
+	r, err := testpeer.Probe(context.Background(), target, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, a := r.Video(), r.Audio()
+	if v == nil || a == nil || v.CodecName != want.VCodec || a.CodecName != want.ACodec || v.Width != want.Width || v.Height != want.Height {
+		t.Fatalf("ffprobe %s: %+v; want %+v", target, r.Streams, want)
+	}
+	t.Logf("ffprobe %s: duration %.2f s (want %.2f)", target, r.Format.Duration, duration)
+	if duration > 0 && math.Abs(r.Format.Duration-duration) > 0.6 {
+		t.Errorf("duration %.2f s, want %.2f", r.Format.Duration, duration)
+	}
+}
+
+// Log is a logger for a caster under test: quiet unless -v.
+func Log(t testing.TB) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// Garbage fills b with random bytes from rng, now and then with a first
+// byte that looks like the start of a packet.
+func Garbage(rng *rand.Rand, b []byte, first byte) {
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	if len(b) > 0 && rng.IntN(4) == 0 {
+		b[0] = first
+	}
+}
+
+// Push has ffmpeg send media, unchanged, 4x faster than real time, in
+// format to url, with extra output options, and returns its exit error.
+func Push(t testing.TB, media, format, url string, extra ...string) error {
+	t.Helper()
+	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-readrate", "4",
+		"-i", testpeer.Media(t, media), "-c", "copy", "-f", format}
+	args = append(append(args, extra...), url)
+	return testpeer.Start(t, "ffmpeg", args...).Wait()
+}

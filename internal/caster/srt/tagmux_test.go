@@ -1,0 +1,28 @@
+package srt
+
+import (
+	"testing"
+
+	"github.com/cascade-live/cascade/flv"
+	"github.com/cascade-live/cascade/ts"
+)
+
+// FuzzTagMuxer: any tags give whole TS packets and no panic.
+func FuzzTagMuxer(f *testing.F) {
+	avc := []byte{0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x42, 0xc0, 0x1e, 1, 0, 2, 0x68, 0xce}
+	f.Add(uint8(flv.TagVideo), avc, uint8(flv.TagVideo), []byte{0x17, 1, 0, 0, 0, 0, 0, 0, 2, 0x65, 0x88})
+	f.Add(uint8(flv.TagAudio), []byte{0xaf, 0, 0x12, 0x10}, uint8(flv.TagAudio), []byte{0xaf, 1, 0x21, 0x10})
+	f.Add(uint8(flv.TagAudio), []byte{0x2f, 0xff, 0xfb, 0x70, 0xc4}, uint8(flv.TagVideo), []byte{0x27, 1, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, t1 uint8, b1 []byte, t2 uint8, b2 []byte) {
+		var m tagMuxer
+		for i := range uint32(300) {
+			typ, b := t1, b1
+			if i%2 == 1 {
+				typ, b = t2, b2
+			}
+			if out := m.write(typ, i*10, b); len(out)%ts.PacketSize != 0 {
+				t.Fatalf("%d bytes of TS", len(out))
+			}
+		}
+	})
+}
