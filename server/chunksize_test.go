@@ -49,11 +49,11 @@ func TestPublishChunkSizes(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			player, pub := playAndPublish(t, ctx, ts, stream, client.WithChunkSize(size))
-			var want [][]byte
+			var want []fileTag
 			for _, tag := range tags {
 				if tag.typ == 8 || tag.typ == 9 {
 					require.NoError(t, pub.WritePayload(tag.typ, tag.ts, tag.data))
-					want = append(want, tag.data)
+					want = append(want, tag)
 				}
 			}
 			expectPayloads(t, player, want, 20*time.Second)
@@ -130,7 +130,7 @@ func TestAggregatePublish(t *testing.T) {
 	player, pub := playAndPublish(t, ctx, ts, "agg")
 
 	// Five media tags per aggregate, each with its FLV-style header.
-	var want [][]byte
+	var want []fileTag
 	var agg []byte
 	var first uint32
 	n := 0
@@ -146,7 +146,7 @@ func TestAggregatePublish(t *testing.T) {
 			byte(tag.ts>>16), byte(tag.ts>>8), byte(tag.ts), byte(tag.ts>>24), 0, 0, 0)
 		agg = append(agg, tag.data...)
 		agg = append(agg, 0, 0, 0, 0)
-		want = append(want, tag.data)
+		want = append(want, tag)
 		if n++; n == 5 {
 			require.NoError(t, pub.WritePayload(rtmp.MsgAggregate, first, agg))
 			agg, n = agg[:0], 0
