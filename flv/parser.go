@@ -196,17 +196,13 @@ func (p *Parser) tagHeader() error {
 	if prev := binary.BigEndian.Uint32(p.hdr[:]); p.CheckPreviousTagSize && prev != p.prevSize {
 		return fmt.Errorf("flv: tag at offset %d: PreviousTagSize %d, want %d: %w", tagOffset, prev, p.prevSize, ErrPreviousTagSize)
 	}
-	h := p.hdr[PreviousTagSizeLen:]
-	p.size = int(uint24(h[1:]))
+	h := ParseTagHeader(p.hdr[PreviousTagSizeLen:])
+	p.size = h.DataSize
 	if p.MaxDataSize > 0 && p.size > p.MaxDataSize {
 		return fmt.Errorf("flv: tag at offset %d: DataSize %d > %d: %w", tagOffset, p.size, p.MaxDataSize, ErrTagTooLarge)
 	}
-	p.filtered = h[0]&0x20 != 0
-	p.tag = Tag{
-		Type:      h[0] & 0x1f,
-		Timestamp: uint24(h[4:]) | uint32(h[7])<<24,
-		StreamID:  uint24(h[8:]),
-	}
+	p.filtered = h.Filter
+	p.tag = Tag{Type: h.Type, Timestamp: h.Timestamp, StreamID: h.StreamID}
 	p.buf = p.buf[:0]
 	return nil
 }
