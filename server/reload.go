@@ -55,6 +55,9 @@ func (s *Server) Reload() error {
 	if err := s.syncListeners(cfg); err != nil {
 		return fmt.Errorf("server: reload: %w", err)
 	}
+	if err := s.syncCasters(cfg); err != nil {
+		return fmt.Errorf("server: reload: %w", err)
+	}
 	s.state.Store(st)
 	s.eng.SetMaxConnections(cfg.MaxConnections)
 	for _, src := range s.reg.Sources() {

@@ -65,6 +65,7 @@ type Server struct {
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
 	provider     *provider
 	hlsSessions  hlsSessions
+	casters      casters     // stream casters and SRT listeners
 	mgmt         []*listener // HTTP API and exporter
 	watching     bool
 	startedAt    time.Time
@@ -234,6 +235,10 @@ func (s *Server) Start() error {
 		s.Close()
 		return err
 	}
+	if err := s.syncCasters(s.Config()); err != nil {
+		s.Close()
+		return err
+	}
 	if err := s.startManagement(); err != nil {
 		s.Close()
 		return err
@@ -383,6 +388,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	close(s.done)
 	s.mu.Unlock()
+	s.closeCasters()
 	// Sessions off the event loops end with the server.
 	s.clients.Range(func(_, v any) bool {
 		if o, ok := v.(*clientInfo).peer.(*offloop); ok {
