@@ -165,8 +165,8 @@ func testCasterInput(t *testing.T, in casterInput) {
 }
 
 func TestCasterMPEGTSOverUDP(t *testing.T) { testCasterInput(t, udpInput) }
-func TestCasterFLVPost(t *testing.T)      { testCasterInput(t, flvInput) }
-func TestCasterSRT(t *testing.T)          { testCasterInput(t, srtInput) }
+func TestCasterFLVPost(t *testing.T)       { testCasterInput(t, flvInput) }
+func TestCasterSRT(t *testing.T)           { testCasterInput(t, srtInput) }
 
 // TestCasterRefusal: on_publish refusing an SRT publish ends it in the
 // handshake: nothing is published, ffmpeg fails.
