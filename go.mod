@@ -3,8 +3,12 @@ module github.com/cascade-live/cascade
 go 1.26.8
 
 require (
+	github.com/bluenviron/gortsplib/v4 v4.16.0
+	github.com/bluenviron/mediacommon/v2 v2.4.0
+	github.com/datarhei/gosrt v0.9.0
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/panjf2000/gnet/v2 v2.9.7
+	github.com/pion/rtp v1.8.21
 	github.com/prometheus/client_golang v1.25.0
 	github.com/stretchr/testify v1.12.1
 	github.com/valyala/bytebufferpool v1.0.0
@@ -14,10 +18,7 @@ require (
 require (
 	github.com/benburkert/openpgp v0.0.0-20160410205803-c2471f86866c // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
-	github.com/bluenviron/gortsplib/v4 v4.16.0 // indirect
-	github.com/bluenviron/mediacommon/v2 v2.4.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/datarhei/gosrt v0.9.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
@@ -25,7 +26,6 @@ require (
 	github.com/pion/logging v0.2.3 // indirect
 	github.com/pion/randutil v0.1.0 // indirect
 	github.com/pion/rtcp v1.2.15 // indirect
-	github.com/pion/rtp v1.8.21 // indirect
 	github.com/pion/sdp/v3 v3.0.15 // indirect
 	github.com/pion/srtp/v3 v3.0.6 // indirect
 	github.com/pion/transport/v3 v3.0.7 // indirect

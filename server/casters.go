@@ -1,13 +1,18 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 	"net"
+	"net/url"
 	"sort"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/internal/caster/flvpost"
+	"github.com/cascade-live/cascade/internal/caster/rtsp"
 	"github.com/cascade-live/cascade/internal/caster/srt"
 	"github.com/cascade-live/cascade/internal/caster/udpts"
 )
@@ -40,6 +45,9 @@ func (s *Server) wantedCasters(cfg *config.Config) map[string]func() (runningCas
 				if err != nil {
 					return runningCaster{}, err
 				}
+				if v := cfg.Vhost(config.DefaultVhost); v != nil {
+					l.FirstTagTimeout, l.IdleTimeout = v.Publish.FirstPktTimeout, max(v.Publish.NormalTimeout, srv.PeerIdleTimeout)
+				}
 				l.Start()
 				return runningCaster{"srt", l.Addr(), l.Close}, nil
 			}
@@ -48,21 +56,41 @@ func (s *Server) wantedCasters(cfg *config.Config) map[string]func() (runningCas
 	return want
 }
 
+// publishTimeouts are the firstpkt_timeout and normal_timeout of the vhost
+// a caster's output names (the default vhost's for a name no vhost has).
+func publishTimeouts(cfg *config.Config, output string) (first, normal time.Duration) {
+	vhost := ""
+	if u, err := url.Parse(strings.NewReplacer("[app]", "a", "[stream]", "s").Replace(output)); err == nil {
+		vhost = cmp.Or(u.Query().Get("vhost"), u.Hostname())
+	}
+	if v := cfg.Vhost(vhost); v != nil {
+		return v.Publish.FirstPktTimeout, v.Publish.NormalTimeout
+	}
+	return 0, 0
+}
+
 func (s *Server) startCaster(sc config.StreamCaster) (runningCaster, error) {
+	first, normal := publishTimeouts(s.Config(), sc.Output)
 	switch sc.Caster {
 	case config.CasterMPEGTSOverUDP:
-		c, err := udpts.Listen(udpts.Config{Listen: sc.Listen, Output: sc.Output}, s, s.log)
+		c, err := udpts.Listen(udpts.Config{Listen: sc.Listen, Output: sc.Output, Timeout: normal}, s, s.log)
 		if err != nil {
 			return runningCaster{}, err
 		}
 		c.Start()
 		return runningCaster{sc.Caster, c.Addr(), c.Close}, nil
 	case config.CasterFLV:
-		c, err := flvpost.Listen(flvpost.Config{Listen: sc.Listen, Output: sc.Output}, s, s.log)
+		c, err := flvpost.Listen(flvpost.Config{Listen: sc.Listen, Output: sc.Output, FirstTagTimeout: first, IdleTimeout: normal}, s, s.log)
 		if err != nil {
 			return runningCaster{}, err
 		}
 		c.Start()
+		return runningCaster{sc.Caster, c.Addr(), c.Close}, nil
+	case config.CasterRTSP:
+		c, err := rtsp.Listen(rtsp.Config{Listen: sc.Listen, Output: sc.Output, RTPPort: sc.RTPPortMin, FirstTagTimeout: first, IdleTimeout: normal}, s, s.log)
+		if err != nil {
+			return runningCaster{}, err
+		}
 		return runningCaster{sc.Caster, c.Addr(), c.Close}, nil
 	}
 	return runningCaster{}, fmt.Errorf("server: stream_caster %s at %s: not served", sc.Caster, sc.Where)

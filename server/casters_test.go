@@ -42,6 +42,10 @@ var (
 		conf:   "stream_caster { enabled on; caster flv; listen 127.0.0.1:0; output rtmp://127.0.0.1/[app]/[stream]; }",
 		url:    func(a net.Addr, s string) string { return "http://" + a.String() + "/live/" + s + ".flv?token=u" },
 		format: "flv", args: []string{"-method", "POST"}}
+	rtspTCPInput = casterInput{proto: "rtsp", kind: config.CasterRTSP,
+		conf:   "stream_caster { enabled on; caster rtsp; listen 127.0.0.1:0; output rtmp://127.0.0.1/[app]/[stream]; }",
+		url:    func(a net.Addr, s string) string { return "rtsp://" + a.String() + "/live/" + s + "?token=u" },
+		format: "rtsp", args: []string{"-rtsp_transport", "tcp"}}
 	srtInput = casterInput{proto: "srt", kind: "srt",
 		conf: "srt_server { enabled on; listen 127.0.0.1:0; latency 20; }",
 		url: func(a net.Addr, s string) string {
@@ -63,15 +67,16 @@ vhost __defaultVhost__ {
     hls { enabled on; hls_fragment 2; hls_window 60; hls_path %[1]s; hls_dispose 0; hls_ctx off; }
     http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
     http_hooks { enabled on; on_publish %[2]s; }
+    publish { normal_timeout 1000; }
 }
 `, dir, hook.URL(), in.conf))
 	require.Len(t, ts.CasterAddrs(in.kind), 1)
 	return ts
 }
 
-// push has ffmpeg send media through the input at 4x real time.
-func (in casterInput) push(t *testing.T, ts *testServer, media, stream string) error {
-	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-readrate", "4",
+// push has ffmpeg send media through the input at rate times real time.
+func (in casterInput) push(t *testing.T, ts *testServer, media, stream string, rate int) error {
+	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-readrate", fmt.Sprint(rate),
 		"-i", testpeer.Media(t, media), "-c", "copy", "-f", in.format}
 	args = append(append(args, in.args...), in.url(ts.CasterAddrs(in.kind)[0], stream))
 	return testpeer.Start(t, "ffmpeg", args...).Wait()
@@ -93,14 +98,16 @@ func testCasterInput(t *testing.T, in casterInput) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 			defer cancel()
-			// The RTMP player waits for the stream before it is published;
-			// the HTTP-FLV player needs it to exist and joins at the GOP
-			// cache, so it may miss up to a GOP (2 s) of the start.
-			url, name, slack := ts.rtmpURL(stream), "rtmp", 0.7
+			// The RTMP player waits for the stream before it is published,
+			// which goes 4x real time; the HTTP-FLV player needs the stream
+			// to exist and joins at the GOP cache: that one goes real time.
+			url, name, rate := ts.rtmpURL(stream), "rtmp", 4
 			if i == 1 {
-				url, name, slack = ts.flvURL(stream), "http-flv", 2.2
+				url, name, rate = ts.flvURL(stream), "http-flv", 1
 			}
-			limit := time.Duration(mc.duration*float64(time.Second)) + 3*time.Second
+			// Players stay when the publisher leaves (it may come back), so
+			// the recording stops by itself just before the end of the media.
+			limit := time.Duration((mc.duration - 0.2) * float64(time.Second))
 			recorded := make(chan error, 1)
 			out := filepath.Join(t.TempDir(), name+".flv")
 			record := func() {
@@ -130,25 +137,26 @@ func testCasterInput(t *testing.T, in casterInput) {
 				}
 			}()
 			pushed := make(chan error, 1)
-			go func() { pushed <- in.push(t, ts, mc.file, stream) }()
+			go func() { pushed <- in.push(t, ts, mc.file, stream, rate) }()
 			if i == 1 {
 				ts.source(stream, true)
 				go record()
 			}
 			require.NoError(t, <-pushed)
 			close(stop)
-			require.NoError(t, <-recorded, name+" recording")
-			r, err := testpeer.Probe(ctx, out)
-			require.NoError(t, err)
-			checkStreams(t, name, mc, r)
-			assert.InDelta(t, mc.duration, r.Format.Duration, slack, "%s: recorded %.2f s of %.2f s", name, r.Format.Duration, mc.duration)
-			assert.True(t, listed.Load(), "the API lists the publisher as %s", in.proto)
-
-			hls := fmt.Sprintf("http://%s/live/%s.m3u8", ts.HTTPAddr(), stream)
 			waitFor(t, 10*time.Second, "the stream to end", func() bool {
 				src := ts.Registry().Lookup(live.Key(DefaultVhost, "live", stream))
 				return src == nil || !src.Publishing()
 			})
+			require.NoError(t, <-recorded, name+" recording")
+			r, err := testpeer.Probe(ctx, out)
+			require.NoError(t, err)
+			checkStreams(t, name, mc, r)
+			span := mediaSpan(t, ctx, out)
+			assert.InDelta(t, mc.duration, span, 0.7, "%s: recorded %.2f s of %.2f s", name, span, mc.duration)
+			assert.True(t, listed.Load(), "the API lists the publisher as %s", in.proto)
+
+			hls := fmt.Sprintf("http://%s/live/%s.m3u8", ts.HTTPAddr(), stream)
 			r, err = testpeer.Probe(ctx, hls)
 			require.NoError(t, err, "hls")
 			checkStreams(t, "hls", mc, r)
@@ -167,20 +175,55 @@ func testCasterInput(t *testing.T, in casterInput) {
 func TestCasterMPEGTSOverUDP(t *testing.T) { testCasterInput(t, udpInput) }
 func TestCasterFLVPost(t *testing.T)       { testCasterInput(t, flvInput) }
 func TestCasterSRT(t *testing.T)           { testCasterInput(t, srtInput) }
+func TestCasterRTSPOverTCP(t *testing.T)   { testCasterInput(t, rtspTCPInput) }
+
+// TestCasterRTSPOverUDP: as over TCP, with RTP and RTCP on the caster's
+// rtp_port_min and the next port.
+func TestCasterRTSPOverUDP(t *testing.T) {
+	in := rtspTCPInput
+	port := freeUDPPair(t)
+	in.conf = fmt.Sprintf("stream_caster { enabled on; caster rtsp; listen 127.0.0.1:0; output rtmp://127.0.0.1/[app]/[stream]; rtp_port_min %d; rtp_port_max %d; }", port, port+2)
+	in.args = []string{"-rtsp_transport", "udp"}
+	testCasterInput(t, in)
+}
+
+// freeUDPPair finds an even UDP port whose next port is free too.
+func freeUDPPair(t *testing.T) int {
+	t.Helper()
+	for range 50 {
+		a, err := net.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		port := a.LocalAddr().(*net.UDPAddr).Port &^ 1
+		a.Close()
+		c1, err1 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		c2, err2 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
+		for _, c := range []net.PacketConn{c1, c2} {
+			if c != nil {
+				c.Close()
+			}
+		}
+		if err1 == nil && err2 == nil {
+			return port
+		}
+	}
+	t.Fatal("no free UDP port pair")
+	return 0
+}
 
 // TestCasterRefusal: on_publish refusing an SRT publish ends it in the
-// handshake: nothing is published, ffmpeg fails.
+// handshake, refusing an RTSP one answers the ANNOUNCE with 401: nothing
+// is published, ffmpeg fails.
 func TestCasterRefusal(t *testing.T) {
 	testpeer.Require(t, "ffmpeg")
-	for _, in := range []casterInput{srtInput} {
+	for _, in := range []casterInput{srtInput, rtspTCPInput} {
 		t.Run(in.proto, func(t *testing.T) {
 			hook := newHookRecorder(t)
 			hook.mu.Lock()
 			hook.reply = func(string) (int, string) { return http.StatusForbidden, "no" }
 			hook.mu.Unlock()
 			ts := casterServer(t, in, hook)
-			assert.Error(t, in.push(t, ts, mediaCases[1].file, "refused"), "ffmpeg published through a refusal")
-			assert.Len(t, hook.Calls("on_publish"), 1)
+			assert.Error(t, in.push(t, ts, mediaCases[1].file, "refused", 4), "ffmpeg published through a refusal")
+			assert.NotEmpty(t, hook.Calls("on_publish"))
 			src := ts.Registry().Lookup(live.Key(DefaultVhost, "live", "refused"))
 			assert.True(t, src == nil || !src.Publishing())
 		})
@@ -247,4 +290,19 @@ func playlistDuration(t *testing.T, url string) float64 {
 		}
 	}
 	return total
+}
+
+// mediaSpan is the time from the first packet's start to the last one's
+// end in a recording (an interrupted recording's header may not say).
+func mediaSpan(t *testing.T, ctx context.Context, path string) float64 {
+	t.Helper()
+	pkts, err := testpeer.Packets(ctx, path)
+	require.NoError(t, err)
+	require.NotEmpty(t, pkts)
+	first, last := pkts[0].PtsTime, 0.0
+	for _, p := range pkts {
+		first = min(first, p.PtsTime)
+		last = max(last, p.PtsTime+p.DurationTime)
+	}
+	return last - first
 }
