@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,22 +121,7 @@ func testCasterInput(t *testing.T, in casterInput) {
 				time.Sleep(300 * time.Millisecond) // let the player settle before the first frame
 			}
 
-			var listed atomic.Bool
-			stop := make(chan struct{})
-			go func() {
-				for {
-					for _, c := range ts.provider.Clients() {
-						if c.Type == in.proto && c.Name == stream && c.Publish {
-							listed.Store(true)
-						}
-					}
-					select {
-					case <-stop:
-						return
-					case <-time.After(50 * time.Millisecond):
-					}
-				}
-			}()
+			listed := watchClients(ts, in.proto, stream, true)
 			pushed := make(chan error, 1)
 			go func() { pushed <- in.push(t, ts, mc.file, stream, rate) }()
 			if i == 1 {
@@ -143,7 +129,6 @@ func testCasterInput(t *testing.T, in casterInput) {
 				go record()
 			}
 			require.NoError(t, <-pushed)
-			close(stop)
 			waitFor(t, 10*time.Second, "the stream to end", func() bool {
 				src := ts.Registry().Lookup(live.Key(DefaultVhost, "live", stream))
 				return src == nil || !src.Publishing()
@@ -154,7 +139,7 @@ func testCasterInput(t *testing.T, in casterInput) {
 			checkStreams(t, name, mc, r)
 			span := mediaSpan(t, ctx, out)
 			assert.InDelta(t, mc.duration, span, 0.7, "%s: recorded %.2f s of %.2f s", name, span, mc.duration)
-			assert.True(t, listed.Load(), "the API lists the publisher as %s", in.proto)
+			assert.True(t, listed(), "the API lists the publisher as %s", in.proto)
 
 			hls := fmt.Sprintf("http://%s/live/%s.m3u8", ts.HTTPAddr(), stream)
 			r, err = testpeer.Probe(ctx, hls)
@@ -305,4 +290,56 @@ func mediaSpan(t *testing.T, ctx context.Context, path string) float64 {
 		last = max(last, p.PtsTime+p.DurationTime)
 	}
 	return last - first
+}
+
+// TestCasterSRTPlay: ffmpeg plays over SRT (SRS's m=request and plain
+// streamids) a stream published over RTMP, and gets MPEG-TS with its
+// codecs; the API lists the player as srt-play.
+func TestCasterSRTPlay(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	hook := newHookRecorder(t)
+	ts := casterServer(t, srtInput, hook)
+	mc := mediaCases[0]
+	testpeer.Publish(t, testpeer.Media(t, mc.file), ts.rtmpURL("play"), testpeer.PublishOptions{Loop: true})
+	ts.source("play", true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	addr := ts.CasterAddrs("srt")[0]
+	listed := watchClients(ts, "srt-play", "play", false)
+	for _, sid := range []string{"#!::r=live/play,m=request", "live/play"} {
+		out, err := testpeer.Record(ctx, fmt.Sprintf("srt://%s?streamid=%s", addr, sid), filepath.Join(t.TempDir(), "srt.ts"), 3*time.Second)
+		require.NoError(t, err, sid)
+		r, err := testpeer.Probe(ctx, out)
+		require.NoError(t, err)
+		checkStreams(t, "srt play "+sid, mc, r)
+		assert.InDelta(t, 3, mediaSpan(t, ctx, out), 0.5, sid)
+	}
+	assert.True(t, listed(), "the API lists the SRT player as srt-play")
+}
+
+// watchClients polls the API's client list for a client of type typ on
+// stream (publishing or not) until the returned function is called, which
+// tells whether one was seen.
+func watchClients(ts *testServer, typ, stream string, publish bool) func() bool {
+	var seen atomic.Bool
+	stop := make(chan struct{})
+	go func() {
+		for {
+			for _, c := range ts.provider.Clients() {
+				if c.Type == typ && c.Name == stream && c.Publish == publish {
+					seen.Store(true)
+				}
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	var once sync.Once
+	return func() bool {
+		once.Do(func() { close(stop) })
+		return seen.Load()
+	}
 }

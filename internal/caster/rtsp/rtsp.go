@@ -288,10 +288,16 @@ func (c *Caster) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Respon
 			}
 			p.mu.Lock()
 			defer p.mu.Unlock()
+			defer func() {
+				if r := recover(); r != nil { // a bug must not take the server down
+					p.log.Error("rtsp: panic decoding a packet; closing", "panic", r)
+					go sess.Close()
+				}
+			}()
 			err := tr.decode(p.conv, pkt, pts)
 			switch {
 			case errors.Is(err, session.ErrClosed):
-				sess.Close()
+				go sess.Close() // not from inside its own callback
 			case err != nil:
 				if p.errs == 0 {
 					p.log.Warn("rtsp: dropping bad packets", "err", err)

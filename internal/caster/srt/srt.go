@@ -152,6 +152,11 @@ func (s *Server) track(c gosrt.Conn, on bool) {
 // handle admits one handshake and serves the connection.
 func (s *Server) handle(req gosrt.ConnRequest) {
 	from := req.RemoteAddr().String()
+	defer func() {
+		if r := recover(); r != nil { // a bug must not take the server down
+			s.log.Error("srt: panic serving a connection", "from", from, "panic", r)
+		}
+	}()
 	sid := req.StreamId()
 	if sid == "" {
 		sid = s.cfg.DefaultStreamID

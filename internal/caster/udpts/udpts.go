@@ -251,7 +251,7 @@ func (c *Caster) serve() {
 			cur.ts = flvconv.NewTS(cur)
 		}
 		cur.last = now
-		if err := cur.ts.Feed(buf[:n]); err != nil {
+		if err := c.feed(cur, buf[:n]); err != nil {
 			if cur.pub == nil {
 				c.log.Warn("mpegts-udp publish refused", "from", from.String(), "err", err)
 			} else {
@@ -268,4 +268,15 @@ func (c *Caster) serve() {
 			}
 		}
 	}
+}
+
+// feed reads one datagram into the stream; a panic (a bug) ends the stream,
+// not the server.
+func (c *Caster) feed(s *stream, b []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("udpts: panic: %v", r)
+		}
+	}()
+	return s.ts.Feed(b)
 }
