@@ -3,10 +3,8 @@ package rtsp
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
@@ -74,28 +72,10 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 	defer pub.Close()
 	p.watch = caster.NewWatch(pub, cmp.Or(opts.FirstTagTimeout, DefaultFirstTagTimeout), cmp.Or(opts.IdleTimeout, DefaultIdleTimeout), c.Close)
 	defer p.watch.Close()
-	var once sync.Once
 	for _, tr := range p.tracks {
 		c.OnPacketRTP(tr.media, tr.format, func(pkt *rtp.Packet) {
-			pts, ok := c.PacketPTS2(tr.media, pkt)
-			if !ok {
-				return
-			}
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			defer func() {
-				if r := recover(); r != nil { // a bug must not take the server down
-					p.log.Error("rtsp pull: panic decoding a packet; closing", "panic", r)
-					go c.Close()
-				}
-			}()
-			if err := tr.decode(p.conv, pkt, pts); err != nil {
-				if errors.Is(err, session.ErrClosed) {
-					go c.Close()
-					return
-				}
-				once.Do(func() { p.log.Warn("rtsp pull: dropping bad packets", "err", err) })
-				p.errs++
+			if pts, ok := c.PacketPTS2(tr.media, pkt); ok {
+				p.packet(tr, pkt, pts, c.Close)
 			}
 		})
 	}

@@ -282,31 +282,35 @@ func (c *Caster) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Respon
 	for _, tr := range p.tracks {
 		tr := tr
 		sess.OnPacketRTP(tr.media, tr.format, func(pkt *rtp.Packet) {
-			pts, ok := sess.PacketPTS2(tr.media, pkt)
-			if !ok {
-				return
-			}
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			defer func() {
-				if r := recover(); r != nil { // a bug must not take the server down
-					p.log.Error("rtsp: panic decoding a packet; closing", "panic", r)
-					go sess.Close()
-				}
-			}()
-			err := tr.decode(p.conv, pkt, pts)
-			switch {
-			case errors.Is(err, session.ErrClosed):
-				go sess.Close() // not from inside its own callback
-			case err != nil:
-				if p.errs == 0 {
-					p.log.Warn("rtsp: dropping bad packets", "err", err)
-				}
-				p.errs++
+			if pts, ok := sess.PacketPTS2(tr.media, pkt); ok {
+				p.packet(tr, pkt, pts, sess.Close)
 			}
 		})
 	}
 	return &base.Response{StatusCode: base.StatusOK}, nil
+}
+
+// packet decodes one RTP packet of tr at pts; end ends the session (from
+// another goroutine: gortsplib's Close must not run inside its callback).
+func (p *push) packet(tr track, pkt *rtp.Packet, pts int64, end func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	defer func() {
+		if r := recover(); r != nil { // a bug must not take the server down
+			p.log.Error("rtsp: panic decoding a packet; closing", "panic", r)
+			go end()
+		}
+	}()
+	err := tr.decode(p.conv, pkt, pts)
+	switch {
+	case errors.Is(err, session.ErrClosed):
+		go end()
+	case err != nil:
+		if p.errs == 0 {
+			p.log.Warn("rtsp: dropping bad packets", "err", err)
+		}
+		p.errs++
+	}
 }
 
 // tagCounter writes a push's tags to its publisher, counting them and
