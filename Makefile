@@ -10,6 +10,7 @@ all: build
 
 ## run: run the server from source
 run:
+	mkdir -p objs/nginx/html
 	$(GO) run ./cmd/cascade
 
 ## build: build bin/cascade and bin/cascade-bench
