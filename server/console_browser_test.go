@@ -120,12 +120,12 @@ vhost __defaultVhost__ {
 	assert.Equal(t, Version, s.Version)
 
 	next("ready")
-	testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), ts.rtmpURL("console"), testpeer.PublishOptions{Loop: true})
-	tell("console")
+	testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), ts.rtmpURL("livestream"), testpeer.PublishOptions{Loop: true})
+	tell("livestream")
 	s = next("listed")
 	assert.LessOrEqual(t, s.MS, 3000)
 	s = next("row")
-	for _, want := range []string{"H264", "High", "1280×720", "AAC", "44100 Hz", "stereo", "RTMP", "127.0.0.1"} {
+	for _, want := range []string{"H264", "High", "1280×720", "25 fps", "AAC", "44100 Hz", "stereo", "RTMP", "127.0.0.1"} {
 		assert.Contains(t, s.Text, want, "the stream's row")
 	}
 
@@ -144,9 +144,9 @@ vhost __defaultVhost__ {
 	}
 	_, rtmpPort, _ := strings.Cut(ts.RTMPAddr().String(), ":")
 	assert.Equal(t, map[string]string{
-		"RTMP":     "rtmp://127.0.0.1:" + rtmpPort + "/live/console",
-		"HTTP-FLV": base + "/live/console.flv",
-		"HLS":      base + "/live/console.m3u8",
+		"RTMP":     "rtmp://127.0.0.1:" + rtmpPort + "/live/livestream",
+		"HTTP-FLV": base + "/live/livestream.flv",
+		"HLS":      base + "/live/livestream.m3u8",
 	}, urls)
 
 	s = next("player")
@@ -159,7 +159,7 @@ vhost __defaultVhost__ {
 
 	// A player the page kicks sees the end of its stream.
 	next("kick-ready")
-	resp, err := http.Get(ts.flvURL("console"))
+	resp, err := http.Get(ts.flvURL("livestream"))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	ended := make(chan error, 1)

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"sort"
@@ -172,7 +173,8 @@ func codecInfo(src *live.Source) (*api.StreamVideo, *api.StreamAudio) {
 			}
 		}
 		if perr == nil && info.Codec != "" {
-			video = &api.StreamVideo{Codec: info.Codec, Profile: info.Profile, Level: info.Level, Width: info.Width, Height: info.Height}
+			video = &api.StreamVideo{Codec: info.Codec, Profile: info.Profile, Level: info.Level, Width: info.Width, Height: info.Height,
+				FPS: math.Round(info.FrameRate*100) / 100}
 		}
 	}
 	if h, err := flv.ParseAudioTagHeader(ash); err == nil && h.HeaderLen <= len(ash) {

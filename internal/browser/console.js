@@ -91,7 +91,8 @@ async function played(page, sel, from, secs) {
     await page.click(row + ' a.button');
     await page.waitForSelector('#preview');
     const flv = await played(page, '#preview', 0, 3);
-    await page.waitForFunction(() => /kbps|Mbps/.test(document.querySelector('.facts').textContent));
+    // The 30 s rate meters are fed every 5 s: wait for the first rates.
+    await page.waitForFunction(() => /in [1-9][0-9.]* (kbps|Mbps)/.test(document.querySelector('.facts').textContent), null, { timeout: 15000 });
     await page.screenshot({ path: path.join(artifacts, 'stream.png') });
     const urls = await page.$$eval('.urls li', (lis) => lis.map((li) => ({ proto: li.dataset.proto, url: li.querySelector('input').value })));
     await page.click('.toggle button[data-proto=HLS]');
