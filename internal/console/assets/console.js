@@ -96,7 +96,12 @@
       const headers = {};
       const cred = sessionStorage.getItem(AUTH_KEY);
       if (cred) headers.Authorization = 'Basic ' + cred;
-      const r = await fetch(apiBase() + path, { method: method || 'GET', headers: headers, cache: 'no-store' });
+      let r;
+      try {
+        r = await fetch(apiBase() + path, { method: method || 'GET', headers: headers, cache: 'no-store' });
+      } catch (e) {
+        throw new Error('cannot reach the HTTP API at ' + apiBase() + ' (is http_api.crossdomain on?): ' + e.message);
+      }
       if (r.status === 401) {
         sessionStorage.removeItem(AUTH_KEY);
         info.auth = true;
@@ -320,7 +325,9 @@
         }
         const urls = playURLs(st.vhostName, st.app, st.name);
         const v = vhostOf(st.vhostName);
-        const snap = st.snapshot || (v.snapshot ? v.snapshot.replace('[app]', st.app).replace('[stream]', st.name) : '');
+        // Snapshots: where the API names one, or the vhost has them on.
+        const template = typeof st.snapshot === 'string' ? st.snapshot : (v.snapshot || (st.snapshot ? '/[app]/[stream].jpg' : ''));
+        const snap = template.replace('[app]', st.app).replace('[stream]', st.name);
         details.replaceChildren(...[
           el('dl', { class: 'facts' },
             el('dt', {}, 'Publisher'), el('dd', {}, publisherText(st)),
