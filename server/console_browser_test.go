@@ -30,6 +30,7 @@ type consoleStep struct {
 	MS      int
 	Text    string
 	Prompts int
+	Points  int `json:"chartPoints"`
 	Flow    int `json:"overflow"`
 	FLV     playedVideo
 	HLS     playedVideo
@@ -70,7 +71,7 @@ http_server { enabled on; listen 127.0.0.1:0; dir %[1]s; }
 http_api { enabled on; listen 127.0.0.1:0; auth { enabled on; username admin; password s3cret; }
     raw_api { enabled on; allow_reload on; } }
 vhost __defaultVhost__ {
-    hls { enabled on; hls_fragment 1; hls_window 10; hls_path %[1]s; }
+    hls { enabled on; hls_fragment 2; hls_window 20; hls_path %[1]s; }
     http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
 }
 `, t.TempDir())
@@ -124,6 +125,7 @@ vhost __defaultVhost__ {
 	tell("livestream")
 	s = next("listed")
 	assert.LessOrEqual(t, s.MS, 3000)
+	t.Logf("the stream was listed %d ms after ffmpeg started", s.MS)
 	s = next("row")
 	for _, want := range []string{"H264", "High", "1280×720", "25 fps", "AAC", "44100 Hz", "stereo", "RTMP", "127.0.0.1"} {
 		assert.Contains(t, s.Text, want, "the stream's row")
@@ -138,6 +140,7 @@ vhost __defaultVhost__ {
 		assert.Regexp(t, `^latency \d+\.\d+ s$`, v.Latency, name)
 		assert.Regexp(t, `^buffer \d+\.\d+ s$`, v.Buffer, name)
 	}
+	t.Logf("stream page: HTTP-FLV %s %s; HLS %s %s", s.FLV.Latency, s.FLV.Buffer, s.HLS.Latency, s.HLS.Buffer)
 	urls := map[string]string{}
 	for _, u := range s.URLs {
 		urls[u.Proto] = u.URL
@@ -189,7 +192,8 @@ vhost __defaultVhost__ {
 	s = next("done")
 	assert.Empty(t, s.Errors, "console errors")
 	assert.Equal(t, 1, s.Prompts, "the console asked for credentials more than once")
-	for _, name := range []string{"dashboard.png", "streams.png", "stream.png", "player.png", "streams-phone.png"} {
+	assert.GreaterOrEqual(t, s.Points, 5, "the dashboard's bandwidth chart")
+	for _, name := range []string{"dashboard.png", "streams.png", "stream.png", "player.png", "streams-phone.png", "clients.png", "vhosts.png"} {
 		fi, err := os.Stat(filepath.Join(artifacts, name))
 		if assert.NoError(t, err) {
 			assert.Greater(t, fi.Size(), int64(10_000), name)

@@ -121,6 +121,8 @@ async function played(page, sel, from, secs) {
 
     // 6. Kicking a client from the page: the test names the client.
     await page.goto(base + '/console/#/clients');
+    await page.waitForSelector('tr[data-type="fmle-publish"]');
+    await page.screenshot({ path: path.join(artifacts, 'clients.png') });
     say({ step: 'kick-ready' });
     const id = await hear();
     await page.click(`tr[data-id="${id}"] button.kick`, { timeout: 5000 });
@@ -130,13 +132,18 @@ async function played(page, sel, from, secs) {
 
     // 7. Reload from the vhosts view.
     await page.goto(base + '/console/#/vhosts');
+    await page.waitForSelector('tr[data-vhost]');
+    await page.screenshot({ path: path.join(artifacts, 'vhosts.png') });
     await page.click('#reload');
     await page.waitForFunction(() => /reloaded/.test(document.querySelector('#reload-result').textContent), null, { timeout: 5000 });
     await page.goto(base + '/console/#/dashboard');
     await page.waitForSelector('[data-card=version] .value');
+    await page.waitForFunction(() => /bps/.test(document.querySelector('[data-card=recv] .value').textContent), null, { timeout: 10000 });
     await page.screenshot({ path: path.join(artifacts, 'dashboard.png') });
+    // The charts kept sampling while other views were on screen.
+    const chartPoints = await page.$eval('.chart polyline', (l) => l.getAttribute('points').split(' ').length);
     const prompts = await page.evaluate(() => Number(sessionStorage.getItem('prompts')) || 0);
-    say({ step: 'done', prompts, errors });
+    say({ step: 'done', prompts, chartPoints, errors });
   } catch (e) {
     say({ step: 'failed', error: String(e), errors });
   } finally {

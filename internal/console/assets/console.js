@@ -1,12 +1,12 @@
 // console.js is cascade's web console: a page of views over the SRS HTTP
 // API (summaries, versions, streams, clients, vhosts, kick, reload), polled
-// every two seconds. /console/info.json tells where the API listens and the
+// every second. /console/info.json tells where the API listens and the
 // play URL templates.
 (function () {
   'use strict';
 
-  const POLL_MS = 2000;
-  const HISTORY = 90; // dashboard samples kept for the charts (3 minutes)
+  const POLL_MS = 1000;
+  const HISTORY = 180; // dashboard samples kept for the charts (3 minutes)
   const view = document.getElementById('view');
   const status = document.getElementById('status');
   let info = null;
@@ -247,11 +247,14 @@
       el('span', { class: 'muted' }, 'max ' + unit(maxV))), svg);
   }
 
-  const dashboard = {
-    async render() {
-      const [sum, ver] = await Promise.all([api('/api/v1/summaries'), api('/api/v1/versions')]);
+  // sampleSummary fetches the summary and adds a point to the charts'
+  // history; it runs in the background on every view, so that the
+  // dashboard's charts have a history when it is opened.
+  let sampling = null;
+  function sampleSummary() {
+    if (sampling) return sampling;
+    sampling = api('/api/v1/summaries').then((sum) => {
       const self = sum.data.self, sys = sum.data.system;
-      // Bandwidth: the server's byte counters between two polls.
       let recv = NaN, send = NaN;
       if (lastNet && sys.srs_sample_time > lastNet.t) {
         const dt = (sys.srs_sample_time - lastNet.t) / 1000;
@@ -262,6 +265,14 @@
         for (const k of ['recv', 'send', 'conns', 'cpu']) if (history[k].length > HISTORY) history[k].shift();
       }
       lastNet = { t: sys.srs_sample_time, recv: sys.srs_recv_bytes, send: sys.srs_send_bytes };
+      return { self, sys, recv, send };
+    }).finally(() => { sampling = null; });
+    return sampling;
+  }
+
+  const dashboard = {
+    async render() {
+      const [{ self, sys, recv, send }, ver] = await Promise.all([sampleSummary(), api('/api/v1/versions')]);
       const pct = (f) => (f * 100).toFixed(1) + '%';
       view.replaceChildren(
         el('h1', {}, 'Dashboard'),
@@ -306,10 +317,17 @@
     let player = null, kind = '', shell = null;
     const details = el('div', { class: 'details' });
     const stats = el('div', { class: 'stats', id: 'preview-stats' });
-    const video = el('video', { controls: true, muted: true, autoplay: true, playsinline: true, id: 'preview' });
+    const newVideo = () => el('video', { controls: true, muted: true, autoplay: true, playsinline: true, id: 'preview' });
+    let video = newVideo();
     const buttons = el('div', { class: 'toggle' });
     function start(u) {
-      if (player) player.stop();
+      if (player) {
+        // A fresh element: no Media Source state carries over between engines.
+        player.stop();
+        const fresh = newVideo();
+        video.replaceWith(fresh);
+        video = fresh;
+      }
       window.playError = undefined;
       kind = u.label;
       player = CascadePlayer.play(video, u.url, (s) => stats.replaceChildren(...CascadePlayer.statsView(s)));
@@ -423,7 +441,7 @@
 
   async function tick() {
     clearTimeout(timer);
-    const v = current;
+    const v = current, started = Date.now();
     try {
       await v.render();
       if (v !== current) return;
@@ -433,7 +451,7 @@
       if (v !== current) return;
       showError(e);
     }
-    timer = setTimeout(tick, POLL_MS);
+    timer = setTimeout(tick, Math.max(0, started + POLL_MS - Date.now()));
   }
 
   function route() {
@@ -458,5 +476,6 @@
     info = await loadInfo();
     window.addEventListener('hashchange', route);
     route();
+    setInterval(() => { if (current !== dashboard) sampleSummary().catch(() => {}); }, POLL_MS);
   })();
 })();

@@ -42,7 +42,9 @@
       h.latency = () => edge(video) - video.currentTime;
     } else if (kind === 'hls' && window.Hls && Hls.isSupported()) {
       const hls = new Hls({ lowLatencyMode: true, liveSyncDurationCount: 2 });
-      hls.on(Hls.Events.ERROR, (_, d) => { if (d.fatal) fail('hls.js: ' + d.type + ' ' + d.details); });
+      hls.on(Hls.Events.ERROR, (_, d) => {
+        if (d.fatal) fail('hls.js: ' + d.type + ' ' + d.details + (d.error && d.error.message ? ': ' + d.error.message : ''));
+      });
       hls.loadSource(url);
       hls.attachMedia(video);
       h.engine = 'hls.js';
