@@ -22,20 +22,21 @@ import (
 
 // consoleStep is one line internal/browser/console.js prints.
 type consoleStep struct {
-	Step    string
-	Error   string
-	Errors  []string
-	URL     string
-	Version string
-	MS      int
-	Text    string
-	Prompts int
-	Points  int `json:"chartPoints"`
-	Flow    int `json:"overflow"`
-	FLV     playedVideo
-	HLS     playedVideo
-	Linked  playedVideo
-	URLs    []struct{ Proto, URL string }
+	Step      string
+	Error     string
+	Errors    []string
+	URL       string
+	Version   string
+	MS        int
+	Text      string
+	Prompts   int
+	Points    int `json:"chartPoints"`
+	Flow      int `json:"overflow"`
+	FLV       playedVideo
+	HLS       playedVideo
+	Linked    playedVideo
+	LinkedHLS playedVideo `json:"linkedHLS"`
+	URLs      []struct{ Proto, URL string }
 }
 
 type playedVideo struct {
@@ -153,9 +154,11 @@ vhost __defaultVhost__ {
 	}, urls)
 
 	s = next("player")
-	assert.Empty(t, s.Linked.Error)
-	assert.GreaterOrEqual(t, s.Linked.CurrentTime, 3.0)
-	assert.Equal(t, 1280, s.Linked.Width)
+	for name, v := range map[string]playedVideo{"HTTP-FLV": s.Linked, "HLS": s.LinkedHLS} {
+		assert.Empty(t, v.Error, "/players/ "+name)
+		assert.GreaterOrEqual(t, v.CurrentTime, 3.0, "/players/ "+name)
+		assert.Equal(t, 1280, v.Width, "/players/ "+name)
+	}
 
 	s = next("phone")
 	assert.LessOrEqual(t, s.Flow, 0, "the page is wider than a phone")

@@ -107,8 +107,11 @@ async function played(page, sel, from, secs) {
     await player.goto(base + '/players/?url=' + encodeURIComponent(flvURL));
     const linked = await played(player, '#video', 0, 3);
     await player.screenshot({ path: path.join(artifacts, 'player.png') });
+    const hlsURL = urls.find((u) => u.proto === 'HLS').url;
+    await player.goto(base + '/players/?url=' + encodeURIComponent(hlsURL));
+    const linkedHLS = await played(player, '#video', 0, 3);
     await player.close();
-    say({ step: 'player', linked });
+    say({ step: 'player', linked, linkedHLS });
 
     // 5. Phone width.
     await page.setViewportSize({ width: 390, height: 844 });
