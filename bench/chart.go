@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -57,10 +58,11 @@ func (rep *Report) WriteSVG(w io.Writer) error {
 	if rep.Server == nil {
 		panels[1].series = panels[1].series[1:] // no server was sampled
 	}
+	timeline := chartTimeline(rep.Timeline)
 	height := chartTop + len(panels)*(panelHeight+panelGap) - panelGap + chartBottom
 	plotW := float64(chartWidth - chartLeft - chartRight)
 	tMax := rep.Config.Duration
-	for _, s := range rep.Timeline {
+	for _, s := range timeline {
 		tMax = math.Max(tMax, s.At)
 	}
 	if tMax <= 0 {
@@ -83,7 +85,7 @@ func (rep *Report) WriteSVG(w io.Writer) error {
 		top := float64(chartTop + i*(panelHeight+panelGap))
 		bottom := top + panelHeight
 		vMax := 0.0
-		for _, s := range rep.Timeline {
+		for _, s := range timeline {
 			for _, ser := range pn.series {
 				vMax = math.Max(vMax, ser.value(s))
 			}
@@ -123,7 +125,7 @@ func (rep *Report) WriteSVG(w io.Writer) error {
 		p(`<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#9ca3af"/>`+"\n", chartLeft, bottom, chartWidth-chartRight, bottom)
 		// Lines.
 		for _, ser := range pn.series {
-			if len(rep.Timeline) == 0 {
+			if len(timeline) == 0 {
 				continue
 			}
 			dash := ""
@@ -131,7 +133,7 @@ func (rep *Report) WriteSVG(w io.Writer) error {
 				dash = ` stroke-dasharray="6 4"`
 			}
 			p(`<polyline fill="none" stroke="%s" stroke-width="1.8"%s stroke-linejoin="round" points="`, ser.color, dash)
-			for j, s := range rep.Timeline {
+			for j, s := range timeline {
 				if j > 0 {
 					b.WriteByte(' ')
 				}
@@ -143,6 +145,28 @@ func (rep *Report) WriteSVG(w io.Writer) error {
 	p("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// chartTimeline leaves out samples taken much sooner than the usual
+// interval after the one before (the run's last sample, taken when the
+// window closes): their rates over a sliver of time are noise.
+func chartTimeline(samples []Sample) []Sample {
+	if len(samples) < 3 {
+		return samples
+	}
+	gaps := make([]float64, 0, len(samples)-1)
+	for i := 1; i < len(samples); i++ {
+		gaps = append(gaps, samples[i].At-samples[i-1].At)
+	}
+	slices.Sort(gaps)
+	minGap := gaps[len(gaps)/2] / 2
+	out := []Sample{samples[0]}
+	for _, s := range samples[1:] {
+		if s.At-out[len(out)-1].At >= minGap {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // niceStep rounds a raw step up to 1, 2 or 5 times a power of ten.

@@ -32,6 +32,12 @@ func chartReport(withServer bool) *Report {
 		}
 		rep.Timeline = append(rep.Timeline, s)
 	}
+	// The last sample, when the window closes, comes right after the
+	// ticker's: the chart leaves it out.
+	last := rep.Timeline[len(rep.Timeline)-1]
+	last.At += 0.01
+	last.MediaKbps, last.ToolCPU, last.ServerCPU = 0, 0, 0
+	rep.Timeline = append(rep.Timeline, last)
 	if withServer {
 		rep.Server = &ServerReport{PID: 42}
 	}
