@@ -46,18 +46,28 @@ func portOf(a net.Addr) string {
 	return port
 }
 
-// serveRedirect sends the paths that lead to the console there: "/" (unless
-// http_server.dir has an index page), "/console" and "/players".
+// serveRedirect sends "/console" and "/players" to their folders.
 func (h *httpSession) serveRedirect(req *http1.Request) bool {
 	loc, ok := console.Redirect(req.Path)
-	if !ok {
-		return false
+	if !ok || req.Path == "/" {
+		return false // "/" is the site's when http_server.dir has an index: see notFound
 	}
-	if req.Path == "/" {
-		if _, err := resolveFile(h.srv.fileRoots(), "/"); err == nil {
-			return false
-		}
+	h.redirect(req, loc)
+	return true
+}
+
+// notFound answers a path no file matched: "/" leads to the console (the
+// site has no index page), anything else is 404.
+func (h *httpSession) notFound(req *http1.Request) error {
+	if loc, ok := console.Redirect(req.Path); ok {
+		h.redirect(req, loc)
+		return nil
 	}
+	return h.errorReply(req, 404)
+}
+
+// redirect answers 302 to loc, keeping the request's query.
+func (h *httpSession) redirect(req *http1.Request, loc string) {
 	if req.RawQuery != "" {
 		loc += "?" + req.RawQuery
 	}
@@ -74,5 +84,4 @@ func (h *httpSession) serveRedirect(req *http1.Request) bool {
 	if !req.KeepAlive {
 		h.c.CloseGracefully()
 	}
-	return true
 }

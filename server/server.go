@@ -21,6 +21,7 @@ import (
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/internal/console"
+	"github.com/cascade-live/cascade/internal/diskpool"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
@@ -28,6 +29,10 @@ import (
 
 // Version is the server's version, reported by -v and the HTTP API.
 const Version = "0.1.0"
+
+// diskWorkers is how many static file reads run at once, whatever the
+// number of requests.
+const diskWorkers = 4
 
 // Server is a running cascade.
 type Server struct {
@@ -52,6 +57,7 @@ type Server struct {
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
 	hlsStore  *hls.Store
+	disk      *diskpool.Pool // opens and reads static files
 
 	hooks        *hooks.Client
 	clients      sync.Map // id → *clientInfo
@@ -63,6 +69,7 @@ type Server struct {
 	mgmt         []*listener // HTTP API and exporter
 	watching     bool
 	startedAt    time.Time
+	nextLoop     atomic.Uint32 // spreads off-loop players over the loops
 }
 
 // state is one loaded configuration with what is derived from it, swapped
@@ -173,12 +180,19 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
+	s.disk = diskpool.New(diskWorkers)
 	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, console.New(s.consoleInfo))
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err
 	}
 	s.state.Store(st)
+	// What the server keeps beside a source goes with it.
+	s.reg.AddObserver(live.ObserverFunc(func(src *live.Source, e live.StreamEvent) {
+		if e == live.Removed {
+			s.streams.Delete(src.ID)
+		}
+	}))
 	eng, err := netpoll.New(netpoll.Options{
 		MaxConnections: cfg.MaxConnections,
 		TCPNoDelay:     anyNoDelay(cfg),
@@ -370,7 +384,15 @@ func (s *Server) Close() error {
 	s.closed = true
 	close(s.done)
 	s.mu.Unlock()
+	// Sessions off the event loops end with the server.
+	s.clients.Range(func(_, v any) bool {
+		if o, ok := v.(*clientInfo).peer.(*offloop); ok {
+			o.Kick(ErrShutdown)
+		}
+		return true
+	})
 	err := s.eng.Stop()
+	s.disk.Close()
 	_ = s.hooks.Close()
 	s.hlsStore.Close()
 	return err
