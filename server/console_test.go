@@ -93,3 +93,36 @@ vhost plain.example { }
 		{Name: "plain.example"},
 	}, info.Vhosts)
 }
+
+// TestBuiltinConfigConsole: the built-in configuration (what `make run`
+// serves) leads "/" to the console, whose info names the API's port and
+// HTTP-FLV and HLS for the default vhost, and whose API answers the
+// console's cross-origin calls.
+func TestBuiltinConfigConsole(t *testing.T) {
+	ts := startServer(t, nil)
+	base := "http://" + ts.HTTPAddr().String()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(base + "/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusFound, resp.StatusCode)
+	assert.Equal(t, "/console/", resp.Header.Get("Location"))
+
+	info := ts.consoleInfo()
+	assert.Equal(t, portOf(ts.MgmtAddr("api")), info.API)
+	assert.False(t, info.Auth)
+	assert.Equal(t, []console.VhostOutput{{Name: DefaultVhost, Remux: "/[app]/[stream].flv", HLS: "/[app]/[stream].m3u8"}}, info.Vhosts)
+
+	// A preflight as the browser sends it for an authorized DELETE.
+	req, err := http.NewRequest(http.MethodOptions, "http://"+ts.MgmtAddr("api").String()+"/api/v1/clients/x", nil)
+	require.NoError(t, err)
+	req.Header.Set("Origin", base)
+	req.Header.Set("Access-Control-Request-Method", "DELETE")
+	req.Header.Set("Access-Control-Request-Headers", "authorization")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("Access-Control-Allow-Headers"), "Authorization")
+	assert.Equal(t, "*", resp.Header.Get("Access-Control-Allow-Origin"))
+}
