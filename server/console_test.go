@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cascade-live/cascade/api"
 	"github.com/cascade-live/cascade/internal/console"
 )
 
@@ -112,6 +113,11 @@ func TestBuiltinConfigConsole(t *testing.T) {
 	assert.Equal(t, portOf(ts.MgmtAddr("api")), info.API)
 	assert.False(t, info.Auth)
 	assert.Equal(t, []console.VhostOutput{{Name: DefaultVhost, Remux: "/[app]/[stream].flv", HLS: "/[app]/[stream].m3u8"}}, info.Vhosts)
+
+	// The vhosts view shows SRS's HLS fragment.
+	vhosts := ts.provider.Vhosts()
+	require.Len(t, vhosts, 1)
+	assert.Equal(t, api.VhostHLS{Enabled: true, Fragment: 10}, vhosts[0].HLS)
 
 	// A preflight as the browser sends it for an authorized DELETE.
 	req, err := http.NewRequest(http.MethodOptions, "http://"+ts.MgmtAddr("api").String()+"/api/v1/clients/x", nil)

@@ -111,8 +111,8 @@ func (p *provider) Vhosts() []api.Vhost {
 			av.RecvBytes += int64(src.Stats.BytesIn.Load())
 			av.SendBytes += int64(src.Stats.BytesOut.Load())
 		}
-		if hls := v.Block.Get("hls"); hls != nil {
-			av.HLS.Enabled = hls.Get("enabled").Arg0() == "on"
+		if hls := p.s.state.Load().vhost(v).hls; hls.Enabled {
+			av.HLS.Enabled, av.HLS.Fragment = true, hls.Fragment.Seconds()
 		}
 		out = append(out, av)
 	}

@@ -407,7 +407,7 @@
         el('td', { 'data-label': 'Clients' }, String(x.clients)),
         el('td', { 'data-label': 'In / out' }, kbps(x.kbps.recv_30s) + ' / ' + kbps(x.kbps.send_30s)),
         el('td', { 'data-label': 'Sent / received' }, bytes(x.send_bytes) + ' / ' + bytes(x.recv_bytes)),
-        el('td', { 'data-label': 'HLS' }, x.hls.enabled ? 'on, ' + x.hls.fragment + ' s fragments' : 'off')));
+        el('td', { 'data-label': 'HLS' }, x.hls.enabled ? 'on' + (x.hls.fragment ? ', ' + x.hls.fragment + ' s fragments' : '') : 'off')));
       const reload = info.reload
         ? el('button', { type: 'button', class: 'primary', id: 'reload', onclick: doReload }, 'Reload configuration')
         : el('p', { class: 'muted' }, 'Reload is off: enable http_api.raw_api with allow_reload to reload from here.');
