@@ -27,8 +27,12 @@ func (s *Server) consoleInfo() console.Info {
 		if v.HTTPRemux.Enabled {
 			out.Remux = "/" + strings.TrimPrefix(strings.TrimPrefix(v.HTTPRemux.Mount, "[vhost]"), "/")
 		}
-		if hls := st.vhost(v).hls; hls.Enabled {
-			out.HLS = "/" + strings.TrimPrefix(hls.M3U8File, "/")
+		vs := st.vhost(v)
+		if vs.hls.Enabled {
+			out.HLS = "/" + strings.TrimPrefix(vs.hls.M3U8File, "/")
+		}
+		if vs.hds.Enabled {
+			out.HDS = "/[app]/[stream].f4m"
 		}
 		if v.Block.Get("snapshot").Get("enabled").Arg0() == "on" {
 			out.Snapshot = "/[app]/[stream].jpg"

@@ -30,6 +30,7 @@ type consoleStep struct {
 	MS        int
 	Text      string
 	Prompts   int
+	Thumb     int
 	Points    int `json:"chartPoints"`
 	Flow      int `json:"overflow"`
 	FLV       playedVideo
@@ -66,6 +67,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	require.NoError(t, os.MkdirAll(artifacts, 0o755))
 	t.Logf("screenshots in %s", artifacts)
 
+	// A snapshot where snapshots are served from (/[app]/[stream].jpg), as
+	// the vhost's snapshot block makes them.
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "live"), 0o755))
+	require.NoError(t, testpeer.Start(t, "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", testpeer.Media(t, "h264_aac_720p25.flv"),
+		"-frames:v", "1", "-s", "320x180", "-y", filepath.Join(dir, "live", "livestream.jpg")).Wait())
+	require.FileExists(t, filepath.Join(dir, "live", "livestream.jpg"))
 	conf := fmt.Sprintf(`
 listen 127.0.0.1:0;
 http_server { enabled on; listen 127.0.0.1:0; dir %[1]s; }
@@ -74,8 +82,9 @@ http_api { enabled on; listen 127.0.0.1:0; auth { enabled on; username admin; pa
 vhost __defaultVhost__ {
     hls { enabled on; hls_fragment 2; hls_window 20; hls_path %[1]s; }
     http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
+    snapshot { enabled on; }
 }
-`, t.TempDir())
+`, dir)
 	ts, _ := startServerConf(t, conf)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -128,6 +137,7 @@ vhost __defaultVhost__ {
 	assert.LessOrEqual(t, s.MS, 3000)
 	t.Logf("the stream was listed %d ms after ffmpeg started", s.MS)
 	s = next("row")
+	assert.Equal(t, 320, s.Thumb, "the snapshot thumbnail's width")
 	for _, want := range []string{"H264", "High", "1280×720", "25 fps", "AAC", "44100 Hz", "stereo", "RTMP", "127.0.0.1"} {
 		assert.Contains(t, s.Text, want, "the stream's row")
 	}

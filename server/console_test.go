@@ -82,7 +82,8 @@ vhost hls.example {
 }
 vhost off.example { enabled off; }
 vhost plain.example { }
-`, t.TempDir()))
+vhost hds.example { hds { enabled on; hds_path %s; } }
+`, t.TempDir(), t.TempDir()))
 	info := ts.consoleInfo()
 	assert.Equal(t, portOf(ts.MgmtAddr("api")), info.API)
 	assert.Equal(t, portOf(ts.RTMPAddr()), info.RTMP)
@@ -92,6 +93,7 @@ vhost plain.example { }
 		{Name: DefaultVhost, Remux: "/[app]/[stream].ts"},
 		{Name: "hls.example", Remux: "/[app]/[stream].flv", HLS: "/[app]/[stream]/index.m3u8", Snapshot: "/[app]/[stream].jpg"},
 		{Name: "plain.example"},
+		{Name: "hds.example", HDS: "/[app]/[stream].f4m"},
 	}, info.Vhosts)
 }
 

@@ -84,8 +84,10 @@ async function played(page, sel, from, secs) {
     say({ step: 'listed', ms: Date.now() - t0 });
     // Wait for the codecs to be known before the screenshot.
     await page.waitForFunction((r) => /1280×720/.test(document.querySelector(r).textContent), row, { timeout: 10000 });
+    // The snapshot thumbnail (the vhost has snapshots on).
+    await page.waitForFunction((r) => { const i = document.querySelector(r + ' img.thumb'); return i && i.complete && i.naturalWidth > 0; }, row, { timeout: 5000 });
     await page.screenshot({ path: path.join(artifacts, 'streams.png') });
-    say({ step: 'row', text: await page.textContent(row) });
+    say({ step: 'row', text: await page.textContent(row), thumb: await page.$eval(row + ' img.thumb', (i) => i.naturalWidth) });
 
     // 3. The stream page plays HTTP-FLV, then HLS.
     await page.click(row + ' a.button');

@@ -55,6 +55,8 @@ type VhostOutput struct {
 	Remux string `json:"remux"`
 	// HLS is the playlist's path, e.g. "/[app]/[stream].m3u8".
 	HLS string `json:"hls"`
+	// HDS is the F4M manifest's path, "/[app]/[stream].f4m".
+	HDS string `json:"hds"`
 	// Snapshot is the path of the stream's latest JPEG snapshot where
 	// snapshots are on, e.g. "/[app]/[stream].jpg".
 	Snapshot string `json:"snapshot"`

@@ -142,6 +142,9 @@
       const host = byHost ? location.protocol + '//' + vhostName + (location.port ? ':' + location.port : '') : http;
       out.push({ label: 'HLS', url: host + fill(v.hls), playable: true });
     }
+    if (v.hds) {
+      out.push({ label: 'HDS', url: http + fill(v.hds) + q });
+    }
     return out;
   }
 
@@ -185,6 +188,14 @@
       for (const x of clients) if (!x.publish) players[protocolOf(x.type)] = (players[protocolOf(x.type)] || 0) + 1;
       return Object.assign({}, st, { vhostName: vhosts[st.vhost] || '__defaultVhost__', publisher, players, clientList: clients });
     });
+  }
+
+  // snapshotURL is the stream's latest JPEG where the API names one or its
+  // vhost has snapshots on, else ''.
+  function snapshotURL(st) {
+    const v = vhostOf(st.vhostName);
+    const template = typeof st.snapshot === 'string' ? st.snapshot : (v.snapshot || (st.snapshot ? '/[app]/[stream].jpg' : ''));
+    return template.replace('[app]', st.app).replace('[stream]', st.name);
   }
 
   function streamName(st) {
@@ -295,8 +306,11 @@
   const streams = {
     async render() {
       const list = await streamsData();
+      // One snapshot per poll, at most every ten seconds per stream.
+      const snapAt = Math.floor(Date.now() / 10000);
       const rows = list.map((st) => el('tr', { dataset: { stream: streamName(st), id: st.id } },
-        el('td', { 'data-label': 'Stream' }, el('a', { href: '#/stream/' + encodeURIComponent(st.id) }, streamName(st))),
+        el('td', { 'data-label': 'Stream' }, snapshotURL(st) ? el('img', { class: 'thumb', src: snapshotURL(st) + '?t=' + snapAt, alt: '' }) : null,
+          el('a', { href: '#/stream/' + encodeURIComponent(st.id) }, streamName(st))),
         el('td', { 'data-label': 'Publisher' }, publisherText(st)),
         el('td', { 'data-label': 'Video' }, videoText(st.video)),
         el('td', { 'data-label': 'Audio' }, audioText(st.audio)),
@@ -342,10 +356,7 @@
           return;
         }
         const urls = playURLs(st.vhostName, st.app, st.name);
-        const v = vhostOf(st.vhostName);
-        // Snapshots: where the API names one, or the vhost has them on.
-        const template = typeof st.snapshot === 'string' ? st.snapshot : (v.snapshot || (st.snapshot ? '/[app]/[stream].jpg' : ''));
-        const snap = template.replace('[app]', st.app).replace('[stream]', st.name);
+        const snap = snapshotURL(st);
         details.replaceChildren(...[
           el('dl', { class: 'facts' },
             el('dt', {}, 'Publisher'), el('dd', {}, publisherText(st)),
@@ -354,7 +365,8 @@
             el('dt', {}, 'Bitrate'), el('dd', {}, 'in ' + kbps(st.kbps.recv_30s) + ' · out ' + kbps(st.kbps.send_30s)),
             el('dt', {}, 'Players'), el('dd', { class: 'players' }, playersText(st.players)),
             el('dt', {}, 'Frames'), el('dd', {}, String(st.frames))),
-          snap ? el('img', { class: 'snapshot', src: snap + '?t=' + Date.now(), alt: 'snapshot' }) : null,
+          snap ? el('figure', { class: 'snapshot' }, el('img', { src: snap + '?t=' + Math.floor(Date.now() / 10000), alt: 'snapshot' }),
+            el('figcaption', { class: 'muted' }, 'latest snapshot')) : null,
           el('h2', {}, 'Play URLs'), urlList(urls)].filter(Boolean));
         if (!shell) {
           const playable = urls.filter((u) => u.playable);
