@@ -120,7 +120,17 @@ async function played(page, sel, from, secs) {
     await page.goto(base + '/console/#/streams');
     await page.waitForSelector(row);
     await page.screenshot({ path: path.join(artifacts, 'streams-phone.png'), fullPage: true });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    // No view is wider than the phone.
+    let overflow = 0;
+    const streamHref = await page.getAttribute(row + ' a.button', 'href');
+    for (const [hash, sel] of [['#/streams', row], ['#/dashboard', '[data-card=version] .value'], [streamHref, '.facts'],
+      ['#/clients', 'tr[data-id]'], ['#/vhosts', 'tr[data-vhost]']]) {
+      await page.goto(base + '/console/' + hash);
+      await page.waitForSelector(sel);
+      overflow = Math.max(overflow, await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth));
+    }
+    await page.screenshot({ path: path.join(artifacts, 'vhosts-phone.png'), fullPage: true });
+    await page.goto(base + '/console/#/streams');
     await page.setViewportSize({ width: 1280, height: 800 });
     say({ step: 'phone', overflow });
 
