@@ -3,9 +3,10 @@
 # mpegts.js), pinned by internal/console/package-lock.json, from npm into
 # internal/console/assets/vendor, where go:embed takes them into the binary.
 # The copies are committed, so a clone builds without npm; run this after
-# changing package.json (npm install --package-lock-only, then this script),
-# and commit the result (`make console-vendor` runs it). internal/console's tests check that the committed
-# files are byte for byte what the lockfile installs.
+# changing package.json (npm install --package-lock-only, then this script,
+# or `make console-vendor`), and commit the result. internal/console's tests
+# check that the committed files are byte for byte what the lockfile
+# installs.
 set -euo pipefail
 
 dir="$(cd "$(dirname "$0")/.." && pwd)/internal/console"
