@@ -74,7 +74,19 @@ type Config struct {
 	SampleInterval time.Duration
 	// Progress, when set, is called after each sample while the run goes on.
 	Progress func(Sample)
+
+	// Storm is a join storm: this many more players connect all at once at
+	// StormAt, when Players (the incumbents) are playing. The report then
+	// tells how the storm's players started and what the incumbents got
+	// during StormWindow after it.
+	Storm       int
+	StormAt     time.Duration
+	StormWindow time.Duration // default DefaultStormWindow
 }
+
+// DefaultStormWindow is how long after a storm the incumbents' rate is
+// measured.
+const DefaultStormWindow = 10 * time.Second
 
 // withDefaults returns c with its zero fields set to the defaults.
 func (c Config) withDefaults() Config {
@@ -102,6 +114,9 @@ func (c Config) withDefaults() Config {
 	if c.SampleInterval == 0 {
 		c.SampleInterval = DefaultSampleInterval
 	}
+	if c.Storm > 0 && c.StormWindow == 0 {
+		c.StormWindow = DefaultStormWindow
+	}
 	return c
 }
 
@@ -122,6 +137,10 @@ func (c Config) check() error {
 		return fmt.Errorf("bench: negative expected bitrate %v", c.ExpectKbps)
 	case c.SampleInterval <= 0:
 		return fmt.Errorf("bench: sample interval %v", c.SampleInterval)
+	case c.Storm < 0 || c.Players+c.Storm > MaxPlayers:
+		return fmt.Errorf("bench: %d players and a storm of %d: want at most %d in all", c.Players, c.Storm, MaxPlayers)
+	case c.Storm > 0 && c.StormAt+c.StormWindow > c.Duration:
+		return fmt.Errorf("bench: storm at %v with a %v window does not fit a %v run", c.StormAt, c.StormWindow, c.Duration)
 	}
 	return nil
 }

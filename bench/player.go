@@ -26,6 +26,8 @@ const (
 type player struct {
 	// start is when the player began to connect, on the run's clock.
 	start time.Duration
+	// storm marks the players of a join storm.
+	storm bool
 	// clock returns the time since the start of the run.
 	clock func() time.Duration
 

@@ -94,6 +94,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer warmup.Stop()
 	end := time.NewTimer(cfg.Duration)
 	defer end.Stop()
+	var storm stormWindow
+	var stormStart, stormEnd <-chan time.Time
+	if cfg.Storm > 0 {
+		t0 := time.NewTimer(cfg.StormAt)
+		defer t0.Stop()
+		t1 := time.NewTimer(cfg.StormAt + cfg.StormWindow)
+		defer t1.Stop()
+		stormStart, stormEnd = t0.C, t1.C
+	}
 
 	var timeline []Sample
 	var prevMedia uint64
@@ -133,6 +142,10 @@ loop:
 			if err := w.open(r, cfg.PID, self); err != nil {
 				return nil, err
 			}
+		case now := <-stormStart:
+			storm.open(r, now)
+		case now := <-stormEnd:
+			storm.close(r, now)
 		case <-end.C:
 			break loop
 		case <-ctx.Done():
@@ -158,6 +171,9 @@ loop:
 	r.wg.Wait()
 
 	rep := buildReport(r, w, srvBefore, timeline)
+	if cfg.Storm > 0 {
+		rep.Storm = buildStormReport(r, &storm, rep.Expected.Kbps)
+	}
 	if interrupted {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("interrupted after %.1fs: the steady window is shorter", w.end.Sub(r.start).Seconds()))
 	}
@@ -187,21 +203,42 @@ func (r *run) spawn(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		p := newPlayer(r.clock)
-		r.mu.Lock()
-		r.players = append(r.players, p)
-		r.mu.Unlock()
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			buf := make([]byte, r.cfg.ReadBufferSize)
-			if r.target.Proto == ProtoRTMP {
-				playRTMP(ctx, p, r.target, &r.cfg, buf)
-			} else {
-				playFLV(ctx, p, r.target, &r.cfg, req, buf)
-			}
-		}()
+		r.startPlayer(ctx, req, false)
 	}
+	if r.cfg.Storm == 0 {
+		return
+	}
+	if wait := r.cfg.StormAt - r.clock(); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	for range r.cfg.Storm {
+		r.startPlayer(ctx, req, true)
+	}
+}
+
+// startPlayer starts one player on its own goroutine.
+func (r *run) startPlayer(ctx context.Context, req []byte, storm bool) {
+	p := newPlayer(r.clock)
+	p.storm = storm
+	r.mu.Lock()
+	r.players = append(r.players, p)
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		buf := make([]byte, r.cfg.ReadBufferSize)
+		if r.target.Proto == ProtoRTMP {
+			playRTMP(ctx, p, r.target, &r.cfg, buf)
+		} else {
+			playFLV(ctx, p, r.target, &r.cfg, req, buf)
+		}
+	}()
 }
 
 // sample counts the players' states at now and sums their media bytes.

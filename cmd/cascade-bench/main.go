@@ -41,6 +41,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	jsonFile := fs.String("json-file", "", "also write the JSON report to `file`")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	storm := fs.Int("storm", 0, "join storm: this many more players connect all at once at -storm-at")
+	stormAt := fs.Duration("storm-at", 0, "when the storm starts (default: at the end of the warmup)")
+	stormWindow := fs.Duration("storm-window", bench.DefaultStormWindow, "how long after the storm the incumbents' rate is measured")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,6 +70,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		PID:            *pid,
 		ExpectKbps:     *expect,
 		ReadBufferSize: *readBuf,
+		Storm:          *storm,
+		StormAt:        *stormAt,
+		StormWindow:    *stormWindow,
+	}
+	if cfg.Storm > 0 && cfg.StormAt == 0 {
+		cfg.StormAt = *warmup
 	}
 	if !*quiet {
 		cfg.Progress = func(s bench.Sample) {
