@@ -82,6 +82,13 @@ type Config struct {
 	Storm       int
 	StormAt     time.Duration
 	StormWindow time.Duration // default DefaultStormWindow
+
+	// PublishFile, when set, makes the load tool the publisher: it sends
+	// this FLV file, looped in real time, to PublishURL (rtmp://…), with
+	// each H.264 frame stamped so that players measure the server's
+	// delivery latency.
+	PublishFile string
+	PublishURL  string
 }
 
 // DefaultStormWindow is how long after a storm the incumbents' rate is
@@ -137,6 +144,8 @@ func (c Config) check() error {
 		return fmt.Errorf("bench: negative expected bitrate %v", c.ExpectKbps)
 	case c.SampleInterval <= 0:
 		return fmt.Errorf("bench: sample interval %v", c.SampleInterval)
+	case c.PublishFile != "" && !strings.HasPrefix(c.PublishURL, "rtmp://"):
+		return fmt.Errorf("bench: publishing %s: want an rtmp:// publish URL, not %q", c.PublishFile, c.PublishURL)
 	case c.Storm < 0 || c.Players+c.Storm > MaxPlayers:
 		return fmt.Errorf("bench: %d players and a storm of %d: want at most %d in all", c.Players, c.Storm, MaxPlayers)
 	case c.Storm > 0 && c.StormAt+c.StormWindow > c.Duration:

@@ -78,6 +78,8 @@ type Report struct {
 
 	Server *ServerReport `json:"server,omitempty"`
 	Storm  *StormReport  `json:"storm,omitempty"`
+	// Delivery is measured when the load tool publishes (PublishFile).
+	Delivery *DeliveryReport `json:"delivery,omitempty"`
 
 	Tool struct {
 		// CPU is the load tool's CPU use over the window, in percent of
@@ -318,6 +320,10 @@ func (rep *Report) WriteText(w io.Writer) error {
 		p("  server      pid %d  cpu %.1f%% of a core (max %.1f%%)\n", s.PID, s.CPU, s.CPUMax)
 		p("  server rss  before %s  window start %s  max %s  end %s;  %.1f KiB per player\n",
 			mib(s.RSSBefore), mib(s.RSSStart), mib(s.RSSMax), mib(s.RSSEnd), s.RSSPerPlayer/1024)
+	}
+	if d := rep.Delivery; d != nil {
+		p("  delivery    p50 %.2fms  p90 %.2fms  p99 %.2fms  max %.1fms  (%d frames); publisher sent %d, at most %dms behind\n",
+			d.P50, d.P90, d.P99, d.Max, d.Frames, d.PublisherFrames, d.PublisherBehind)
 	}
 	if st := rep.Storm; st != nil {
 		p("  storm       %d players at %.1fs: connected %d  receiving %d\n", st.Players, st.At, st.Connected, st.Receiving)

@@ -36,6 +36,8 @@ type run struct {
 	mu      sync.Mutex
 	players []*player
 
+	lat *latencyHist // with a publisher of our own
+
 	wg sync.WaitGroup
 }
 
@@ -81,6 +83,36 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.start = time.Now()
 	playCtx, stopPlayers := context.WithCancel(context.Background())
 	defer stopPlayers()
+	pub := publishStats{ready: make(chan struct{})}
+	pubDone := make(chan struct{})
+	if cfg.PublishFile != "" {
+		tags, err := readMediaFile(cfg.PublishFile)
+		if err != nil {
+			return nil, err
+		}
+		r.lat = &latencyHist{}
+		go func() {
+			defer close(pubDone)
+			if err := publish(playCtx, cfg.PublishURL, tags, r.clock, &pub); err != nil {
+				pub.err.Store(&err)
+			}
+		}()
+		// Players start once the stream is up (an HTTP-FLV server may
+		// answer 404 before).
+		select {
+		case <-pub.ready:
+		case <-pubDone:
+			err := context.Canceled
+			if e := pub.err.Load(); e != nil {
+				err = *e
+			}
+			return nil, fmt.Errorf("bench: publish to %s: %w", cfg.PublishURL, err)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	} else {
+		close(pubDone)
+	}
 	spawnDone := make(chan struct{})
 	go func() {
 		defer close(spawnDone)
@@ -142,6 +174,9 @@ loop:
 			if err := w.open(r, cfg.PID, self); err != nil {
 				return nil, err
 			}
+			if r.lat != nil {
+				r.lat.on.Store(true)
+			}
 		case now := <-stormStart:
 			storm.open(r, now)
 		case now := <-stormEnd:
@@ -164,15 +199,28 @@ loop:
 		}
 	}
 	w.close(r, cfg.PID, self)
+	if r.lat != nil {
+		r.lat.on.Store(false)
+	}
 	takeSample(w.end)
 
 	stopPlayers()
 	<-spawnDone
 	r.wg.Wait()
+	<-pubDone
 
 	rep := buildReport(r, w, srvBefore, timeline)
 	if cfg.Storm > 0 {
 		rep.Storm = buildStormReport(r, &storm, rep.Expected.Kbps)
+	}
+	if r.lat != nil {
+		d := r.lat.report()
+		d.PublisherFrames, d.PublisherBehind = pub.frames.Load(), pub.behind.Load()
+		if err := pub.err.Load(); err != nil {
+			d.PublisherError = (*err).Error()
+			rep.Warnings = append(rep.Warnings, "the publisher failed: "+d.PublisherError)
+		}
+		rep.Delivery = &d
 	}
 	if interrupted {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("interrupted after %.1fs: the steady window is shorter", w.end.Sub(r.start).Seconds()))
@@ -225,7 +273,7 @@ func (r *run) spawn(ctx context.Context) {
 // startPlayer starts one player on its own goroutine.
 func (r *run) startPlayer(ctx context.Context, req []byte, storm bool) {
 	p := newPlayer(r.clock)
-	p.storm = storm
+	p.storm, p.lat = storm, r.lat
 	r.mu.Lock()
 	r.players = append(r.players, p)
 	r.mu.Unlock()

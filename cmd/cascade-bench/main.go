@@ -44,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	storm := fs.Int("storm", 0, "join storm: this many more players connect all at once at -storm-at")
 	stormAt := fs.Duration("storm-at", 0, "when the storm starts (default: at the end of the warmup)")
 	stormWindow := fs.Duration("storm-window", bench.DefaultStormWindow, "how long after the storm the incumbents' rate is measured")
+	publishFile := fs.String("publish", "", "publish this FLV `file` (looped, in real time, frames stamped) and report the server's delivery latency")
+	publishURL := fs.String("publish-url", "", "where -publish sends it (rtmp://…; default: -url when it is rtmp)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -73,6 +75,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Storm:          *storm,
 		StormAt:        *stormAt,
 		StormWindow:    *stormWindow,
+		PublishFile:    *publishFile,
+		PublishURL:     *publishURL,
+	}
+	if cfg.PublishFile != "" && cfg.PublishURL == "" {
+		cfg.PublishURL = *url
 	}
 	if cfg.Storm > 0 && cfg.StormAt == 0 {
 		cfg.StormAt = *warmup
