@@ -15,6 +15,8 @@
 #   EXPECT_KBPS=1130   expected media bitrate per player
 #   RTMP_PORT=1935     ports the server listens on (127.0.0.1); both must be free
 #   HTTP_PORT=8080
+#   FLOOR=1            run the do-nothing fan-out server (bin/cascade-floor) instead:
+#                      the floor that bench/floor.sh compares cascade with
 #   SERVER_CMD=        run another server instead of bin/cascade (SRS, nginx-rtmp…),
 #                      in the foreground, listening on RTMP_PORT and, for flv,
 #                      serving http://127.0.0.1:HTTP_PORT/live/livestream.flv
@@ -76,6 +78,10 @@ cd "$repo"
 echo "run.sh: building bin/cascade and bin/cascade-bench"
 go build -o bin/cascade ./cmd/cascade
 go build -o bin/cascade-bench ./cmd/cascade-bench
+if [[ ${FLOOR:-0} == 1 ]]; then
+	go build -o bin/cascade-floor ./cmd/cascade-floor
+	SERVER_CMD="bin/cascade-floor -rtmp 127.0.0.1:$RTMP_PORT -http 127.0.0.1:$HTTP_PORT -flv $media/$media_file"
+fi
 
 # Every player is a socket on both sides.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
