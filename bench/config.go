@@ -89,6 +89,9 @@ type Config struct {
 	// delivery latency.
 	PublishFile string
 	PublishURL  string
+	// Publishers, with PublishFile, publishes that many streams (the
+	// URLs' stream names numbered -0, -1, …); players spread over them.
+	Publishers int
 }
 
 // DefaultStormWindow is how long after a storm the incumbents' rate is
@@ -146,6 +149,8 @@ func (c Config) check() error {
 		return fmt.Errorf("bench: sample interval %v", c.SampleInterval)
 	case c.PublishFile != "" && !strings.HasPrefix(c.PublishURL, "rtmp://"):
 		return fmt.Errorf("bench: publishing %s: want an rtmp:// publish URL, not %q", c.PublishFile, c.PublishURL)
+	case c.Publishers < 0 || c.Publishers > MaxPlayers || (c.Publishers > 0 && c.PublishFile == ""):
+		return fmt.Errorf("bench: %d publishers: want up to %d, with a file to publish", c.Publishers, MaxPlayers)
 	case c.Storm < 0 || c.Players+c.Storm > MaxPlayers:
 		return fmt.Errorf("bench: %d players and a storm of %d: want at most %d in all", c.Players, c.Storm, MaxPlayers)
 	case c.Storm > 0 && c.StormAt+c.StormWindow > c.Duration:

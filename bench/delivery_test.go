@@ -13,8 +13,20 @@ import (
 
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/internal/testpeer"
+	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/server"
 )
+
+func TestNumbered(t *testing.T) {
+	for in, want := range map[string]string{
+		"rtmp://127.0.0.1/live/s":             "rtmp://127.0.0.1/live/s-3",
+		"rtmp://127.0.0.1/live/s?token=1":     "rtmp://127.0.0.1/live/s-3?token=1",
+		"http://127.0.0.1:8080/live/s.flv":    "http://127.0.0.1:8080/live/s-3.flv",
+		"http://127.0.0.1:8080/live/s.flv?a=": "http://127.0.0.1:8080/live/s-3.flv?a=",
+	} {
+		assert.Equal(t, want, Numbered(in, 3))
+	}
+}
 
 func TestStampRoundTrip(t *testing.T) {
 	frame := []byte{0x27, 1, 0, 0, 0, 0, 0, 0, 2, 0x41, 0x9a}
@@ -33,19 +45,7 @@ func TestStampRoundTrip(t *testing.T) {
 // TestDeliveryLatency: the load tool publishes to a real cascade and its
 // players measure how long the server takes to deliver each frame.
 func TestDeliveryLatency(t *testing.T) {
-	cfg := config.Default()
-	cfg.Listen = []string{"127.0.0.1:0"}
-	cfg.HTTPServer.Enabled = true
-	cfg.HTTPServer.Listen = []string{"127.0.0.1:0"}
-	cfg.HTTPAPI.Enabled = false
-	for _, v := range cfg.Vhosts {
-		v.MinLatency = true
-	}
-	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
-	require.NoError(t, srv.Start())
-	t.Cleanup(func() { srv.Close() })
-
+	srv := startCascade(t)
 	for _, url := range []string{
 		fmt.Sprintf("rtmp://%s/live/lat", srv.RTMPAddr()),
 		fmt.Sprintf("http://%s/live/lat.flv", srv.HTTPAddr()),
@@ -66,4 +66,51 @@ func TestDeliveryLatency(t *testing.T) {
 			assert.Equal(t, 4, rep.Players.Receiving)
 		})
 	}
+}
+
+// TestManyPublishers: the load tool publishes several streams and spreads
+// its players over them.
+func TestManyPublishers(t *testing.T) {
+	srv := startCascade(t)
+	rc := quickConfig(fmt.Sprintf("http://%s/live/many.flv", srv.HTTPAddr()), 6)
+	rc.Duration, rc.Warmup = 3*time.Second, time.Second
+	rc.PublishFile = testpeer.Media(t, "h264_only.flv")
+	rc.PublishURL = fmt.Sprintf("rtmp://%s/live/many", srv.RTMPAddr())
+	rc.Publishers = 3
+	players := map[string]int{} // consumers per stream, seen during the run
+	rc.Progress = func(s Sample) {
+		if s.At < 2 || len(players) > 0 {
+			return
+		}
+		for i := range 3 {
+			name := fmt.Sprintf("many-%d", i)
+			if src := srv.Registry().Lookup(live.Key(server.DefaultVhost, "live", name)); src != nil && src.Publishing() {
+				players[name] = src.Consumers()
+			}
+		}
+	}
+	rep, err := Run(context.Background(), rc)
+	require.NoError(t, err)
+	assert.Equal(t, 6, rep.Players.Receiving)
+	require.NotNil(t, rep.Delivery)
+	assert.Equal(t, 3, rep.Delivery.Publishers)
+	assert.Zero(t, rep.Delivery.PublishersFailed)
+	assert.Equal(t, map[string]int{"many-0": 2, "many-1": 2, "many-2": 2}, players)
+}
+
+// startCascade runs a real cascade (min_latency on) on loopback ports.
+func startCascade(t *testing.T) *server.Server {
+	cfg := config.Default()
+	cfg.Listen = []string{"127.0.0.1:0"}
+	cfg.HTTPServer.Enabled = true
+	cfg.HTTPServer.Listen = []string{"127.0.0.1:0"}
+	cfg.HTTPAPI.Enabled = false
+	for _, v := range cfg.Vhosts {
+		v.MinLatency = true
+	}
+	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() { srv.Close() })
+	return srv
 }

@@ -40,9 +40,11 @@ type DeliveryReport struct {
 	Max    float64 `json:"max_ms"`
 	// PublisherFrames is what the publisher sent in the run, and
 	// PublisherBehind the most it fell behind real time (ms).
-	PublisherFrames uint64 `json:"publisher_frames"`
-	PublisherBehind int64  `json:"publisher_behind_ms"`
-	PublisherError  string `json:"publisher_error,omitempty"`
+	Publishers       int    `json:"publishers"`
+	PublishersFailed int    `json:"publishers_failed"`
+	PublisherFrames  uint64 `json:"publisher_frames"`
+	PublisherBehind  int64  `json:"publisher_behind_ms"`
+	PublisherError   string `json:"publisher_error,omitempty"`
 }
 
 func (h *latencyHist) report() DeliveryReport {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -97,8 +98,23 @@ type publishStats struct {
 	// the server (or the tool) did not keep up with real time.
 	behind atomic.Int64
 	err    atomic.Pointer[error]
-	// ready is closed once the server accepted the publish.
-	ready chan struct{}
+	// ready is closed once the server accepted the publish, done when
+	// the publisher stopped.
+	ready, done chan struct{}
+}
+
+// Numbered is url with "-i" added to its stream name (before an .flv
+// extension or a query): the i-th stream of a many-publisher run.
+func Numbered(url string, i int) string {
+	suffix := fmt.Sprintf("-%d", i)
+	end := len(url)
+	if q := strings.IndexByte(url, '?'); q >= 0 {
+		end = q
+	}
+	if strings.HasSuffix(url[:end], ".flv") {
+		end -= len(".flv")
+	}
+	return url[:end] + suffix + url[end:]
 }
 
 // publish sends tags to url in real time, looped until ctx is done, with

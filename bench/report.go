@@ -322,8 +322,12 @@ func (rep *Report) WriteText(w io.Writer) error {
 			mib(s.RSSBefore), mib(s.RSSStart), mib(s.RSSMax), mib(s.RSSEnd), s.RSSPerPlayer/1024)
 	}
 	if d := rep.Delivery; d != nil {
-		p("  delivery    p50 %.2fms  p90 %.2fms  p99 %.2fms  max %.1fms  (%d frames); publisher sent %d, at most %dms behind\n",
-			d.P50, d.P90, d.P99, d.Max, d.Frames, d.PublisherFrames, d.PublisherBehind)
+		p("  delivery    p50 %.2fms  p90 %.2fms  p99 %.2fms  max %.1fms  (%d frames)\n", d.P50, d.P90, d.P99, d.Max, d.Frames)
+		p("  publishers  %d (%d failed) sent %d frames, at most %dms behind real time\n",
+			d.Publishers, d.PublishersFailed, d.PublisherFrames, d.PublisherBehind)
+		if s := rep.Server; s != nil && d.Publishers > 1 {
+			p("  per stream  server cpu %.3f%% of a core\n", s.CPU/float64(d.Publishers))
+		}
 	}
 	if st := rep.Storm; st != nil {
 		p("  storm       %d players at %.1fs: connected %d  receiving %d\n", st.Players, st.At, st.Connected, st.Receiving)

@@ -31,7 +31,11 @@ type Sample struct {
 type run struct {
 	cfg    Config
 	target *Target
-	start  time.Time
+	// targets are the streams players spread over: target, or with
+	// Publishers, one per publisher.
+	targets []*Target
+	reqs    [][]byte // HTTP-FLV requests, per target
+	start   time.Time
 
 	mu      sync.Mutex
 	players []*player
@@ -64,7 +68,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{cfg: cfg, target: target}
+	r := &run{cfg: cfg, target: target, targets: []*Target{target}}
+	if cfg.Publishers > 0 {
+		r.targets = r.targets[:0]
+		for i := range cfg.Publishers {
+			t, err := ResolveTarget(ctx, Numbered(cfg.URL, i))
+			if err != nil {
+				return nil, err
+			}
+			r.targets = append(r.targets, t)
+		}
+	}
+	for _, t := range r.targets {
+		var req []byte
+		if t.Proto == ProtoFLV {
+			req = flvRequest(t)
+		}
+		r.reqs = append(r.reqs, req)
+	}
 
 	// Baselines, before any player connects.
 	self := os.Getpid()
@@ -83,35 +104,44 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.start = time.Now()
 	playCtx, stopPlayers := context.WithCancel(context.Background())
 	defer stopPlayers()
-	pub := publishStats{ready: make(chan struct{})}
-	pubDone := make(chan struct{})
+	pubs := make([]*publishStats, max(cfg.Publishers, 1))
+	var pubWG sync.WaitGroup
 	if cfg.PublishFile != "" {
 		tags, err := readMediaFile(cfg.PublishFile)
 		if err != nil {
 			return nil, err
 		}
 		r.lat = &latencyHist{}
-		go func() {
-			defer close(pubDone)
-			if err := publish(playCtx, cfg.PublishURL, tags, r.clock, &pub); err != nil {
-				pub.err.Store(&err)
+		for i := range pubs {
+			st := &publishStats{ready: make(chan struct{})}
+			pubs[i] = st
+			url := cfg.PublishURL
+			if cfg.Publishers > 0 {
+				url = Numbered(url, i)
 			}
-		}()
-		// Players start once the stream is up (an HTTP-FLV server may
-		// answer 404 before).
-		select {
-		case <-pub.ready:
-		case <-pubDone:
-			err := context.Canceled
-			if e := pub.err.Load(); e != nil {
-				err = *e
+			st.done = make(chan struct{})
+			pubWG.Add(1)
+			go func() {
+				defer pubWG.Done()
+				defer close(st.done)
+				if err := publish(playCtx, url, tags, r.clock, st); err != nil {
+					st.err.Store(&err)
+				}
+			}()
+			// Players start once the streams are up (an HTTP-FLV server
+			// may answer 404 before).
+			select {
+			case <-st.ready:
+			case <-st.done:
+				err := context.Canceled
+				if e := st.err.Load(); e != nil {
+					err = *e
+				}
+				return nil, fmt.Errorf("bench: publish to %s: %w", url, err)
+			case <-ctx.Done():
+				return nil, ctx.Err()
 			}
-			return nil, fmt.Errorf("bench: publish to %s: %w", cfg.PublishURL, err)
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
-	} else {
-		close(pubDone)
 	}
 	spawnDone := make(chan struct{})
 	go func() {
@@ -207,7 +237,7 @@ loop:
 	stopPlayers()
 	<-spawnDone
 	r.wg.Wait()
-	<-pubDone
+	pubWG.Wait()
 
 	rep := buildReport(r, w, srvBefore, timeline)
 	if cfg.Storm > 0 {
@@ -215,11 +245,19 @@ loop:
 	}
 	if r.lat != nil {
 		d := r.lat.report()
-		d.PublisherFrames, d.PublisherBehind = pub.frames.Load(), pub.behind.Load()
-		if err := pub.err.Load(); err != nil {
-			d.PublisherError = (*err).Error()
-			rep.Warnings = append(rep.Warnings, "the publisher failed: "+d.PublisherError)
+		failed := 0
+		for _, st := range pubs {
+			d.PublisherFrames += st.frames.Load()
+			d.PublisherBehind = max(d.PublisherBehind, st.behind.Load())
+			if err := st.err.Load(); err != nil {
+				failed++
+				d.PublisherError = (*err).Error()
+			}
 		}
+		if failed > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d publishers failed, the last with: %s", failed, d.PublisherError))
+		}
+		d.Publishers, d.PublishersFailed = len(pubs), failed
 		rep.Delivery = &d
 	}
 	if interrupted {
@@ -231,10 +269,6 @@ loop:
 // spawn starts the players at the configured rate until all are started
 // or ctx is done.
 func (r *run) spawn(ctx context.Context) {
-	var req []byte
-	if r.target.Proto == ProtoFLV {
-		req = flvRequest(r.target)
-	}
 	for i := range r.cfg.Players {
 		if r.cfg.Ramp > 0 {
 			at := time.Duration(float64(i) / r.cfg.Ramp * float64(time.Second))
@@ -251,7 +285,7 @@ func (r *run) spawn(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		r.startPlayer(ctx, req, false)
+		r.startPlayer(ctx, i, false)
 	}
 	if r.cfg.Storm == 0 {
 		return
@@ -265,13 +299,15 @@ func (r *run) spawn(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-	for range r.cfg.Storm {
-		r.startPlayer(ctx, req, true)
+	for i := range r.cfg.Storm {
+		r.startPlayer(ctx, r.cfg.Players+i, true)
 	}
 }
 
-// startPlayer starts one player on its own goroutine.
-func (r *run) startPlayer(ctx context.Context, req []byte, storm bool) {
+// startPlayer starts player i on its own goroutine, on the stream it
+// falls to.
+func (r *run) startPlayer(ctx context.Context, i int, storm bool) {
+	t, req := r.targets[i%len(r.targets)], r.reqs[i%len(r.targets)]
 	p := newPlayer(r.clock)
 	p.storm, p.lat = storm, r.lat
 	r.mu.Lock()
@@ -281,10 +317,10 @@ func (r *run) startPlayer(ctx context.Context, req []byte, storm bool) {
 	go func() {
 		defer r.wg.Done()
 		buf := make([]byte, r.cfg.ReadBufferSize)
-		if r.target.Proto == ProtoRTMP {
-			playRTMP(ctx, p, r.target, &r.cfg, buf)
+		if t.Proto == ProtoRTMP {
+			playRTMP(ctx, p, t, &r.cfg, buf)
 		} else {
-			playFLV(ctx, p, r.target, &r.cfg, req, buf)
+			playFLV(ctx, p, t, &r.cfg, req, buf)
 		}
 	}()
 }

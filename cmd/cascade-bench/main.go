@@ -46,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	stormWindow := fs.Duration("storm-window", bench.DefaultStormWindow, "how long after the storm the incumbents' rate is measured")
 	publishFile := fs.String("publish", "", "publish this FLV `file` (looped, in real time, frames stamped) and report the server's delivery latency")
 	publishURL := fs.String("publish-url", "", "where -publish sends it (rtmp://…; default: -url when it is rtmp)")
+	publishers := fs.Int("publishers", 0, "with -publish: publish this many streams (names numbered -0, -1, …), players spread over them")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -77,6 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		StormWindow:    *stormWindow,
 		PublishFile:    *publishFile,
 		PublishURL:     *publishURL,
+		Publishers:     *publishers,
 	}
 	if cfg.PublishFile != "" && cfg.PublishURL == "" {
 		cfg.PublishURL = *url
