@@ -190,6 +190,7 @@ type Protocol string
 const (
 	ProtoRTMP Protocol = "rtmp"
 	ProtoFLV  Protocol = "http-flv"
+	ProtoHLS  Protocol = "hls"
 )
 
 // Target is a parsed, resolved stream URL.
@@ -231,6 +232,9 @@ func ResolveTarget(ctx context.Context, rawURL string) (*Target, error) {
 		t.Proto, port = ProtoFLV, "80"
 		if u.Path == "" {
 			return nil, fmt.Errorf("bench: target %q: no path", rawURL)
+		}
+		if strings.HasSuffix(u.Path, ".m3u8") {
+			t.Proto = ProtoHLS
 		}
 	default:
 		return nil, fmt.Errorf("bench: target %q: scheme must be rtmp or http", rawURL)

@@ -78,6 +78,8 @@ type Report struct {
 
 	Server *ServerReport `json:"server,omitempty"`
 	Storm  *StormReport  `json:"storm,omitempty"`
+	// HLS is the playlist and segment fetches of HLS players.
+	HLS *HLSReport `json:"hls,omitempty"`
 	// Delivery is measured when the load tool publishes (PublishFile).
 	Delivery *DeliveryReport `json:"delivery,omitempty"`
 
@@ -320,6 +322,10 @@ func (rep *Report) WriteText(w io.Writer) error {
 		p("  server      pid %d  cpu %.1f%% of a core (max %.1f%%)\n", s.PID, s.CPU, s.CPUMax)
 		p("  server rss  before %s  window start %s  max %s  end %s;  %.1f KiB per player\n",
 			mib(s.RSSBefore), mib(s.RSSStart), mib(s.RSSMax), mib(s.RSSEnd), s.RSSPerPlayer/1024)
+	}
+	if h := rep.HLS; h != nil {
+		p("  hls         %d segments fetched in the window: p50 %.1fms  p90 %.1fms  p99 %.1fms  max %.1fms; %d playlists, %d errors\n",
+			h.Segments, h.Fetch.P50, h.Fetch.P90, h.Fetch.P99, h.Fetch.Max, h.Playlists, h.Errors)
 	}
 	if d := rep.Delivery; d != nil {
 		p("  delivery    p50 %.2fms  p90 %.2fms  p99 %.2fms  max %.1fms  (%d frames)\n", d.P50, d.P90, d.P99, d.Max, d.Frames)

@@ -41,6 +41,7 @@ type run struct {
 	players []*player
 
 	lat *latencyHist // with a publisher of our own
+	hls *hlsRun      // with HLS players
 
 	wg sync.WaitGroup
 }
@@ -69,6 +70,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	r := &run{cfg: cfg, target: target, targets: []*Target{target}}
+	if target.Proto == ProtoHLS {
+		r.hls = newHLSRun(cfg.Players + cfg.Storm)
+		defer r.hls.client.CloseIdleConnections()
+	}
 	if cfg.Publishers > 0 {
 		r.targets = r.targets[:0]
 		for i := range cfg.Publishers {
@@ -207,6 +212,9 @@ loop:
 			if r.lat != nil {
 				r.lat.on.Store(true)
 			}
+			if r.hls != nil {
+				r.hls.fetch.on.Store(true)
+			}
 		case now := <-stormStart:
 			storm.open(r, now)
 		case now := <-stormEnd:
@@ -232,6 +240,9 @@ loop:
 	if r.lat != nil {
 		r.lat.on.Store(false)
 	}
+	if r.hls != nil {
+		r.hls.fetch.on.Store(false)
+	}
 	takeSample(w.end)
 
 	stopPlayers()
@@ -242,6 +253,9 @@ loop:
 	rep := buildReport(r, w, srvBefore, timeline)
 	if cfg.Storm > 0 {
 		rep.Storm = buildStormReport(r, &storm, rep.Expected.Kbps)
+	}
+	if r.hls != nil {
+		rep.HLS = r.hls.report()
 	}
 	if r.lat != nil {
 		d := r.lat.report()
@@ -317,9 +331,12 @@ func (r *run) startPlayer(ctx context.Context, i int, storm bool) {
 	go func() {
 		defer r.wg.Done()
 		buf := make([]byte, r.cfg.ReadBufferSize)
-		if t.Proto == ProtoRTMP {
+		switch t.Proto {
+		case ProtoRTMP:
 			playRTMP(ctx, p, t, &r.cfg, buf)
-		} else {
+		case ProtoHLS:
+			r.hls.play(ctx, p, t, &r.cfg, buf)
+		default:
 			playFLV(ctx, p, t, &r.cfg, req, buf)
 		}
 	}()
