@@ -267,3 +267,38 @@ func BenchmarkWritev(b *testing.B) {
 type runFunc func()
 
 func (f runFunc) Run(context.Context) error { f(); return nil }
+
+// closer sends a body by reference, then closes gracefully.
+type closer struct{ sender }
+
+func (s *closer) OnTraffic(c *Conn) error {
+	if err := s.sender.OnTraffic(c); err != nil {
+		return err
+	}
+	c.CloseGracefully()
+	return nil
+}
+
+// TestCloseGracefullyWritesQueueFirst: a graceful close waits until what
+// is queued reached the socket, then closes without telling OnDrained.
+func TestCloseGracefullyWritesQueueFirst(t *testing.T) {
+	e, ln := newEngine(t, 0)
+	body := buffer.GetSize(4 << 20)
+	body.B = body.B[:4<<20]
+	for i := range body.B {
+		body.B[i] = byte(i * 31)
+	}
+	want := append([]byte("HEAD"), body.B...)
+	s := &closer{sender{body: body, drained: make(chan struct{}, 4), closed: make(chan error, 1)}}
+	e.Serve(ln, "test", func(c *Conn) Session { return s })
+	c := dialSmall(t, ln.Addr().String())
+	_, err := c.Write([]byte("go"))
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond) // the queue fills while nobody reads
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(20*time.Second)))
+	got, err := io.ReadAll(c)
+	require.NoError(t, err, "closed in order, after the body")
+	assert.True(t, bytes.Equal(want, got), "every byte before the close (%d of %d)", len(got), len(want))
+	assert.NoError(t, <-s.closed)
+	assert.Empty(t, s.drained)
+}
