@@ -222,31 +222,35 @@ func TestQueueReleasedOnClose(t *testing.T) {
 	keep.Release()
 }
 
-// BenchmarkWritev is the players' path: one writev(2) of shared slices.
-func BenchmarkWritev(b *testing.B) {
+// benchConn returns a connection on a running loop whose peer reads and
+// drops everything.
+func benchConn(b *testing.B) *Conn {
 	e, err := New(Options{EventLoops: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(b, err)
 	require.NoError(b, e.Start())
-	defer e.Stop()
+	b.Cleanup(func() { _ = e.Stop() })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(b, err)
 	conns := make(chan *Conn, 1)
 	e.Serve(ln, "bench", func(c *Conn) Session { conns <- c; return &idle{closed: make(chan error, 1)} })
 	peer, err := net.Dial("tcp", ln.Addr().String())
 	require.NoError(b, err)
-	defer peer.Close()
+	b.Cleanup(func() { peer.Close() })
 	go func() { _, _ = io.Copy(io.Discard, peer) }()
-	c := <-conns
+	return <-conns
+}
+
+// BenchmarkWritev is the players' path: one writev(2) of shared slices.
+func BenchmarkWritev(b *testing.B) {
+	c := benchConn(b)
 	bufs := make([][]byte, 16)
 	for i := range bufs {
 		bufs[i] = make([]byte, 1024)
 	}
 	b.SetBytes(16 * 1024)
 	b.ReportAllocs()
-	done := make(chan struct{})
 	b.ResetTimer()
-	err = c.Conn.EventLoop().Execute(context.Background(), runFunc(func() {
-		defer close(done)
+	onLoop(b, c, func() {
 		for i := 0; i < b.N; i++ {
 			for {
 				n, err := c.Writev(bufs)
@@ -259,6 +263,38 @@ func BenchmarkWritev(b *testing.B) {
 				}
 			}
 		}
+	})
+}
+
+// BenchmarkSend is a memory file's answer: a head and a shared body, what
+// the socket does not take kept by reference and written as it drains.
+func BenchmarkSend(b *testing.B) {
+	c := benchConn(b)
+	head := make([]byte, 200)
+	body := buffer.GetSize(64 << 10)
+	body.B = body.B[:64<<10]
+	defer body.Release()
+	b.SetBytes(int64(len(head) + len(body.B)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	onLoop(b, c, func() {
+		for i := 0; i < b.N; i++ {
+			if err := c.Send(head, body.B, body.Retain()); err != nil {
+				b.Error(err)
+				return
+			}
+			for !c.flushQueue() {
+			}
+		}
+	})
+}
+
+// onLoop runs fn on c's loop and waits for it.
+func onLoop(b *testing.B, c *Conn, fn func()) {
+	done := make(chan struct{})
+	err := c.Conn.EventLoop().Execute(context.Background(), runFunc(func() {
+		defer close(done)
+		fn()
 	}))
 	require.NoError(b, err)
 	<-done
