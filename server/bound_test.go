@@ -158,3 +158,43 @@ func TestPingFloodIsBounded(t *testing.T) {
 	time.Sleep(time.Second)
 	assert.Greater(t, got.Load()-before, int64(50_000), "the player kept receiving")
 }
+
+// TestEndedHLSLeavesMemory: once an ended stream's window expired, its HLS
+// files leave memory (hls_dispose 0) and are served from disk.
+func TestEndedHLSLeavesMemory(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	dir := t.TempDir()
+	ts, _ := startServerConf(t, fmt.Sprintf(`
+listen 127.0.0.1:0;
+http_server { enabled on; listen 127.0.0.1:0; }
+vhost __defaultVhost__ {
+    hls { enabled on; hls_fragment 1; hls_window 2; hls_path %s; hls_dispose 0; }
+}
+`, dir))
+	pub := testpeer.Publish(t, testpeer.Media(t, "h264_only.flv"), ts.rtmpURL("ended"), testpeer.PublishOptions{})
+	require.NoError(t, pub.Wait())
+	url := "http://" + ts.HTTPAddr().String() + "/live/ended.m3u8"
+	waitFor(t, 15*time.Second, "the stream forgotten by the store", func() bool {
+		files, streams := ts.hlsStore.Len()
+		return files == 0 && streams == 0
+	})
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, "the playlist from disk")
+	assert.NotEmpty(t, resp.Header.Get("Last-Modified"), "served as a file")
+	seg := ""
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "ended-") {
+			seg = line
+		}
+	}
+	require.NotEmpty(t, seg, "%s", body)
+	resp, err = http.Get("http://" + ts.HTTPAddr().String() + "/live/" + seg)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, byte(0x47), b[0], "a TS segment from disk")
+}
