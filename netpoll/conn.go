@@ -65,8 +65,11 @@ type Conn struct {
 	// Output the socket did not take yet, written as it drains (Send).
 	out      []outPiece
 	outOwned int  // bytes of out that count against MaxOutbound
-	draining bool // in loop.draining
+	draining bool // output waits for the socket
+	inList   bool // in loop.draining, the tick's list
 	ending   bool // close once drained (CloseGracefully)
+	watchID  int32
+	drainRun drainTask
 
 	// Bytes counted on the loop, read by the API and metrics anywhere.
 	BytesIn, BytesOut atomic.Uint64
@@ -273,11 +276,46 @@ func (c *Conn) checkOutbound() error {
 		c.Fail(err)
 		return err
 	}
-	if !c.draining && !c.Drained() {
-		c.draining = true
-		c.loop.draining = append(c.loop.draining, c)
+	if !c.Drained() {
+		c.waitWritable()
 	}
 	return nil
+}
+
+// waitWritable has the rest written when the socket can take it: on a
+// writable event, or at the latest on the loop's tick.
+func (c *Conn) waitWritable() {
+	c.draining = true
+	if !c.inList {
+		c.inList = true
+		c.loop.draining = append(c.loop.draining, c)
+	}
+	c.engine.writable.watch(c)
+}
+
+// drainNow writes what waits; once all is written it closes a connection
+// that is ending, or tells a Drainer session and lets it read on. It
+// reports whether all was written.
+func (c *Conn) drainNow() bool {
+	if !c.flushGnet() || !c.flushQueue() {
+		if !c.closing {
+			c.waitWritable()
+		}
+		return false
+	}
+	c.draining = false
+	if c.ending {
+		c.Fail(nil)
+		return true
+	}
+	if d, ok := c.session.(Drainer); ok {
+		if err := d.OnDrained(c); err != nil {
+			c.Fail(err)
+			return true
+		}
+		c.resume()
+	}
+	return true
 }
 
 // flushGnet writes what gnet buffered; it reports whether its buffer is

@@ -13,5 +13,7 @@
 // lets more pile up is not reading, and its connection closes with
 // ErrOutboundFull. Response bodies (Send) wait by reference to their shared
 // buffers, written as the socket drains; a Drainer session hears when all
-// is written, to send the next part or answer the next request.
+// is written, to send the next part or answer the next request. gnet has no
+// writable callback: a second epoll instance watches the sockets whose
+// output waits, one shot at a time, and the loops' tick is the fallback.
 package netpoll
