@@ -189,7 +189,10 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 				continue
 			}
 			delay = 0
-			if max := e.maxCon.Load(); max > 0 && e.conns.Load() >= max {
+			// The slot is taken here, not in OnOpen, so that listeners
+			// accepting at the same time cannot overshoot the limit.
+			if n, max := e.conns.Add(1), e.maxCon.Load(); max > 0 && n > max {
+				e.conns.Add(-1)
 				e.log.Warn("connection refused: max_connections reached", "listener", name,
 					"remote", nc.RemoteAddr().String(), "max_connections", max)
 				_ = nc.Close()
@@ -201,6 +204,9 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 			if _, err := e.cli.EnrollContext(nc, c); err != nil {
 				e.log.Warn("enroll failed", "listener", name, "err", err)
 				_ = nc.Close()
+			}
+			if c.Conn == nil {
+				e.conns.Add(-1) // never opened (EnrollContext returns after OnOpen)
 			}
 		}
 	}()
@@ -367,7 +373,6 @@ func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	}
 	c.Conn = gc
 	c.loop = h.e.loopOf(gc.EventLoop())
-	h.e.conns.Add(1)
 	if p, ok := c.session.(pendingSession); ok {
 		c.session = p.new(c)
 	}
