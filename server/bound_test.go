@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cascade-live/cascade/amf"
 	"github.com/cascade-live/cascade/internal/testpeer"
 	"github.com/cascade-live/cascade/rtmp"
 )
@@ -120,9 +121,10 @@ vhost __defaultVhost__ {
 	assert.Contains(t, lines[0], "level=WARN")
 }
 
-// TestPingFloodIsBounded: an RTMP client that sends pings and never reads
-// the answers has its connection closed once the answers queued for it
-// pass the bound, with one warning; a parallel player keeps receiving.
+// TestPingFloodIsBounded: an RTMP client that sends pings, or commands,
+// and never reads the answers has its connection closed once the answers
+// queued for it pass the bound, with one warning; a parallel player keeps
+// receiving.
 func TestPingFloodIsBounded(t *testing.T) {
 	testpeer.Require(t, "ffmpeg")
 	ts := startServer(t, nil)
@@ -132,35 +134,54 @@ func TestPingFloodIsBounded(t *testing.T) {
 	player.play("good")
 	got := player.count()
 
-	heapBefore := heapInUse()
-	flood := dialRaw(t, ts.RTMPAddr(), 4096)
-	flood.handshake()
-	local := flood.LocalAddr().String()
-	var batch []byte
-	for i := range 4096 {
-		batch = rtmp.AppendUserControl(batch, rtmp.EventPingRequest, uint32(i))
-	}
-	go func() {
-		// Up to 64 MB of pings: far more answers than the bound.
-		for range 1000 {
-			if _, err := flood.Write(batch); err != nil {
-				return
+	checkbw, err := rtmp.AppendCommand(nil, rtmp.CSIDCommand, 0, &rtmp.Command{Name: "_checkbw", TransactionID: 3}, rtmp.DefaultChunkSize)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name    string
+		connect bool
+		message func(i int, dst []byte) []byte
+	}{
+		{"pings", false, func(i int, dst []byte) []byte {
+			return rtmp.AppendUserControl(dst, rtmp.EventPingRequest, uint32(i))
+		}},
+		{"commands", true, func(_ int, dst []byte) []byte { return append(dst, checkbw...) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			heapBefore := heapInUse()
+			flood := dialRaw(t, ts.RTMPAddr(), 4096)
+			flood.handshake()
+			if tc.connect {
+				flood.command(0, &rtmp.Command{Name: "connect", TransactionID: 1, Object: amf.Object{
+					{Key: "app", Value: "live"}, {Key: "tcUrl", Value: "rtmp://127.0.0.1/live"}}})
 			}
-		}
-	}()
-	waitFor(t, 20*time.Second, "the flooding client closed", func() bool {
-		return len(ts.logs.Lines("connection closed", "remote="+local)) > 0
-	})
-	assert.Less(t, heapInUse(), heapBefore+16<<20, "memory stayed bounded")
-	lines := ts.logs.Lines("remote=" + local)
-	require.Len(t, ts.logs.Lines("connection closed", "remote="+local), 1, "%v", lines)
-	assert.Len(t, ts.logs.Lines("level=WARN", "remote="+local), 1, "%v", lines)
-	assert.NotEmpty(t, ts.logs.Lines("outbound buffer over its limit", "remote="+local))
-	assert.True(t, closedByServer(flood, 5*time.Second))
+			local := flood.LocalAddr().String()
+			var batch []byte
+			for i := range 4096 {
+				batch = tc.message(i, batch)
+			}
+			go func() {
+				// Far more answers than the bound.
+				for range 1000 {
+					if _, err := flood.Write(batch); err != nil {
+						return
+					}
+				}
+			}()
+			waitFor(t, 20*time.Second, "the flooding client closed", func() bool {
+				return len(ts.logs.Lines("connection closed", "remote="+local)) > 0
+			})
+			assert.Less(t, heapInUse(), heapBefore+16<<20, "memory stayed bounded")
+			lines := ts.logs.Lines("remote=" + local)
+			require.Len(t, ts.logs.Lines("connection closed", "remote="+local), 1, "%v", lines)
+			assert.Len(t, ts.logs.Lines("level=WARN", "remote="+local), 1, "%v", lines)
+			assert.NotEmpty(t, ts.logs.Lines("outbound buffer over its limit", "remote="+local))
+			assert.True(t, closedByServer(flood, 5*time.Second))
 
-	before := got.Load()
-	time.Sleep(time.Second)
-	assert.Greater(t, got.Load()-before, int64(50_000), "the player kept receiving")
+			before := got.Load()
+			time.Sleep(time.Second)
+			assert.Greater(t, got.Load()-before, int64(50_000), "the player kept receiving")
+		})
+	}
 }
 
 // TestEndedHLSLeavesMemory: once an ended stream's window expired, its HLS
