@@ -64,11 +64,12 @@ type Conn struct {
 
 	// Output the socket did not take yet, written as it drains (Send).
 	out      []outPiece
-	outOwned int  // bytes of out that count against MaxOutbound
-	draining bool // output waits for the socket
-	inList   bool // in loop.draining, the tick's list
-	ending   bool // close once drained (CloseGracefully)
-	watchID  int32
+	outOwned int   // bytes of out that count against MaxOutbound
+	draining bool  // output waits for the socket
+	inList   bool  // in loop.draining, the tick's list
+	ending   bool  // close once drained (CloseGracefully)
+	watchID  int32 // with the writable watcher, 0 before the first wait
+	armed    bool  // a writable event is armed for it
 	drainRun drainTask
 
 	// Bytes counted on the loop, read by the API and metrics anywhere.
@@ -200,8 +201,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 
 // Send writes head then body after everything written before, without
 // copying body: what the socket does not take at once waits in the
-// connection's queue and is written as the socket drains (on the loop's
-// tick). The unsent part of head is copied; body is kept as it is until
+// connection's queue and is written as the socket drains. The unsent part of head is copied; body is kept as it is until
 // written and must not change, and owner (which may be nil) is released
 // then, or when the connection closes. Send takes over owner's reference
 // even when it fails. A body without an owner counts against MaxOutbound

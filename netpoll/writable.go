@@ -45,8 +45,12 @@ func newWritable() (*writable, error) {
 	return &writable{epfd: epfd, wake: wake, conns: make(map[int32]*Conn)}, nil
 }
 
-// watch arms a one-shot writable event for c. It runs on c's loop.
+// watch arms a one-shot writable event for c, unless one is armed. It
+// runs on c's loop.
 func (w *writable) watch(c *Conn) {
+	if c.armed {
+		return
+	}
 	if c.watchID == 0 {
 		w.mu.Lock()
 		for {
@@ -70,7 +74,9 @@ func (w *writable) watch(c *Conn) {
 	}
 	if err != nil {
 		c.Log.Debug("netpoll: writable watch", "err", err) // the tick still drains it
+		return
 	}
+	c.armed = true
 }
 
 // forget drops c (closing); the kernel drops its socket from the epoll set
@@ -154,7 +160,9 @@ func (w *writable) stop() {
 type drainTask struct{ c *Conn }
 
 func (t *drainTask) Run(context.Context) error {
-	if c := t.c; !c.closed && !c.closing && c.draining {
+	c := t.c
+	c.armed = false // the one shot fired
+	if !c.closed && !c.closing && c.draining {
 		c.drainNow()
 	}
 	return nil
