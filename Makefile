@@ -54,10 +54,10 @@ test: deps lint
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) bash scripts/fuzz.sh
 
-## bench: run the Go benchmarks, then the load harness bench/run.sh if present
+## bench: run the Go benchmarks, then a short run of every load mode (bench/modes.sh)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench/run.sh not present; skipping load harness"; fi
+	bash bench/modes.sh
 
 ## clean: remove build output and test caches
 clean:
