@@ -45,8 +45,12 @@ type Server struct {
 	// Timeouts for peers that stall before they are served; tests shorten them.
 	HandshakeTimeout   time.Duration // RTMP handshake
 	ConnectTimeout     time.Duration // RTMP connect after the handshake
-	RequestHeadTimeout time.Duration // an HTTP request head
-	IdleTimeout        time.Duration // an idle keep-alive HTTP connection
+	RequestHeadTimeout time.Duration // an HTTP request head (HTTP port, API, exporter)
+	IdleTimeout        time.Duration // an idle keep-alive HTTP connection (HTTP port, API, exporter)
+
+	// MgmtConnections caps the connections the HTTP API and the exporter
+	// each hold open; more are closed at once.
+	MgmtConnections int
 
 	serverID, serviceID string
 
@@ -173,7 +177,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{log: log, reg: live.NewRegistry(),
 		HandshakeTimeout: 10 * time.Second, ConnectTimeout: 30 * time.Second,
-		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second}
+		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second, MgmtConnections: 256}
 	s.done = make(chan struct{})
 	s.serverID = "vid-" + cid.New()
 	s.serviceID = cid.New()
