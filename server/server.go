@@ -167,7 +167,10 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		HandshakeTimeout: 10 * time.Second, ConnectTimeout: 30 * time.Second,
 		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second}
 	s.done = make(chan struct{})
-	s.serverID = "vid-" + cid.New()
+	s.serverID = cfg.ServerID
+	if s.serverID == "" {
+		s.serverID = "vid-" + cid.New()
+	}
 	s.serviceID = cid.New()
 	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
@@ -188,6 +191,14 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s.eng = eng
 	return s, nil
+}
+
+// CheckConfig checks what New would refuse in cfg: the values of every
+// block the server reads (dvr, hls, hds, http_hooks, security, refer), each
+// error naming the file and line. It is what -t runs.
+func CheckConfig(cfg *config.Config) error {
+	_, err := newState(cfg)
+	return err
 }
 
 // anyNoDelay: tcp_nodelay is per vhost in SRS but a socket option here, set
