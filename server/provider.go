@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/cascade-live/cascade/api"
 	"github.com/cascade-live/cascade/flv"
+	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/metrics"
 )
@@ -341,9 +341,14 @@ func (s *Server) serveHTTP(name, addr string, h http.Handler) error {
 	if !strings.Contains(addr, ":") {
 		addr = ":" + addr
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("server: %s listen %s: %w", name, addr, err)
+	s.mu.Lock()
+	ln := s.sharedAPI[addr]
+	s.mu.Unlock()
+	if name != "api" || ln == nil {
+		var err error
+		if ln, err = listen.TCP(addr, endpoints(s.Config())); err != nil {
+			return fmt.Errorf("server: %s listen %s: %w", name, addr, err)
+		}
 	}
 	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
@@ -59,7 +61,8 @@ type Server struct {
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
 	provider     *provider
 	hlsSessions  hlsSessions
-	mgmt         []*listener // HTTP API and exporter
+	mgmt         []*listener             // HTTP API and exporter
+	sharedAPI    map[string]net.Listener // the API's side of an HTTP server port it shares, by address
 	watching     bool
 	startedAt    time.Time
 }
@@ -167,6 +170,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		HandshakeTimeout: 10 * time.Second, ConnectTimeout: 30 * time.Second,
 		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second}
 	s.done = make(chan struct{})
+	s.sharedAPI = make(map[string]net.Listener)
 	s.serverID = cfg.ServerID
 	if s.serverID == "" {
 		s.serverID = "vid-" + cid.New()
@@ -276,6 +280,29 @@ func wantedListeners(cfg *config.Config) []listener {
 	return out
 }
 
+// apiPrefixes are the paths the HTTP API answers on a port it shares with
+// the HTTP server, as SRS routes them.
+var apiPrefixes = []string{"/api/", "/rtc/"}
+
+// sharesAPI reports whether the HTTP API is on and listens on addr, an
+// HTTP server endpoint. Port 0 is never shared: each asks for a new port.
+func sharesAPI(cfg *config.Config, addr string) bool {
+	return cfg.HTTPAPI.Enabled && slices.Contains(cfg.HTTPAPI.Listen, addr) && !strings.HasSuffix(addr, ":0")
+}
+
+// endpoints lists every TCP endpoint cfg opens, so that IPv4 and IPv6
+// sockets on one port are opened to coexist.
+func endpoints(cfg *config.Config) []string {
+	out := slices.Clone(cfg.Listen)
+	if cfg.HTTPServer.Enabled {
+		out = append(out, cfg.HTTPServer.Listen...)
+	}
+	if cfg.HTTPAPI.Enabled { // an endpoint the HTTP server shares appears twice, which is harmless
+		out = append(out, cfg.HTTPAPI.Listen...)
+	}
+	return out
+}
+
 // syncListeners opens the listeners cfg wants that are not open and closes
 // those it no longer wants; connections accepted on a closed listener stay.
 // On error, what was opened in this call is closed again.
@@ -296,12 +323,18 @@ func (s *Server) syncListeners(cfg *config.Config) error {
 		if has(w, s.listeners) || has(w, opened) {
 			continue
 		}
-		ln, err := net.Listen("tcp", w.addr)
+		ln, err := listen.TCP(w.addr, endpoints(cfg))
 		if err != nil {
 			for _, o := range opened {
 				_ = o.ln.Close()
 			}
 			return fmt.Errorf("server: %s listen %s: %w", w.proto, w.addr, err)
+		}
+		if w.proto == "http" && sharesAPI(cfg, w.addr) && s.sharedAPI[w.addr] == nil {
+			// SRS serves its HTTP API and HTTP server on one port.
+			d := listen.NewDemux(ln, apiPrefixes, s.RequestHeadTimeout)
+			ln = d.Rest()
+			s.sharedAPI[w.addr] = d.Matched()
 		}
 		opened = append(opened, &listener{proto: w.proto, addr: w.addr, ln: ln})
 	}
