@@ -45,12 +45,12 @@ type mp4File struct {
 
 // mp4Track holds a track's samples of the fragment being built.
 type mp4Track struct {
-	id       uint32
-	defDur   uint32 // duration of a sample when the next one is unknown
-	samples  []mp4.Sample
-	dts      []uint32 // decode time of each sample
-	data     []byte   // the samples' data, back to back
-	lastDur  uint32
+	id      uint32
+	defDur  uint32 // duration of a sample when the next one is unknown
+	samples []mp4.Sample
+	dts     []uint32 // decode time of each sample
+	data    []byte   // the samples' data, back to back
+	lastDur uint32
 }
 
 // createMP4 creates path+".tmp" and writes the init segment for the
