@@ -179,7 +179,7 @@ func (m *Muxer) handle(p *live.Packet) {
 		if m.sawVideo && !p.SeekableKeyframe() {
 			return // a fragment of a video stream starts on a keyframe
 		}
-		m.cur.reset(p.Timestamp, m.metadata, shPayload(m.videoSH), shPayload(m.audioSH))
+		m.cur.reset(p.Timestamp, shPayload(m.videoSH), shPayload(m.audioSH))
 		m.started = true
 	}
 	m.cur.add(tagType(p), p.Timestamp, data, flvBytes(p), p.SeekableKeyframe())
