@@ -344,3 +344,38 @@ func TestEnvOnlyDVR(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkDirAndConsole: with -c, relative paths (pid, log file) resolve
+// from work_dir; an explicit srs_log_tank console logs to stdout, as SRS.
+func TestWorkDirAndConsole(t *testing.T) {
+	work := t.TempDir()
+	conf := filepath.Join(t.TempDir(), "c.conf")
+	text := fmt.Sprintf("listen 127.0.0.1:%d;\nwork_dir %s;\npid ./run/x.pid;\nsrs_log_tank file;\nsrs_log_file ./logs/x.log;\n", freePort(t), work)
+	require.NoError(t, os.WriteFile(conf, []byte(text), 0o644))
+	s := launch(t, t.TempDir(), nil, "-c", conf)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(filepath.Join(work, "logs/x.log"))
+		if strings.Contains(string(b), "cascade started") {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no log in work_dir:\n%s", s.out.String())
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, err := os.Stat(filepath.Join(work, "run/x.pid"))
+	assert.NoError(t, err, "the pid file is in work_dir")
+	s.stop(t)
+
+	console := filepath.Join(t.TempDir(), "console.conf")
+	require.NoError(t, os.WriteFile(console, []byte(fmt.Sprintf("listen 127.0.0.1:%d;\nsrs_log_tank console;\n", freePort(t))), 0o644))
+	cmd := exec.Command(binary, "-c", console)
+	cmd.Dir = t.TempDir()
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	p := &process{cmd: cmd, out: &stdout}
+	p.waitLog(t, "", "cascade started")
+	assert.NotContains(t, stderr.String(), "cascade started", "console logs go to stdout")
+	p.stop(t)
+}
