@@ -21,6 +21,7 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/diskpool"
 	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
@@ -29,6 +30,10 @@ import (
 
 // Version is the server's version, reported by -v and the HTTP API.
 const Version = "0.1.0"
+
+// diskWorkers is how many static file reads run at once, whatever the
+// number of requests.
+const diskWorkers = 4
 
 // Server is a running cascade.
 type Server struct {
@@ -53,6 +58,7 @@ type Server struct {
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
 	hlsStore  *hls.Store
+	disk      *diskpool.Pool // opens and reads static files
 
 	hooks        *hooks.Client
 	clients      sync.Map // id → *clientInfo
@@ -65,6 +71,7 @@ type Server struct {
 	sharedAPI    map[string]net.Listener // the API's side of an HTTP server port it shares, by address
 	watching     bool
 	startedAt    time.Time
+	nextLoop     atomic.Uint32 // spreads off-loop players over the loops
 }
 
 // state is one loaded configuration with what is derived from it, swapped
@@ -179,12 +186,19 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
+	s.disk = diskpool.New(diskWorkers)
 	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore)
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err
 	}
 	s.state.Store(st)
+	// What the server keeps beside a source goes with it.
+	s.reg.AddObserver(live.ObserverFunc(func(src *live.Source, e live.StreamEvent) {
+		if e == live.Removed {
+			s.streams.Delete(src.ID)
+		}
+	}))
 	eng, err := netpoll.New(netpoll.Options{
 		MaxConnections: cfg.MaxConnections,
 		TCPNoDelay:     anyNoDelay(cfg),
@@ -413,7 +427,15 @@ func (s *Server) Close() error {
 	s.closed = true
 	close(s.done)
 	s.mu.Unlock()
+	// Sessions off the event loops end with the server.
+	s.clients.Range(func(_, v any) bool {
+		if o, ok := v.(*clientInfo).peer.(*offloop); ok {
+			o.Kick(ErrShutdown)
+		}
+		return true
+	})
 	err := s.eng.Stop()
+	s.disk.Close()
 	_ = s.hooks.Close()
 	s.hlsStore.Close()
 	return err
