@@ -379,3 +379,25 @@ func TestWorkDirAndConsole(t *testing.T) {
 	assert.NotContains(t, stderr.String(), "cascade started", "console logs go to stdout")
 	p.stop(t)
 }
+
+// TestCheckConfigValues: -t reads the values of every block the server
+// serves, and fails on a bad one with its file and line, instead of
+// passing and failing at start.
+func TestCheckConfigValues(t *testing.T) {
+	tests := []struct{ block, want string }{
+		{"hls { enabled on; hls_fragment abc; }", "hls_fragment"},
+		{"hls { enabled on; hls_window -3; }", "hls_window"},
+		{"dvr { enabled on; dvr_plan bogus; }", "dvr_plan"},
+		{"dvr { enabled on; dvr_duration soon; }", "dvr_duration"},
+		{"hds { enabled on; hds_fragment x; }", "hds_fragment"},
+		{"http_hooks { enabled on; on_publish not-a-url; }", "on_publish"},
+		{"security { enabled on; allow bogus all; }", "allow"},
+		{"play { mw_latency fast; }", "mw_latency"},
+	}
+	for _, tt := range tests {
+		conf := writeConf(t, "listen 1935;\nvhost v {\n    "+tt.block+"\n}\n")
+		_, errOut, code := runCmd(t, "-t", "-c", conf)
+		assert.NotEqual(t, 0, code, "%s passed -t", tt.block)
+		assert.Regexp(t, `test\.conf:3: `+tt.want, errOut, tt.block)
+	}
+}
