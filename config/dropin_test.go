@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,42 +20,40 @@ func writeFile(t *testing.T, path, text string) {
 	}
 }
 
+// TestUnbuiltFeaturesWarned turns on each feature of the unbuilt table and
+// expects its warning at the directive's line; the same block turned off
+// draws none.
 func TestUnbuiltFeaturesWarned(t *testing.T) {
-	tests := []struct {
-		conf string
-		want string // "" for no warning
-	}{
-		{"vhost v {\n forward { enabled on; destination 127.0.0.1:1936; }\n}", "t.conf:2: forward: not supported yet"},
-		{"vhost v { forward { enabled off; } }", ""},
-		{"vhost v {\n cluster {\n mode remote; origin 127.0.0.1; } }", "t.conf:3: cluster edge (mode remote)"},
-		{"vhost v { cluster { mode local; } }", ""},
-		{"vhost v { transcode t { enabled on; } }", "transcode: not supported yet"},
-		{"vhost v { ingest i { enabled on; } }", "ingest: not supported yet"},
-		{"vhost v { exec { enabled on; } }", "exec: not supported yet"},
-		{"vhost v { dash { enabled on; } }", "dash: not supported yet"},
-		{"vhost v { bandcheck { enabled on; } }", "bandcheck: not supported yet"},
-		{"stream_caster { enabled on; caster flv; }", "stream_caster: not supported yet"},
-		{"heartbeat { enabled on; }", "heartbeat: not supported yet"},
-		{"stats { enabled on; }", "stats: not supported yet"},
-		{"srt_server { enabled on; }", "srt_server: not supported yet"},
-		{"rtc_server { enabled on; }", "rtc_server: not supported yet"},
-		{"http_api { enabled on; https { enabled on; } }", "http_api.https: not supported yet"},
-		{"vhost v { hls { enabled on; } }", ""},
-	}
-	for _, tt := range tests {
-		c := mustLoad(t, tt.conf)
-		var got []string
-		for _, w := range c.Warnings {
-			if strings.Contains(w, "not supported yet") {
-				got = append(got, w)
+	for key, msg := range unbuilt {
+		path, cond, _ := strings.Cut(key, "/")
+		child, value := "enabled", "on"
+		if cond != "" {
+			child, value, _ = strings.Cut(cond, "=")
+		}
+		names := strings.Split(path, ".")
+		build := func(v string) string {
+			conf := child + " " + v + ";"
+			for i := len(names) - 1; i >= 0; i-- {
+				conf = names[i] + " {\n" + conf + "\n}"
+				if names[i] == "vhost" {
+					conf = "vhost v" + conf[len("vhost"):]
+				}
 			}
+			return conf
 		}
-		switch {
-		case tt.want == "" && len(got) > 0:
-			t.Errorf("%q: unexpected %q", tt.conf, got)
-		case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0], tt.want)):
-			t.Errorf("%q: warnings %q, want one with %q", tt.conf, got, tt.want)
+		c := mustLoad(t, build(value))
+		want := fmt.Sprintf("config: t.conf:%d: %s", len(names)+1, msg)
+		if !slices.Contains(c.Warnings, want) {
+			t.Errorf("%s: warnings %q, want %q", key, c.Warnings, want)
 		}
+		if c := mustLoad(t, build("nope")); slices.ContainsFunc(c.Warnings, func(w string) bool { return strings.Contains(w, "not supported yet") }) {
+			t.Errorf("%s off: %q", key, c.Warnings)
+		}
+	}
+	// A feature cascade has draws no warning.
+	c := mustLoad(t, "vhost v { hls { enabled on; } dvr { enabled on; } }")
+	for _, w := range c.Warnings {
+		t.Errorf("unexpected %q", w)
 	}
 }
 
