@@ -85,6 +85,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if logFile != nil {
 		defer logFile.Close()
 	}
+	if logFile != nil || cfg.Root.Get("srs_log_tank") != nil {
+		// The log is not stderr, where the warnings went: put them in it too.
+		for _, w := range cfg.Warnings {
+			log.Warn("config", "warning", w)
+		}
+	}
 	if cfg.File != "" || *fromEnv { // the built-in configuration writes no pid file
 		pid, err := pidfile.Create(cfg.PidFile)
 		if err != nil {
