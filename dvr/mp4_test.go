@@ -1,6 +1,7 @@
 package dvr
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cascade-live/cascade/flv"
 	"github.com/cascade-live/cascade/internal/testmedia"
 	"github.com/cascade-live/cascade/internal/testpeer"
 	"github.com/cascade-live/cascade/live"
@@ -142,3 +144,49 @@ func TestMP4UnsupportedCodec(t *testing.T) {
 	_, err := createMP4(filepath.Join(dir, "x.mp4"), time.Now(), nil, nil, nil)
 	assert.ErrorIs(t, err, ErrUnsupportedCodec)
 }
+
+// BenchmarkMP4Write measures writing the frames of the test file to an MP4
+// recording (fragments and disk writes included), per frame.
+func BenchmarkMP4Write(b *testing.B) {
+	packets := testmedia.Packets(b, "h264_aac_720p25.flv")
+	var videoSH, audioSH *live.Packet
+	var frames []*live.Packet
+	for _, p := range packets {
+		switch {
+		case p.SeqHeader && p.Kind == live.KindVideo:
+			videoSH = p
+		case p.SeqHeader && p.Kind == live.KindAudio:
+			audioSH = p
+		case p.Kind != live.KindData:
+			frames = append(frames, p)
+		}
+	}
+	dir := b.TempDir()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if n%len(frames) == 0 {
+			mf, err := createMP4(filepath.Join(dir, fmt.Sprintf("%d.mp4", n)), time.Now(), videoSH, audioSH, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchFile = mf
+		}
+		p := frames[n%len(frames)]
+		typ := uint8(flv.TagAudio)
+		if p.Kind == live.KindVideo {
+			typ = flv.TagVideo
+		}
+		if err := benchFile.writeMedia(typ, p.Timestamp, p.Payload.B, p.SeekableKeyframe()); err != nil {
+			b.Fatal(err)
+		}
+		n++
+		if n%len(frames) == 0 {
+			if _, _, err := benchFile.finish(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+var benchFile *mp4File
