@@ -230,6 +230,9 @@ func anyNoDelay(cfg *config.Config) bool {
 	return false
 }
 
+// ServerID is the server's id: server_id, or one made up at start.
+func (s *Server) ServerID() string { return s.serverID }
+
 // Config returns the configuration in force.
 func (s *Server) Config() *config.Config { return s.state.Load().cfg }
 

@@ -399,3 +399,38 @@ func TestCheckConfigValues(t *testing.T) {
 		assert.Regexp(t, `test\.conf:3: `+tt.want, errOut, tt.block)
 	}
 }
+
+// TestServerIDKept: without server_id, the id cascade makes up is kept
+// next to the pid file (objs/srs.id, as SRS) and used again after a
+// restart; server_id, when set, wins.
+func TestServerIDKept(t *testing.T) {
+	dir := t.TempDir()
+	api := freePort(t)
+	conf := fmt.Sprintf("listen 127.0.0.1:%d;\nhttp_api { enabled on; listen 127.0.0.1:%d; }\n", freePort(t), api)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "c.conf"), []byte(conf), 0o644))
+	serverOf := func() string {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/v1/versions", api))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var v struct{ Server string }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
+		return v.Server
+	}
+	var ids []string
+	for range 2 {
+		s := launch(t, dir, nil, "-c", "c.conf")
+		s.waitLog(t, "", "cascade started")
+		ids = append(ids, serverOf())
+		s.stop(t)
+	}
+	require.NotEmpty(t, ids[0])
+	assert.Equal(t, ids[0], ids[1], "the same id after a restart")
+	b, err := os.ReadFile(filepath.Join(dir, "objs", "srs.id"))
+	require.NoError(t, err)
+	assert.Equal(t, ids[0], string(b))
+
+	s := launch(t, dir, []string{"SRS_SERVER_ID=chosen"}, "-c", "c.conf")
+	s.waitLog(t, "", "cascade started")
+	assert.Equal(t, "chosen", serverOf())
+	s.stop(t)
+}

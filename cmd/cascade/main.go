@@ -98,11 +98,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer pid.Remove()
+		if cfg.ServerID == "" { // as SRS: the id made up last time, if any
+			cfg.ServerID = pidfile.ReadID(cfg.PidFile)
+		}
 	}
 	srv, err := server.New(cfg, log)
 	if err != nil {
 		log.Error("start failed", "err", err)
 		return 1
+	}
+	if cfg.File != "" || *fromEnv {
+		if err := pidfile.WriteID(cfg.PidFile, srv.ServerID()); err != nil {
+			log.Warn("cannot keep the server id", "err", err)
+		}
 	}
 	if err := srv.Start(); err != nil {
 		log.Error("start failed", "err", err)

@@ -1,6 +1,8 @@
 // Package pidfile writes a server's pid file, as SRS's pid directive does:
 // the file holds the process id, a running server's file keeps a second one
 // from starting, and a file left by a process that is gone is replaced.
+// Next to it, as SRS, the id file keeps a server id the server made up, so
+// that it stays the same across restarts.
 package pidfile
 
 import (
@@ -68,4 +70,31 @@ func (f *File) Remove() error {
 func alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// IDPath is the id file that goes with the pid file at pidPath, as SRS
+// names it: "srs.pid" gives "srs.id".
+func IDPath(pidPath string) string {
+	p := strings.Replace(pidPath, ".pid", ".id", 1)
+	if !strings.HasSuffix(p, ".id") {
+		p += ".id"
+	}
+	return p
+}
+
+// ReadID returns the server id kept next to the pid file, or "".
+func ReadID(pidPath string) string {
+	b, err := os.ReadFile(IDPath(pidPath))
+	if err != nil || len(b) > 1024 {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// WriteID keeps the server id next to the pid file.
+func WriteID(pidPath, id string) error {
+	if err := os.WriteFile(IDPath(pidPath), []byte(id), 0o644); err != nil {
+		return fmt.Errorf("pidfile: %w", err)
+	}
+	return nil
 }

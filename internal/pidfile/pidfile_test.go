@@ -63,3 +63,21 @@ func TestCreate(t *testing.T) {
 		})
 	}
 }
+
+func TestID(t *testing.T) {
+	for in, want := range map[string]string{"./objs/srs.pid": "./objs/srs.id", "./objs/srs": "./objs/srs.id", "/run/x.pid": "/run/x.id"} {
+		if got := IDPath(in); got != want {
+			t.Errorf("IDPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+	pid := filepath.Join(t.TempDir(), "srs.pid")
+	if id := ReadID(pid); id != "" {
+		t.Errorf("no file: %q", id)
+	}
+	if err := WriteID(pid, "vid-abc"); err != nil {
+		t.Fatal(err)
+	}
+	if id := ReadID(pid); id != "vid-abc" {
+		t.Errorf("ReadID = %q", id)
+	}
+}
