@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/internal/testpeer"
 )
 
@@ -73,5 +74,24 @@ func TestDualStackListen(t *testing.T) {
 		require.NoError(t, err, "play over %s", host)
 		assert.NotNil(t, r.Video(), host)
 		assert.NotNil(t, r.Audio(), host)
+	}
+}
+
+func TestSharesAPI(t *testing.T) {
+	tests := []struct {
+		api, http string
+		want      bool
+	}{
+		{":8080", ":8080", true},
+		{"0.0.0.0:8080", ":8080", true},
+		{":8080", "0.0.0.0:8080", true},
+		{"127.0.0.1:8080", "127.0.0.1:8080", true},
+		{"127.0.0.1:8080", ":8080", false},
+		{":1985", ":8080", false},
+		{"127.0.0.1:0", "127.0.0.1:0", false}, // each asks for a port of its own
+	}
+	for _, tt := range tests {
+		cfg := &config.Config{HTTPAPI: config.HTTPAPI{Enabled: true, Listen: []string{tt.api}}}
+		assert.Equal(t, tt.want, sharesAPI(cfg, tt.http), "api %s, http %s", tt.api, tt.http)
 	}
 }

@@ -346,7 +346,7 @@ func (s *Server) serveHTTP(name, addr string, h http.Handler) error {
 		addr = ":" + addr
 	}
 	s.mu.Lock()
-	ln := s.sharedAPI[addr]
+	ln := s.sharedAPI[endpointKey(addr)]
 	s.mu.Unlock()
 	if name != "api" || ln == nil {
 		var err error

@@ -304,7 +304,19 @@ var apiPrefixes = []string{"/api/", "/rtc/"}
 // sharesAPI reports whether the HTTP API is on and listens on addr, an
 // HTTP server endpoint. Port 0 is never shared: each asks for a new port.
 func sharesAPI(cfg *config.Config, addr string) bool {
-	return cfg.HTTPAPI.Enabled && slices.Contains(cfg.HTTPAPI.Listen, addr) && !strings.HasSuffix(addr, ":0")
+	if !cfg.HTTPAPI.Enabled || strings.HasSuffix(addr, ":0") {
+		return false
+	}
+	return slices.ContainsFunc(cfg.HTTPAPI.Listen, func(a string) bool { return endpointKey(a) == endpointKey(addr) })
+}
+
+// endpointKey names the socket an endpoint opens: "8080" and
+// "0.0.0.0:8080" are the same one.
+func endpointKey(addr string) string {
+	if host, port, err := net.SplitHostPort(addr); err == nil && host == "0.0.0.0" {
+		return ":" + port
+	}
+	return addr
 }
 
 // endpoints lists every TCP endpoint cfg opens, so that IPv4 and IPv6
@@ -347,11 +359,11 @@ func (s *Server) syncListeners(cfg *config.Config) error {
 			}
 			return fmt.Errorf("server: %s listen %s: %w", w.proto, w.addr, err)
 		}
-		if w.proto == "http" && sharesAPI(cfg, w.addr) && s.sharedAPI[w.addr] == nil {
+		if w.proto == "http" && sharesAPI(cfg, w.addr) && s.sharedAPI[endpointKey(w.addr)] == nil {
 			// SRS serves its HTTP API and HTTP server on one port.
 			d := listen.NewDemux(ln, apiPrefixes, s.RequestHeadTimeout)
 			ln = d.Rest()
-			s.sharedAPI[w.addr] = d.Matched()
+			s.sharedAPI[endpointKey(w.addr)] = d.Matched()
 		}
 		opened = append(opened, &listener{proto: w.proto, addr: w.addr, ln: ln})
 	}
