@@ -295,8 +295,7 @@ func (m *Muxer) deleteFragment(f fragment) {
 }
 
 // bootstrap describes the window.
-func (m *Muxer) bootstrap() *Bootstrap {
-	m.infoVersion++
+func (m *Muxer) bootstrap(withPending bool) *Bootstrap {
 	b := &Bootstrap{
 		InfoVersion: m.infoVersion,
 		Profile:     ProfileNamed,
@@ -315,7 +314,7 @@ func (m *Muxer) bootstrap() *Bootstrap {
 			frt.Entries = append(frt.Entries, FragmentRun{FirstFragment: last.number + 1, FirstTimestamp: b.CurrentMediaTime, Discontinuity: EndOfPresentation})
 		}
 	}
-	if m.pending != "" {
+	if withPending && m.pending != "" {
 		// The fragment being cut, with its nominal duration.
 		frt.Entries = append(frt.Entries, FragmentRun{FirstFragment: m.next, FirstTimestamp: uint64(m.cur.start),
 			Duration: uint32(m.cfg.Fragment.Milliseconds())})
@@ -325,10 +324,20 @@ func (m *Muxer) bootstrap() *Bootstrap {
 	return b
 }
 
+// writeBootstrap writes the bootstrap: the one on disk lists the complete
+// fragments, for a web server that serves hds_path and cannot hold a
+// request; the one in the Store, which cascade serves, also lists the
+// fragment being cut (see announce).
 func (m *Muxer) writeBootstrap() {
+	m.infoVersion++
+	disk := m.bootstrap(false).AppendBox(nil)
+	m.writeFile(m.id.Stream+".abst", disk)
 	buf := buffer.Get()
-	buf.B = m.bootstrap().AppendBox(buf.B)
-	m.writeFile(m.id.Stream+".abst", buf.B)
+	if m.pending == "" {
+		buf.B = append(buf.B, disk...)
+	} else {
+		buf.B = m.bootstrap(true).AppendBox(buf.B)
+	}
 	m.store.put(m.urlPrefix+".abst", buf, ContentTypeBootstrap)
 }
 

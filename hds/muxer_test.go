@@ -258,6 +258,15 @@ func TestMuxerWhileLive(t *testing.T) {
 	for i, e := range b.FragmentRuns[0].Entries {
 		assert.Equal(t, FragmentRun{FirstFragment: uint32(i + 1), FirstTimestamp: uint64(i) * 2000, Duration: 2000}, e)
 	}
+	// The bootstrap on disk, for a web server that cannot hold requests,
+	// lists only the complete fragments.
+	onDisk, err := os.ReadFile(filepath.Join(dir, "live", "livestream.abst"))
+	require.NoError(t, err)
+	db, err := ParseBootstrap(onDisk)
+	require.NoError(t, err)
+	assert.Equal(t, []SegmentRun{{1, 3}}, db.SegmentRuns[0].Entries)
+	assert.Len(t, db.FragmentRuns[0].Entries, 3)
+
 	// A request for the fragment in progress waits until it is complete.
 	pending := store.Pending("/live/livestreamSeg1-Frag4?x=1")
 	require.NotNil(t, pending, "the fragment in progress is pending")
