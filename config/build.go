@@ -69,6 +69,10 @@ func (r *reader) global(c *Config) {
 	c.LogLevel = r.oneOf(level, "trace", logLevels...)
 	c.LogFile = arg0Or(root.Get("srs_log_file"), "./objs/srs.log")
 
+	// The exporter (package metrics) reads its block itself; its endpoint
+	// is checked here so that -t reports a bad one.
+	r.endpoints(root.Get("exporter").Get("listen"), nil)
+
 	hs := root.Get("http_server")
 	c.HTTPServer = HTTPServer{
 		Enabled:     isOn(hs.Get("enabled"), false),

@@ -392,6 +392,10 @@ func TestCheckConfigValues(t *testing.T) {
 		{"security { enabled on; allow bogus all; }", "allow"},
 		{"play { mw_latency fast; }", "mw_latency"},
 	}
+	conf := writeConf(t, "listen 1935;\nexporter { enabled on;\n listen abc; }\n")
+	_, errOut, code := runCmd(t, "-t", "-c", conf)
+	assert.NotEqual(t, 0, code, "exporter listen abc passed -t")
+	assert.Regexp(t, `test\.conf:3: listen "abc"`, errOut)
 	for _, tt := range tests {
 		conf := writeConf(t, "listen 1935;\nvhost v {\n    "+tt.block+"\n}\n")
 		_, errOut, code := runCmd(t, "-t", "-c", conf)
