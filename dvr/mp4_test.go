@@ -82,6 +82,33 @@ func TestMP4RecordsEachMediaFile(t *testing.T) {
 	}
 }
 
+// TestMP4RecordsHEVC: H.265 in both FLV forms (Enhanced RTMP "hvc1" and
+// CodecID 12) is recorded as an hvc1 track ffmpeg decodes.
+func TestMP4RecordsHEVC(t *testing.T) {
+	testpeer.Require(t, "ffprobe", "ffmpeg")
+	for _, enhanced := range []bool{true, false} {
+		t.Run(map[bool]string{true: "hvc1", false: "codec 12"}[enhanced], func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := testConfig(dir, PlanSession, 0)
+			cfg.Path = filepath.Join(dir, "hevc.mp4")
+			r, log := startRecorder(t, cfg, indexCapacity)
+			testmedia.Feed(r, testmedia.TagPackets(t, testmedia.HEVCTags(t, enhanced)), 0, math.MaxUint32)
+			r.Unpublish()
+			stop(t, r)
+			require.Len(t, log.list(), 1)
+			got := probe(t, cfg.Path)
+			require.NotNil(t, got.Video())
+			assert.Equal(t, "hevc", got.Video().CodecName)
+			assert.Equal(t, 320, got.Video().Width)
+			assert.Equal(t, 240, got.Video().Height)
+			assert.InDelta(t, 4.0, got.Format.Duration, 0.2)
+			out, err := exec.Command("ffmpeg", "-v", "error", "-i", cfg.Path, "-f", "null", "-").CombinedOutput()
+			require.NoError(t, err)
+			assert.Empty(t, strings.TrimSpace(string(out)), "decodes without errors")
+		})
+	}
+}
+
 // TestMP4SurvivesACrash: the ".tmp" file of a recording still going on is
 // a playable MP4 of what was written so far.
 func TestMP4SurvivesACrash(t *testing.T) {
