@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/cascade-live/cascade/api"
 	"github.com/cascade-live/cascade/flv"
+	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/metrics"
 )
@@ -351,9 +351,14 @@ func (s *Server) serveHTTP(name, addr string, h http.Handler) error {
 	if !strings.Contains(addr, ":") {
 		addr = ":" + addr
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("server: %s listen %s: %w", name, addr, err)
+	s.mu.Lock()
+	ln := s.sharedAPI[endpointKey(addr)]
+	s.mu.Unlock()
+	if name != "api" || ln == nil {
+		var err error
+		if ln, err = listen.TCP(addr, endpoints(s.Config())); err != nil {
+			return fmt.Errorf("server: %s listen %s: %w", name, addr, err)
+		}
 	}
 	ln = api.LimitListener(ln, s.MgmtConnections, func(c net.Conn) {
 		s.log.Warn(name+" connection refused: too many connections", "remote", c.RemoteAddr().String(),
