@@ -35,6 +35,11 @@ vhost x {}`)
 	if !strings.Contains(strings.Join(c.Warnings, "\n"), "gb28181") {
 		t.Errorf("no warning for gb28181: %q", c.Warnings)
 	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "not supported") && (strings.Contains(w, "srt") || !strings.Contains(w, "gb28181")) {
+			t.Errorf("warning for a served caster: %s", w)
+		}
+	}
 	s := c.SRTServer
 	if !s.Enabled || s.Listen[0] != ":10081" || s.RecvLatency != 200*time.Millisecond || s.PeerLatency != 50*time.Millisecond ||
 		s.TSBPDMode || s.DefaultMode != "publish" || s.PayloadSize != 1316 {

@@ -33,7 +33,7 @@ type httpSession struct {
 	c        *netpoll.Conn
 	consumer *live.Consumer
 	out      []byte
-	busy     bool      // a callback decides for this connection
+	busy     bool      // a callback decides, or a pending file is awaited, for this connection
 	file     *fileSend // a static file being sent
 	client   *clientInfo
 	req      StreamRequest // the stream played, for callbacks
@@ -138,7 +138,7 @@ func (h *httpSession) serve(req *http1.Request) error {
 		return h.errorReply(req, 405)
 	}
 	if !h.serveStream(st, req) && !h.serveHLS(st, req) {
-		if h.serveMemory(req) {
+		if h.serveMemory(req) || h.serveRedirect(req) {
 			return nil
 		}
 		return h.serveDisk(req)
