@@ -20,7 +20,7 @@ func (f fileWriter) WriteTag(typ uint8, t uint32, b []byte) error { return f.w.W
 
 // toTS has ffmpeg remux a test file into MPEG-TS, its timestamps starting
 // at offset seconds.
-func toTS(t *testing.T, media string, offset string) []byte {
+func toTS(t testing.TB, media string, offset string) []byte {
 	t.Helper()
 	in := testpeer.Media(t, media)
 	if filepath.Ext(media) == ".hevc" {
@@ -36,7 +36,7 @@ func toTS(t *testing.T, media string, offset string) []byte {
 
 // ffmpeg runs ffmpeg with args and returns the path of its output, name
 // in a temporary directory.
-func ffmpeg(t *testing.T, name string, args ...string) string {
+func ffmpeg(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), name)
 	args = append([]string{"-hide_banner", "-nostdin", "-loglevel", "error"}, args...)
@@ -160,5 +160,27 @@ func TestTSToFLVHEVC(t *testing.T) {
 	}
 	if frames != 100 || keys != 4 {
 		t.Errorf("%d frames, %d keyframes; want 100, 4", frames, keys)
+	}
+}
+
+type nopWriter struct{}
+
+func (nopWriter) WriteTag(uint8, uint32, []byte) error { return nil }
+
+// BenchmarkTS reads ffmpeg's MPEG-TS of the 720p reference stream, in
+// UDP-sized pieces, into FLV tags.
+func BenchmarkTS(b *testing.B) {
+	in := toTS(b, "h264_aac_720p25.flv", "0")
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := NewTS(nopWriter{})
+		for p := in; len(p) > 0; {
+			n := min(1316, len(p))
+			if err := r.Feed(p[:n]); err != nil {
+				b.Fatal(err)
+			}
+			p = p[n:]
+		}
 	}
 }

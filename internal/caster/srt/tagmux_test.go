@@ -1,9 +1,11 @@
 package srt
 
 import (
+	"os"
 	"testing"
 
 	"github.com/cascade-live/cascade/flv"
+	"github.com/cascade-live/cascade/internal/testpeer"
 	"github.com/cascade-live/cascade/ts"
 )
 
@@ -25,4 +27,36 @@ func FuzzTagMuxer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkTagMuxer muxes the 720p reference stream's tags to MPEG-TS, as
+// one SRT player does.
+func BenchmarkTagMuxer(b *testing.B) {
+	f, err := os.Open(testpeer.Media(b, "h264_aac_720p25.flv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	r, err := flv.NewReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tags []*flv.Tag
+	size := 0
+	for {
+		t, err := r.ReadTag()
+		if err != nil {
+			break
+		}
+		tags = append(tags, t)
+		size += len(t.Data)
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		var m tagMuxer
+		for _, t := range tags {
+			m.write(t.Type, t.Timestamp, t.Data)
+		}
+	}
 }
