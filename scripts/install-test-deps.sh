@@ -27,6 +27,7 @@ binaries=(
 	"yt-dlp yt-dlp"
 	"redis-server redis-server"
 	"curl curl"
+	"ip iproute2"
 	"make make"
 	"chromium chromium"
 	"node nodejs"
