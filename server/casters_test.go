@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -344,4 +345,28 @@ func watchClients(ts *testServer, typ, stream string, publish bool) func() bool 
 		once.Do(func() { close(stop) })
 		return seen.Load()
 	}
+}
+
+// TestCasterReload: casters follow the configuration on reload: added,
+// kept while unchanged, closed when removed.
+func TestCasterReload(t *testing.T) {
+	base := "listen 127.0.0.1:0;\nvhost __defaultVhost__ {}\n"
+	ts, path := startServerConf(t, base)
+	require.Empty(t, ts.CasterAddrs(config.CasterFLV))
+	reload := func(text string) {
+		t.Helper()
+		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+		require.NoError(t, ts.Reload())
+	}
+	reload(base + flvInput.conf + "\n" + srtInput.conf)
+	require.Len(t, ts.CasterAddrs(config.CasterFLV), 1)
+	require.Len(t, ts.CasterAddrs("srt"), 1)
+	flvAddr := ts.CasterAddrs(config.CasterFLV)[0]
+	reload(base + flvInput.conf)
+	assert.Equal(t, flvAddr, ts.CasterAddrs(config.CasterFLV)[0], "an unchanged caster keeps running")
+	assert.Empty(t, ts.CasterAddrs("srt"))
+	reload(base)
+	assert.Empty(t, ts.CasterAddrs(config.CasterFLV))
+	_, err := net.Dial("tcp", flvAddr.String())
+	assert.Error(t, err, "the removed caster's port is closed")
 }

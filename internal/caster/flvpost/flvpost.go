@@ -84,8 +84,12 @@ func (c *Caster) Start() {
 	go func() { _ = c.srv.Serve(c.ln) }()
 }
 
-// Close closes the listener and every publish.
-func (c *Caster) Close() error { return c.srv.Close() }
+// Close closes the listener and every publish. The listener is closed here
+// too, in case Serve has not started yet.
+func (c *Caster) Close() error {
+	_ = c.ln.Close()
+	return c.srv.Close()
+}
 
 // ServeHTTP publishes one POSTed FLV stream.
 func (c *Caster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
