@@ -80,14 +80,15 @@ func (s *Server) startCaster(sc config.StreamCaster) (runningCaster, error) {
 		c.Start()
 		return runningCaster{sc.Caster, c.Addr(), c.Close}, nil
 	case config.CasterFLV:
-		c, err := flvpost.Listen(flvpost.Config{Listen: sc.Listen, Output: sc.Output, FirstTagTimeout: first, IdleTimeout: normal}, s, s.log)
+		c, err := flvpost.Listen(flvpost.Config{Listen: sc.Listen, Output: sc.Output, FirstTagTimeout: first, IdleTimeout: normal, MaxConnections: s.Config().MaxConnections}, s, s.log)
 		if err != nil {
 			return runningCaster{}, err
 		}
 		c.Start()
 		return runningCaster{sc.Caster, c.Addr(), c.Close}, nil
 	case config.CasterRTSP:
-		c, err := rtsp.Listen(rtsp.Config{Listen: sc.Listen, Output: sc.Output, RTPPort: sc.RTPPortMin, FirstTagTimeout: first, IdleTimeout: normal}, s, s.log)
+		c, err := rtsp.Listen(rtsp.Config{Listen: sc.Listen, Output: sc.Output, RTPPort: sc.RTPPortMin, FirstTagTimeout: first, IdleTimeout: normal,
+			MaxConnections: s.Config().MaxConnections}, s, s.log)
 		if err != nil {
 			return runningCaster{}, err
 		}

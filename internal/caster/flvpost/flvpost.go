@@ -36,6 +36,7 @@ type Config struct {
 	FirstTagTimeout time.Duration
 	IdleTimeout     time.Duration
 	MaxTagSize      int
+	MaxConnections  int // connections open at once; 0: no limit
 }
 
 // Caster serves one HTTP listener.
@@ -81,7 +82,8 @@ func (c *Caster) Addr() net.Addr { return c.ln.Addr() }
 
 // Start serves on a goroutine until Close.
 func (c *Caster) Start() {
-	go func() { _ = c.srv.Serve(c.ln) }()
+	ln := caster.LimitListener(c.ln, c.cfg.MaxConnections, c.log)
+	go func() { _ = c.srv.Serve(ln) }()
 }
 
 // Close closes the listener and every publish. The listener is closed here

@@ -53,6 +53,7 @@ type Config struct {
 	RTPPort         int    // UDP port of RTP (RTCP on the next); 0: TCP only
 	FirstTagTimeout time.Duration
 	IdleTimeout     time.Duration
+	MaxConnections  int // RTSP connections open at once; 0: no limit
 }
 
 // Caster serves one RTSP listener.
@@ -106,8 +107,11 @@ func Listen(cfg Config, host session.Host, log *slog.Logger) (*Caster, error) {
 	c.srv = &gortsplib.Server{Handler: c, RTSPAddress: cfg.Listen, ReadTimeout: cfg.IdleTimeout,
 		Listen: func(network, address string) (net.Listener, error) {
 			ln, err := net.Listen(network, address)
+			if err != nil {
+				return nil, err
+			}
 			c.ln = ln // for Addr, with port 0
-			return ln, err
+			return caster.LimitListener(ln, cfg.MaxConnections, c.log), nil
 		}}
 	if cfg.RTPPort > 0 {
 		host, _, err := net.SplitHostPort(cfg.Listen)
