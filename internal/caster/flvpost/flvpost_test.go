@@ -18,9 +18,14 @@ import (
 
 func startCaster(t *testing.T, host session.Host) *Caster {
 	t.Helper()
+	return startCasterMax(t, host, 0)
+}
+
+func startCasterMax(t *testing.T, host session.Host, maxConns int) *Caster {
+	t.Helper()
 	log := castertest.Log(t)
 	c, err := Listen(Config{Listen: "127.0.0.1:0", Output: "rtmp://127.0.0.1/[app]/[stream]",
-		FirstTagTimeout: 500 * time.Millisecond, IdleTimeout: 500 * time.Millisecond}, host, log)
+		FirstTagTimeout: 500 * time.Millisecond, IdleTimeout: 500 * time.Millisecond, MaxConnections: maxConns}, host, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,4 +158,25 @@ func TestKick(t *testing.T) {
 	}()
 	pubs[0].Kick()
 	waitEnd(t, conn, 400*time.Millisecond) // before the tags stop and the idle timeout could end it
+}
+
+// TestMaxConnections: a flood of connections past max_connections is
+// closed at once; the one publishing goes on.
+func TestMaxConnections(t *testing.T) {
+	host := castertest.NewHost()
+	c := startCasterMax(t, host, 1)
+	conn := rawPost(t, c, "/live/one.flv")
+	chunk(conn, flv.AppendHeader(nil, false, false))
+	host.Wait(t, 2*time.Second, "the publish", func(ps []*castertest.Publisher) bool { return len(ps) == 1 })
+	for range 5 {
+		extra, err := net.Dial("tcp", c.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitEnd(t, extra, 300*time.Millisecond)
+		extra.Close()
+	}
+	if ps := host.Wait(t, time.Second, "", func([]*castertest.Publisher) bool { return true }); ps[0].Closed() {
+		t.Error("the publish ended")
+	}
 }
