@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/internal/caster/castertest"
 	"github.com/cascade-live/cascade/internal/testpeer"
 	"github.com/cascade-live/cascade/live"
 )
@@ -169,33 +170,10 @@ func TestCasterRTSPOverTCP(t *testing.T)   { testCasterInput(t, rtspTCPInput) }
 // rtp_port_min and the next port.
 func TestCasterRTSPOverUDP(t *testing.T) {
 	in := rtspTCPInput
-	port := freeUDPPair(t)
+	port := castertest.FreeUDPPair(t)
 	in.conf = fmt.Sprintf("stream_caster { enabled on; caster rtsp; listen 127.0.0.1:0; output rtmp://127.0.0.1/[app]/[stream]; rtp_port_min %d; rtp_port_max %d; }", port, port+2)
 	in.args = []string{"-rtsp_transport", "udp"}
 	testCasterInput(t, in)
-}
-
-// freeUDPPair finds an even UDP port whose next port is free too.
-func freeUDPPair(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		a, err := net.ListenPacket("udp", "127.0.0.1:0")
-		require.NoError(t, err)
-		port := a.LocalAddr().(*net.UDPAddr).Port &^ 1
-		a.Close()
-		c1, err1 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		c2, err2 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
-		for _, c := range []net.PacketConn{c1, c2} {
-			if c != nil {
-				c.Close()
-			}
-		}
-		if err1 == nil && err2 == nil {
-			return port
-		}
-	}
-	t.Fatal("no free UDP port pair")
-	return 0
 }
 
 // TestCasterRefusal: on_publish refusing an SRT publish ends it in the

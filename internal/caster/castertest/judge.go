@@ -2,10 +2,12 @@ package castertest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"net"
 	"os"
 	"testing"
 
@@ -75,4 +77,30 @@ func Push(t testing.TB, media, format, url string, extra ...string) error {
 		"-i", testpeer.Media(t, media), "-c", "copy", "-f", format}
 	args = append(append(args, extra...), url)
 	return testpeer.Start(t, "ffmpeg", args...).Wait()
+}
+
+// FreeUDPPair finds an even loopback UDP port whose next port is free too,
+// for RTP and RTCP.
+func FreeUDPPair(t testing.TB) int {
+	t.Helper()
+	for range 50 {
+		a, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := a.LocalAddr().(*net.UDPAddr).Port &^ 1
+		a.Close()
+		c1, err1 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		c2, err2 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
+		for _, c := range []net.PacketConn{c1, c2} {
+			if c != nil {
+				c.Close()
+			}
+		}
+		if err1 == nil && err2 == nil {
+			return port
+		}
+	}
+	t.Fatal("no free UDP port pair")
+	return 0
 }

@@ -19,35 +19,9 @@ import (
 	"github.com/cascade-live/cascade/internal/testpeer"
 )
 
-// freeUDPPair finds an even UDP port whose next port is free too.
-func freeUDPPair(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		a, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := a.LocalAddr().(*net.UDPAddr).Port &^ 1
-		a.Close()
-		c1, err1 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		c2, err2 := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port+1))
-		if c1 != nil {
-			c1.Close()
-		}
-		if c2 != nil {
-			c2.Close()
-		}
-		if err1 == nil && err2 == nil {
-			return port
-		}
-	}
-	t.Fatal("no free UDP port pair")
-	return 0
-}
-
 func startCaster(t *testing.T, host session.Host) *Caster {
 	t.Helper()
-	c, err := Listen(Config{Listen: "127.0.0.1:0", Output: "rtmp://127.0.0.1/[app]/[stream]", RTPPort: freeUDPPair(t),
+	c, err := Listen(Config{Listen: "127.0.0.1:0", Output: "rtmp://127.0.0.1/[app]/[stream]", RTPPort: castertest.FreeUDPPair(t),
 		FirstTagTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second}, host, castertest.Log(t))
 	if err != nil {
 		t.Fatal(err)
