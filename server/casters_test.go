@@ -348,3 +348,35 @@ func TestCasterReload(t *testing.T) {
 	_, err := net.Dial("tcp", flvAddr.String())
 	assert.Error(t, err, "the removed caster's port is closed")
 }
+
+// TestCasterUDPLoss: with 1 % of the datagrams lost between ffmpeg and the
+// server, the stream still plays over RTMP and the loss is counted in the
+// unpublish log line.
+func TestCasterUDPLoss(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	hook := newHookRecorder(t)
+	ts := casterServer(t, udpInput, hook)
+	mc := mediaCases[0]
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	recorded := make(chan error, 1)
+	out := filepath.Join(t.TempDir(), "rtmp.flv")
+	go func() {
+		_, err := testpeer.Record(ctx, ts.rtmpURL("udp"), out, time.Duration((mc.duration-0.5)*float64(time.Second)))
+		recorded <- err
+	}()
+	ts.source("udp", false)
+	time.Sleep(300 * time.Millisecond)
+	relay, dropped := castertest.LossyRelay(t, ts.CasterAddrs(config.CasterMPEGTSOverUDP)[0].String(), 0.01)
+	require.NoError(t, castertest.Push(t, mc.file, "mpegts", "udp://"+relay+"?pkt_size=1316"))
+	require.NoError(t, <-recorded)
+	r, err := testpeer.Probe(ctx, out)
+	require.NoError(t, err)
+	checkStreams(t, "rtmp after loss", mc, r)
+	assert.InDelta(t, mc.duration, mediaSpan(t, ctx, out), 1.0)
+	require.Positive(t, dropped.Load())
+	waitFor(t, 5*time.Second, "the unpublish line", func() bool { return len(ts.logs.Lines("mpegts-udp unpublish")) > 0 })
+	line := ts.logs.Lines("mpegts-udp unpublish")[0]
+	assert.Contains(t, line, "lost=")
+	assert.NotContains(t, line, "lost=0 ", "loss counted: %s", line)
+}

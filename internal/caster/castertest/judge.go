@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cascade-live/cascade/internal/testpeer"
@@ -103,4 +104,37 @@ func FreeUDPPair(t testing.TB) int {
 	}
 	t.Fatal("no free UDP port pair")
 	return 0
+}
+
+// LossyRelay forwards datagrams from its address to dst, dropping about
+// rate of them (deterministically), and counts the drops.
+func LossyRelay(t testing.TB, dst string, rate float64) (string, *atomic.Int64) {
+	t.Helper()
+	in, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := net.Dial("udp", dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = in.SetReadBuffer(8 << 20)
+	t.Cleanup(func() { in.Close(); out.Close() })
+	var dropped atomic.Int64
+	rng := rand.New(rand.NewPCG(1, 2))
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, err := in.Read(buf)
+			if err != nil {
+				return
+			}
+			if rng.Float64() < rate {
+				dropped.Add(1)
+				continue
+			}
+			_, _ = out.Write(buf[:n])
+		}
+	}()
+	return in.LocalAddr().String(), &dropped
 }

@@ -58,46 +58,13 @@ func TestPublish(t *testing.T) {
 	}
 }
 
-// lossyRelay forwards datagrams from its address to dst, dropping about
-// rate of them (deterministically), and counts the drops.
-func lossyRelay(t *testing.T, dst string, rate float64) (string, *atomic.Int64) {
-	t.Helper()
-	in, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := net.Dial("udp", dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = in.SetReadBuffer(8 << 20)
-	t.Cleanup(func() { in.Close(); out.Close() })
-	var dropped atomic.Int64
-	rng := rand.New(rand.NewPCG(1, 2))
-	go func() {
-		buf := make([]byte, 65536)
-		for {
-			n, err := in.Read(buf)
-			if err != nil {
-				return
-			}
-			if rng.Float64() < rate {
-				dropped.Add(1)
-				continue
-			}
-			_, _ = out.Write(buf[:n])
-		}
-	}()
-	return in.LocalAddr().String(), &dropped
-}
-
 // TestLoss: with 1 % of the datagrams lost on the way, the stream still
 // publishes and plays, and the loss is counted.
 func TestLoss(t *testing.T) {
 	testpeer.Require(t, "ffmpeg", "ffprobe")
 	host := castertest.NewHost()
 	c := startCaster(t, host)
-	relay, dropped := lossyRelay(t, c.Addr().String(), 0.01)
+	relay, dropped := castertest.LossyRelay(t, c.Addr().String(), 0.01)
 	sendTS(t, "h264_aac_720p25.flv", relay)
 	p := host.WaitClosed(t, 5*time.Second, 100)
 	if dropped.Load() == 0 {
