@@ -375,8 +375,7 @@ func TestCasterUDPLoss(t *testing.T) {
 	checkStreams(t, "rtmp after loss", mc, r)
 	assert.InDelta(t, mc.duration, mediaSpan(t, ctx, out), 1.0)
 	require.Positive(t, dropped.Load())
-	waitFor(t, 5*time.Second, "the unpublish line", func() bool { return len(ts.logs.Lines("mpegts-udp unpublish")) > 0 })
-	line := ts.logs.Lines("mpegts-udp unpublish")[0]
-	assert.Contains(t, line, "lost=")
+	waitFor(t, 5*time.Second, "the caster's unpublish line", func() bool { return len(ts.logs.Lines("mpegts-udp unpublish", "lost=")) > 0 })
+	line := ts.logs.Lines("mpegts-udp unpublish", "lost=")[0]
 	assert.NotContains(t, line, "lost=0 ", "loss counted: %s", line)
 }
