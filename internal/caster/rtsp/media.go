@@ -139,6 +139,8 @@ func videoTrack(m *description.Media, f format.Format, decode func(*rtp.Packet) 
 		conv.SetParams(vc.codec, params[0], params[1], params[2])
 	}
 	var dts dtsExtractor
+	var last int64 // the DTS of the access unit before
+	started := false
 	return &track{media: m, format: f, decode: func(conv *flvconv.Converter, pkt *rtp.Packet, pts int64) error {
 		au, err := decode(pkt)
 		if err != nil {
@@ -156,10 +158,15 @@ func videoTrack(m *description.Media, f format.Format, decode func(*rtp.Packet) 
 			dts = vc.dts()
 		}
 		d, err := dts.Extract(au, pts)
-		if err != nil {
-			dts = nil // wait for the next keyframe
-			return fmt.Errorf("%w: %v DTS: %w", flvconv.ErrMalformed, vc.codec, err)
+		if started && (err != nil || d <= last) {
+			// The extractor's picture order count arithmetic does not fit
+			// every encoder's reordering: keep decode order right (DTS
+			// just after the previous one) rather than drop the frame.
+			d = last + 1
+		} else if err != nil {
+			d = pts
 		}
+		last, started = d, true
 		return conv.WriteVideo(vc.codec, pts, d, au)
 	}}
 }

@@ -8,12 +8,15 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
 	"github.com/bluenviron/gortsplib/v4/pkg/headers"
 
+	"github.com/cascade-live/cascade/flv"
 	"github.com/cascade-live/cascade/internal/caster/castertest"
 	"github.com/cascade-live/cascade/internal/session"
 	"github.com/cascade-live/cascade/internal/testpeer"
@@ -133,4 +136,64 @@ func TestBadRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	castertest.Probe(t, host.WaitClosed(t, 5*time.Second, 100).Save(t), st, st.Duration)
+}
+
+// TestPublishH265: H.265 pushed over RTSP becomes Enhanced RTMP hvc1 tags:
+// the sequence start with the stream's parameter sets, then 100 frames,
+// the first a keyframe.
+func TestPublishH265(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	// The raw stream has no timestamps: give it some in MP4 first.
+	mp4 := filepath.Join(t.TempDir(), "h265.mp4")
+	if err := testpeer.Start(t, "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-framerate", "25",
+		"-i", testpeer.Media(t, "h265_360p25.hevc"), "-c", "copy", "-y", mp4).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	host := castertest.NewHost()
+	c := startCaster(t, host)
+	if err := testpeer.Start(t, "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-readrate", "4",
+		"-i", mp4, "-c", "copy", "-f", "rtsp", "-rtsp_transport", "tcp", fmt.Sprintf("rtsp://%s/live/hevc", c.Addr())).Wait(); err != nil {
+		t.Fatalf("ffmpeg: %v", err)
+	}
+	p := host.WaitClosed(t, 5*time.Second, 50)
+	f, err := os.Open(p.Save(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := flv.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := 0
+	var last uint32
+	for i := 0; ; i++ {
+		tag, err := r.ReadTag()
+		if err != nil {
+			break
+		}
+		if tag.Timestamp < last {
+			t.Fatalf("tag %d: timestamp %d after %d", i, tag.Timestamp, last)
+		}
+		last = tag.Timestamp
+		h, err := flv.ParseVideoTagHeader(tag.Data)
+		if err != nil || h.Codec != flv.VideoCodecHEVC || !h.Enhanced {
+			t.Fatalf("tag %d: %+v %v", i, h, err)
+		}
+		switch {
+		case i == 0:
+			cfg, err := flv.ParseHEVCConfig(tag.Data[h.HeaderLen:])
+			if !h.IsSequenceHeader() || err != nil || len(cfg.VPS) != 1 || len(cfg.SPS) != 1 || len(cfg.PPS) != 1 {
+				t.Fatalf("first tag is not the sequence start: %+v %v", h, err)
+			}
+		case i == 1 && h.FrameType != flv.FrameTypeKey:
+			t.Fatal("the first frame is not a keyframe")
+		case h.IsSequenceHeader():
+		default:
+			frames++
+		}
+	}
+	if frames < 95 {
+		t.Errorf("%d frames of 100", frames)
+	}
 }
