@@ -202,3 +202,25 @@ func finish(done func(error), err error) {
 		done(err)
 	}
 }
+
+// Post makes the callbacks SRS fires and forgets for p (on_close,
+// on_unpublish, on_stop, on_dvr, and on_hls with its on_hls_notify) to
+// cfg's URLs, on the worker pool. Failures are not reported, as SRS only
+// logs them. The callbacks that decide (on_connect, on_publish, on_play)
+// are not posted: admission makes them.
+func (c *Client) Post(cfg *Config, p Payload) {
+	if p == nil || !cfg.Enabled {
+		return
+	}
+	switch a := p.Action(); a {
+	case ActionConnect, ActionPublish, ActionPlay:
+		return
+	default:
+		if urls := cfg.URLs(a); len(urls) > 0 {
+			c.Go(urls, p, nil)
+		}
+	}
+	if h, ok := p.(OnHLS); ok && len(cfg.OnHLSNotify) > 0 {
+		c.Notify(cfg.OnHLSNotify, HLSNotify{App: h.App, Stream: h.Stream, Param: h.Param, TSURL: h.URL}, nil)
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/testpeer"
 )
 
@@ -198,8 +197,7 @@ vhost __defaultVhost__ { http_remux { enabled on; } }
 vhost reject.example.com { http_hooks { enabled on; on_publish %[1]s; on_play %[1]s; } http_remux { enabled on; } }
 vhost slow.example.com { http_hooks { enabled on; on_publish %[2]s; } }
 `, hook.URL(), slow.URL())
-	ts, _ := startServerConf(t, conf)
-	ts.hooks = hooks.NewClient(hooks.Options{Timeout: 2 * time.Second})
+	ts, _ := startServerConf(t, conf, func(s *Server) { s.CallbackTimeout = 2 * time.Second })
 	media := testpeer.Media(t, "h264_aac_720p25.flv")
 
 	// A stream on the default vhost keeps playing throughout.
