@@ -62,10 +62,10 @@ type Request struct {
 
 // StreamURL is SRS's stream URL of the request ("vhost/app/stream", the
 // default vhost left out).
-func (r *Request) StreamURL() string { return hooks.StreamURL(r.Vhost, r.App, r.Stream) }
+func (r Request) StreamURL() string { return hooks.StreamURL(r.Vhost, r.App, r.Stream) }
 
 // Conn is the callbacks' description of the client.
-func (r *Request) Conn() hooks.Conn {
+func (r Request) Conn() hooks.Conn {
 	ip := ""
 	if r.IP.IsValid() {
 		ip = r.IP.String()
@@ -75,7 +75,7 @@ func (r *Request) Conn() hooks.Conn {
 
 // Payload is the body of the request's callback (on_connect, on_publish or
 // on_play), also what the event of an admitted client carries.
-func (r *Request) Payload() hooks.Payload {
+func (r Request) Payload() hooks.Payload {
 	switch r.Action {
 	case Connect:
 		return hooks.OnConnect{Conn: r.Conn(), Param: r.Param, TcURL: r.TcURL, PageURL: r.PageURL}
