@@ -133,6 +133,8 @@ vhost __defaultVhost__ {
 	assert.Contains(t, m, `srs_stream_publishers{app="live",stream="m",vhost="__defaultVhost__"} 1`)
 	assert.Contains(t, m, `srs_stream_players{app="live",protocol="rtmp",stream="m",vhost="__defaultVhost__"} 1`)
 	assert.Contains(t, m, `label="cascade-test"`)
+	assert.Contains(t, m, `cascade_events_total{action="on_publish"} 1`, "the metrics sink counts the bus's events")
+	assert.Contains(t, m, `cascade_event_sink_dropped_total{sink="http_hooks"} 0`)
 
 	// Kick the player: it sees the connection end; on_stop and on_close follow.
 	req, _ := http.NewRequest("DELETE", apiBase+"/api/v1/clients/"+playerID, nil)

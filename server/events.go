@@ -27,9 +27,9 @@ func (s *Server) startEvents() {
 		s.hooks.Post(s.hooksConfig(e.Vhost), e.Payload)
 	})
 	s.events.Subscribe("metrics", metricsSinkQueue, func(e events.Event) {
-		v, ok := s.eventCounts.Load(e.Action())
+		v, ok := s.eventCount.Load(e.Action())
 		if !ok {
-			v, _ = s.eventCounts.LoadOrStore(e.Action(), new(atomic.Uint64))
+			v, _ = s.eventCount.LoadOrStore(e.Action(), new(atomic.Uint64))
 		}
 		v.(*atomic.Uint64).Add(1)
 	})
@@ -84,4 +84,14 @@ func streamEvent(conn hooks.Conn, req *StreamRequest, streamID string) hooks.OnP
 func playEvent(conn hooks.Conn, req *StreamRequest, pageURL, streamID string) hooks.OnPlay {
 	return hooks.OnPlay{Conn: conn, Stream: req.Stream, TcURL: req.TcURL, Param: req.Param, PageURL: pageURL,
 		StreamURL: req.StreamURL(), StreamID: streamID}
+}
+
+// eventCounts is what the metrics sink counted, by action.
+func (s *Server) eventCounts() map[string]uint64 {
+	out := make(map[string]uint64)
+	s.eventCount.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Uint64).Load()
+		return true
+	})
+	return out
 }

@@ -253,11 +253,16 @@ func (p *provider) Server() metrics.Server {
 	in, out := p.s.eng.Bytes()
 	n := 0
 	p.s.clients.Range(func(_, _ any) bool { n++; return true })
-	return metrics.Server{
+	ms := metrics.Server{
 		CPUPercent: sum.Self.CPUPercent * 100, MemoryKbyte: sum.Self.RSSKbyte,
 		SendBytes: out, RecvBytes: in, Streams: len(p.s.reg.Sources()), Clients: n,
 		ClientsTotal: p.s.clientsTotal.Load(), ClientsErrors: p.s.clientErrors.Load(),
+		Events: p.s.eventCounts(),
 	}
+	for _, st := range p.s.events.Stats() {
+		ms.EventSinks = append(ms.EventSinks, metrics.EventSink{Name: st.Name, Delivered: st.Delivered, Dropped: st.Dropped})
+	}
+	return ms
 }
 
 func (p *provider) MetricsStreams() []metrics.Stream {

@@ -59,7 +59,7 @@ type Server struct {
 	hooks        *hooks.Client       // created by Start
 	admission    *admission.Admitter // created by Start
 	events       events.Bus          // what happens to clients and streams, for the sinks
-	eventCounts  sync.Map            // action → *atomic.Uint64, the metrics sink's counts
+	eventCount   sync.Map            // action → *atomic.Uint64, the metrics sink's counts
 	outputs      sync.WaitGroup      // outputs that have not finished their files
 	clients      sync.Map            // id → *clientInfo
 	clientsTotal atomic.Uint64
