@@ -47,7 +47,8 @@ type Conn struct {
 	deadline time.Time
 	timed    bool
 
-	closed bool // OnClose ran
+	closed bool        // OnClose ran
+	opened atomic.Bool // OnOpen ran (read by the accepting goroutine)
 
 	// Bytes counted on the loop, read by the API and metrics anywhere.
 	BytesIn, BytesOut atomic.Uint64
@@ -62,19 +63,14 @@ func (c *Conn) Do(fn func() error) {
 		if c.closed || c.closing {
 			return nil
 		}
-		if err := fn(); err != nil {
+		if err := guard(fn); err != nil {
 			c.Fail(err)
 			return nil
 		}
 		if c.closing || c.Conn.InboundBuffered() == 0 {
 			return nil
 		}
-		before := c.Conn.InboundBuffered()
-		err := c.session.OnTraffic(c)
-		n := uint64(before - c.Conn.InboundBuffered())
-		c.BytesIn.Add(n)
-		c.engine.bytesIn.Add(n)
-		if err != nil {
+		if err := c.traffic(); err != nil {
 			c.Fail(err)
 		}
 		return nil
@@ -82,6 +78,17 @@ func (c *Conn) Do(fn func() error) {
 	if err != nil {
 		c.Log.Debug("netpoll: loop gone", "err", err)
 	}
+}
+
+// traffic lets the session consume its input, counting the bytes; a panic
+// in the session is returned as a *PanicError.
+func (c *Conn) traffic() error {
+	before := c.Conn.InboundBuffered()
+	err := guard(func() error { return c.session.OnTraffic(c) })
+	n := uint64(before - c.Conn.InboundBuffered())
+	c.BytesIn.Add(n)
+	c.engine.bytesIn.Add(n)
+	return err
 }
 
 // Kick closes the connection from any goroutine (the API's DELETE).

@@ -55,6 +55,7 @@ type Engine struct {
 // except for the fields set when it is created.
 type loopState struct {
 	el      gnet.EventLoop
+	log     *slog.Logger
 	live    *live.Loop
 	iov     []unix.Iovec
 	timed   []*Conn
@@ -64,7 +65,10 @@ type loopState struct {
 type tickTask struct{ ls *loopState }
 
 func (t *tickTask) Run(context.Context) error {
-	t.ls.tick()
+	// A panic here is no one connection's: log it and keep the loop.
+	if err := guard(func() error { t.ls.tick(); return nil }); err != nil {
+		t.ls.log.Error("panic in the loop's tick", "err", err, "stack", string(stackOf(err)))
+	}
 	return nil
 }
 
@@ -167,21 +171,42 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 				continue
 			}
 			delay = 0
-			if max := e.maxCon.Load(); max > 0 && e.conns.Load() >= max {
+			if !e.reserve() {
 				e.log.Warn("connection refused: max_connections reached", "listener", name,
-					"remote", nc.RemoteAddr().String(), "max_connections", max)
+					"remote", nc.RemoteAddr().String(), "max_connections", e.maxCon.Load())
 				_ = nc.Close()
 				continue
 			}
 			c := &Conn{ID: cid.New(), Listener: name, Accepted: time.Now(), engine: e}
 			c.Log = e.log.With("cid", c.ID)
 			c.session = pendingSession{newSession}
+			// EnrollContext returns once the loop has run OnOpen, or failed
+			// to: then OnClose will not run, and the slot is given back here.
 			if _, err := e.cli.EnrollContext(nc, c); err != nil {
+				e.conns.Add(-1)
 				e.log.Warn("enroll failed", "listener", name, "err", err)
 				_ = nc.Close()
+			} else if !c.opened.Load() {
+				e.conns.Add(-1)
 			}
 		}
 	}()
+}
+
+// reserve counts a connection about to be enrolled, unless that would
+// exceed max_connections. Counting at accept, not at OnOpen on a loop,
+// keeps the listeners' accept goroutines from all passing the check at
+// once.
+func (e *Engine) reserve() bool {
+	for {
+		n := e.conns.Load()
+		if max := e.maxCon.Load(); max > 0 && n >= max {
+			return false
+		}
+		if e.conns.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
 }
 
 // pendingSession creates the real session on the loop at OnOpen.
@@ -277,7 +302,7 @@ func (e *Engine) loopOf(el gnet.EventLoop) *loopState {
 	if ls := e.loops[el]; ls != nil {
 		return ls
 	}
-	ls := &loopState{el: el, iov: make([]unix.Iovec, 0, 1024)}
+	ls := &loopState{el: el, log: e.log, iov: make([]unix.Iovec, 0, 1024)}
 	ls.live = live.NewLoop(len(e.loopList), loopExecutor{el})
 	ls.tickRun.ls = ls
 	e.loops[el] = ls
@@ -320,9 +345,17 @@ func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	}
 	c.Conn = gc
 	c.loop = h.e.loopOf(gc.EventLoop())
-	h.e.conns.Add(1)
+	c.opened.Store(true) // counted at accept; OnClose gives the slot back
 	if p, ok := c.session.(pendingSession); ok {
-		c.session = p.new(c)
+		err := guard(func() error {
+			c.session = p.new(c)
+			return nil
+		})
+		if err != nil {
+			c.closing = true
+			c.closeErr = err
+			return nil, gnet.Close
+		}
 	}
 	return nil, gnet.None
 }
@@ -334,12 +367,7 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 		return gnet.None
 	}
 	c.loop.live.Touch()
-	before := gc.InboundBuffered()
-	err := c.session.OnTraffic(c)
-	n := uint64(before - gc.InboundBuffered())
-	c.BytesIn.Add(n)
-	h.e.bytesIn.Add(n)
-	if err != nil {
+	if err := c.traffic(); err != nil {
 		c.closing = true
 		c.closeErr = err
 		return gnet.Close
@@ -357,14 +385,20 @@ func (h *handler) OnClose(gc gnet.Conn, err error) gnet.Action {
 	if c.closeErr != nil {
 		err = c.closeErr
 	}
-	if !IsNormalClose(err) {
+	switch {
+	case stackOf(err) != nil:
+		c.Log.Error("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
+			"in", c.BytesIn.Load(), "out", c.BytesOut.Load(), "err", err, "stack", string(stackOf(err)))
+	case !IsNormalClose(err):
 		c.Log.Warn("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
 			"in", c.BytesIn.Load(), "out", c.BytesOut.Load(), "err", err)
-	} else {
+	default:
 		c.Log.Info("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
 			"in", c.BytesIn.Load(), "out", c.BytesOut.Load())
 	}
-	c.session.OnClose(c, err)
+	if perr := guard(func() error { c.session.OnClose(c, err); return nil }); perr != nil {
+		c.Log.Error("panic closing the connection", "err", perr, "stack", string(stackOf(perr)))
+	}
 	return gnet.None
 }
 
