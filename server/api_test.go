@@ -95,6 +95,12 @@ vhost __defaultVhost__ {
 	assert.EqualValues(t, 44100, audio["sample_rate"])
 	assert.EqualValues(t, 2, audio["channel"])
 
+	// The event bus's sinks, in the summaries.
+	_, body = apiGet(t, apiBase+"/api/v1/summaries", true)
+	sinks, _ := body["data"].(map[string]any)["event_sinks"].([]any)
+	require.NotNil(t, find(sinks, "name", "http_hooks"), "%v", body)
+	assert.EqualValues(t, 0, find(sinks, "name", "http_hooks")["dropped"])
+
 	// Clients: the publisher's cid is the stream's publish cid.
 	_, body = apiGet(t, apiBase+"/api/v1/clients?count=100", true)
 	pc := find(body["clients"], "id", fmt.Sprint(publish["cid"]))

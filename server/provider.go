@@ -84,6 +84,10 @@ func (p *provider) Summary() api.Summary {
 	sum.System.SrsRecvBytes, sum.System.SrsSendBytes = int64(in), int64(out)
 	sum.System.SrsSampleTime = time.Now().UnixMilli()
 	sum.System.ConnSrs = p.s.eng.Connections()
+	for _, st := range p.s.events.Stats() {
+		sum.EventSinks = append(sum.EventSinks, api.EventSink{Name: st.Name, Queued: st.Queued,
+			Delivered: st.Delivered, Dropped: st.Dropped})
+	}
 	return sum
 }
 
