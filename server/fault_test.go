@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -11,6 +13,8 @@ import (
 	"github.com/cascade-live/cascade/internal/testpeer"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
+	"github.com/cascade-live/cascade/rtmp"
+	"github.com/cascade-live/cascade/rtmp/client"
 )
 
 // panicky is a session whose handler has a bug: the first bytes it gets
@@ -55,4 +59,33 @@ func TestPanicInSessionClosesOnlyIt(t *testing.T) {
 	second.play("good")
 	n := second.count()
 	waitFor(t, 5*time.Second, "a new player", func() bool { return n.Load() > 100_000 })
+}
+
+// TestUnpublishCountsPerPublish: the "rtmp unpublish" line counts the
+// frames and bytes of its own publish, not of every publish of the stream.
+func TestUnpublishCountsPerPublish(t *testing.T) {
+	ts := startServer(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// A player keeps the source across the publishes.
+	player := dialRaw(t, ts.RTMPAddr(), 0)
+	player.play("again")
+	player.count()
+	for i, frames := range []int{30, 20} {
+		pub, err := client.Dial(ctx, ts.rtmpURL("again"))
+		require.NoError(t, err)
+		require.NoError(t, pub.Publish(ctx, ""))
+		drain(pub)
+		payload := make([]byte, 100)
+		for f := range frames {
+			require.NoError(t, pub.WritePayload(rtmp.MsgAudio, uint32(f*20), append([]byte{0xaf, 0x01}, payload...)))
+		}
+		ts.source("again", true)
+		require.NoError(t, pub.Close()) // the server reads every frame before the end
+		waitFor(t, 5*time.Second, "the unpublish line", func() bool {
+			return len(ts.logs.Lines(`msg="rtmp unpublish"`, "stream=/live/again")) == i+1
+		})
+		line := ts.logs.Lines(`msg="rtmp unpublish"`, "stream=/live/again")[i]
+		assert.Contains(t, line, fmt.Sprintf("frames=%d bytes=%d", frames, frames*102), "publish %d", i+1)
+	}
 }
