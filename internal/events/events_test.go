@@ -181,3 +181,17 @@ func TestAction(t *testing.T) {
 	assert.Equal(t, "on_publish", Event{Payload: hooks.OnPublish{}}.Action())
 	assert.Equal(t, "", Event{}.Action())
 }
+
+// BenchmarkPublish: one event to two sinks that keep up.
+func BenchmarkPublish(b *testing.B) {
+	var bus Bus
+	for _, name := range []string{"a", "b"} {
+		defer bus.Subscribe(name, 1<<16, func(Event) {})()
+	}
+	e := publishEvent("s", 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		bus.Publish(e)
+	}
+}
