@@ -134,3 +134,15 @@ func TestPanicClosesOnlyItsConnection(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkGuard: the recover wrapper every OnTraffic goes through.
+func BenchmarkGuard(b *testing.B) {
+	n := 0
+	b.ReportAllocs()
+	for range b.N {
+		_ = guard(func() error { n++; return nil })
+	}
+	if n != b.N {
+		b.Fatal(n)
+	}
+}
