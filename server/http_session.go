@@ -37,7 +37,6 @@ type httpSession struct {
 	file     *fileSend // a static file being sent
 	client   *clientInfo
 	req      StreamRequest // the stream played, for callbacks
-	vhost    *config.Vhost
 }
 
 func (s *Server) newHTTPSession(c *netpoll.Conn) netpoll.Session {
@@ -194,7 +193,6 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 		sr.Param = "?" + req.RawQuery
 	}
 	h.req = sr
-	h.vhost = v
 	referer := req.Header.Get("Referer")
 	h.client.update(func(cl *clientInfo) { cl.req, cl.pageURL = sr, referer })
 	ar := admission.Request{Action: admission.Play, Proto: "http-flv", ClientID: h.c.ID, IP: ipOf(h.c), Vhost: v.Name,
