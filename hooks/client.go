@@ -180,6 +180,23 @@ func (c *Client) Close() error {
 	return nil
 }
 
+// Shutdown lets the calls queued or in flight on the pool finish until ctx
+// ends, then closes the Client as Close does. Calls made meanwhile are
+// still taken.
+func (c *Client) Shutdown(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !c.pool.idle() {
+		select {
+		case <-ctx.Done():
+			c.Close()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return c.Close()
+}
+
 // marshal returns p's JSON body with the header filled in. Like SRS, it
 // leaves <, > and & alone.
 func (c *Client) marshal(p Payload) ([]byte, error) {

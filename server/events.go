@@ -63,14 +63,15 @@ func (s *Server) hooksConfig(vhost string) *hooks.Config {
 	return &hooks.Config{}
 }
 
-// stopEvents delivers what the sinks hold (bounded by ctx) and stops the
-// callback client.
+// stopEvents delivers what the sinks hold and lets the callbacks in flight
+// finish (on_unpublish, the last on_dvr and on_hls), bounded by ctx, then
+// stops the callback client.
 func (s *Server) stopEvents(ctx context.Context) {
 	if s.hooks == nil {
 		return
 	}
 	_ = s.events.Close(ctx)
-	_ = s.hooks.Close()
+	_ = s.hooks.Shutdown(ctx)
 }
 
 // streamEvent is the body of a stream's publish, unpublish and stop

@@ -4,14 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -196,13 +201,25 @@ func TestStopFinalizesOutputs(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
+			var mu sync.Mutex
+			var dvrFiles []string // what on_dvr reported
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body struct{ File string }
+				_ = json.NewDecoder(r.Body).Decode(&body)
+				mu.Lock()
+				dvrFiles = append(dvrFiles, body.File)
+				mu.Unlock()
+				io.WriteString(w, "0")
+			}))
+			defer hook.Close()
 			conf := writeConf(t, fmt.Sprintf(`listen 127.0.0.1:0;
 daemon off;
 vhost __defaultVhost__ {
     dvr { enabled on; dvr_plan session; dvr_path %[1]s/dvr/[app]/[stream].flv; }
     hls { enabled on; hls_path %[1]s/hls; hls_fragment 2; hls_window 60; }
+    http_hooks { enabled on; on_dvr %[2]s/dvr; }
 }
-`, dir))
+`, dir, hook.URL))
 			cmd, addr, _ := start(t, conf)
 			began := time.Now()
 			// Several streams, so that the stop has some work to finish.
@@ -246,6 +263,9 @@ vhost __defaultVhost__ {
 			}))
 			assert.Empty(t, tmp, "no file left half-written")
 			require.Len(t, flvs, streams, "one recording per stream")
+			mu.Lock()
+			assert.ElementsMatch(t, flvs, dvrFiles, "on_dvr told of each recording before the exit")
+			mu.Unlock()
 
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
