@@ -19,7 +19,7 @@ const (
 	MaxTimeout = 5 * time.Minute
 	// DefaultMaxConcurrent is how many calls Go and Notify make at once
 	// to one callback target.
-	DefaultMaxConcurrent = 32
+	DefaultMaxConcurrent = 64
 	// DefaultMaxQueued is how many calls to one target wait for a worker.
 	DefaultMaxQueued = 1024
 	// DefaultMaxTargets is how many callback targets may have calls in
