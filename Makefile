@@ -4,12 +4,13 @@ GO       ?= go
 FUZZTIME ?= 60s
 BIN      := bin
 
-.PHONY: all run build test deps vet fmt-check lint fuzz bench clean
+.PHONY: all run build test deps vet fmt-check lint fuzz bench clean console-vendor
 
 all: build
 
 ## run: run the server from source
 run:
+	mkdir -p objs/nginx/html
 	$(GO) run ./cmd/cascade
 
 ## build: build bin/cascade and bin/cascade-bench
@@ -20,6 +21,10 @@ build:
 ## deps: install the real peers the tests drive (ffmpeg, rtmpdump, GStreamer, ...)
 deps:
 	bash scripts/install-test-deps.sh
+
+## console-vendor: copy the console's npm libraries (pinned by internal/console/package-lock.json) into its embedded assets
+console-vendor:
+	bash scripts/vendor-console.sh
 
 ## vet: go vet every package
 vet:
@@ -46,10 +51,10 @@ test: deps lint
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) bash scripts/fuzz.sh
 
-## bench: run the Go benchmarks, then the load harness bench/run.sh if present
+## bench: run the Go benchmarks, then a short run of every load mode (bench/modes.sh)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench/run.sh not present; skipping load harness"; fi
+	bash bench/modes.sh
 
 ## clean: remove build output and test caches
 clean:

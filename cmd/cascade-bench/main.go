@@ -3,7 +3,7 @@
 // and, given the server's pid, what it cost the server.
 //
 //	cascade-bench -url rtmp://127.0.0.1:1935/live/livestream -n 2000 -duration 60s -pid $(pidof cascade)
-//	cascade-bench -url http://127.0.0.1:8080/live/livestream.flv -n 2000 -json
+//	cascade-bench -url http://127.0.0.1:8080/live/livestream.flv -n 2000 -json-file run.json -svg run.svg
 //
 // See bench/README.md for the report.
 package main
@@ -40,7 +40,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	readBuf := fs.Int("readbuf", bench.DefaultReadBufferSize, "read buffer per player, in `bytes`")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	jsonFile := fs.String("json-file", "", "also write the JSON report to `file`")
+	svgFile := fs.String("svg", "", "also write an SVG chart of players, CPU and bitrate over time to `file`")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	storm := fs.Int("storm", 0, "join storm: this many more players connect all at once at -storm-at")
+	stormAt := fs.Duration("storm-at", 0, "when the storm starts (default: at the end of the warmup)")
+	stormWindow := fs.Duration("storm-window", bench.DefaultStormWindow, "how long after the storm the incumbents' rate is measured")
+	publishFile := fs.String("publish", "", "publish this FLV `file` (looped, in real time, frames stamped) and report the server's delivery latency")
+	publishURL := fs.String("publish-url", "", "where -publish sends it (rtmp://…; default: -url when it is rtmp)")
+	publishers := fs.Int("publishers", 0, "with -publish: publish this many streams (names numbered -0, -1, …), players spread over them")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,6 +74,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		PID:            *pid,
 		ExpectKbps:     *expect,
 		ReadBufferSize: *readBuf,
+		Storm:          *storm,
+		StormAt:        *stormAt,
+		StormWindow:    *stormWindow,
+		PublishFile:    *publishFile,
+		PublishURL:     *publishURL,
+		Publishers:     *publishers,
+	}
+	if cfg.PublishFile != "" && cfg.PublishURL == "" {
+		cfg.PublishURL = *url
+	}
+	if cfg.Storm > 0 && cfg.StormAt == 0 {
+		cfg.StormAt = *warmup
 	}
 	if !*quiet {
 		cfg.Progress = func(s bench.Sample) {
@@ -87,7 +106,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "done in %.1fs\n", time.Since(start).Seconds())
 	}
 	if *jsonFile != "" {
-		if err := writeJSONFile(*jsonFile, rep); err != nil {
+		if err := writeFile(*jsonFile, func(w io.Writer) error { return writeJSON(w, rep) }); err != nil {
+			fmt.Fprintln(stderr, "cascade-bench:", err)
+			return 1
+		}
+	}
+	if *svgFile != "" {
+		if err := writeFile(*svgFile, rep.WriteSVG); err != nil {
 			fmt.Fprintln(stderr, "cascade-bench:", err)
 			return 1
 		}
@@ -113,14 +138,15 @@ func writeJSON(w io.Writer, rep *bench.Report) error {
 	return nil
 }
 
-func writeJSONFile(name string, rep *bench.Report) error {
+// writeFile creates name and fills it with write.
+func writeFile(name string, write func(io.Writer) error) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if err := writeJSON(f, rep); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
-		return err
+		return fmt.Errorf("write report: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write report: %w", err)
