@@ -110,4 +110,3 @@ vhost __defaultVhost__ {
 	assert.Less(t, unpublish, slices.Index(pubEvents, "on_close"), "%v", pubEvents)
 	assert.Less(t, unpublish, slices.Index(pubEvents, "on_dvr"), "the recording closes after the unpublish: %v", pubEvents)
 }
-
