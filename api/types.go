@@ -135,6 +135,7 @@ type EventSink struct {
 	Queued    int    `json:"queued"`
 	Delivered uint64 `json:"delivered"`
 	Dropped   uint64 `json:"dropped"`
+	Panicked  uint64 `json:"panicked"`
 }
 
 // Self is the summary of the server process. Percentages are fractions, as

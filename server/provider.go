@@ -87,7 +87,7 @@ func (p *provider) Summary() api.Summary {
 	sum.System.ConnSrs = p.s.eng.Connections()
 	for _, st := range p.s.events.Stats() {
 		sum.EventSinks = append(sum.EventSinks, api.EventSink{Name: st.Name, Queued: st.Queued,
-			Delivered: st.Delivered, Dropped: st.Dropped})
+			Delivered: st.Delivered, Dropped: st.Dropped, Panicked: st.Panicked})
 	}
 	return sum
 }
