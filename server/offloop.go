@@ -103,7 +103,7 @@ func (s *Server) newOffloop(ctx context.Context, req session.Request, action adm
 	}
 	// As an RTMP client: connect (on_connect), then publish or play.
 	ar := admission.Request{Proto: req.Proto, ClientID: o.id, IP: o.ip, Vhost: v.Name, App: o.req.App,
-		Stream: o.req.Stream, Param: o.req.Param, TcURL: o.req.TcURL}
+		Stream: o.req.Stream, Param: o.req.Param, TcURL: o.req.TcURL, NoRefer: true}
 	for _, a := range []admission.Action{admission.Connect, action} {
 		ar.Action = a
 		if err := s.admission.Admit(ctx, ar); err != nil {

@@ -58,6 +58,10 @@ type Request struct {
 	// NoCallback applies the rules but calls no callback (an HTTP HEAD,
 	// which SRS does not report as a play).
 	NoCallback bool
+	// NoRefer leaves out the refer rules, for protocols that carry no page
+	// URL (SRT, RTSP, MPEG-TS over UDP): SRS checks refer for RTMP and
+	// HTTP players only.
+	NoRefer bool
 }
 
 // StreamURL is SRS's stream URL of the request ("vhost/app/stream", the
@@ -189,7 +193,7 @@ func (a *Admitter) rules(req *Request) ([]string, error) {
 		if ok, rule := p.Security.Check(sa, req.IP); !ok {
 			return nil, a.refuse(req, "security", rule, nil)
 		}
-		if ok, reason := p.Refer.Check(sa, req.PageURL); !ok {
+		if ok, reason := p.Refer.Check(sa, req.PageURL); !ok && !req.NoRefer {
 			return nil, a.refuse(req, "refer", reason, nil)
 		}
 	default:

@@ -104,6 +104,7 @@ func TestAdmit(t *testing.T) {
 		{"security allow", Request{Action: Publish, Vhost: "rules", IP: other}, "", "", false},
 		{"refer deny", Request{Action: Play, Vhost: "rules", IP: other, PageURL: "http://evil.org/x"}, "refer", "evil.org", false},
 		{"refer allow", Request{Action: Play, Vhost: "rules", IP: other, PageURL: "http://www.example.com/p"}, "", "", false},
+		{"no refer for protocols without a page", Request{Action: Play, Vhost: "rules", IP: other, NoRefer: true}, "", "", false},
 		{"no address: only all rules", Request{Action: Play, Vhost: "deny"}, "security", "deny play all", false},
 		{"rules before callbacks", Request{Action: Play, Vhost: "deny", IP: ip}, "security", "deny play all", false},
 		{"on_connect accepts", Request{Action: Connect, Vhost: "hooks", App: "live", IP: ip}, "", "", true},
