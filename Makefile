@@ -43,9 +43,12 @@ fmt-check:
 ## lint: go vet and the gofmt check
 lint: vet fmt-check
 
-## test: install test tools, lint, then run every test (fuzz seed corpora included)
+## test: install test tools, lint, run every test (fuzz seed corpora included), then the
+## packages with the data path again under the race detector
+RACE_PKGS ?= ./buffer ./live ./netpoll ./server
 test: deps lint
 	$(GO) test -race=false -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
 
 ## fuzz: run every Fuzz* target in the module for FUZZTIME each (default 60s)
 fuzz:

@@ -117,7 +117,9 @@ func (h *hlsRun) play(ctx context.Context, p *player, t *Target, cfg *Config, bu
 			continue
 		}
 		if err != nil {
-			h.errors.Add(1)
+			if ctx.Err() == nil { // not the end of the run
+				h.errors.Add(1)
+			}
 			p.fail(ctx, "playlist", err)
 			return
 		}
@@ -138,7 +140,9 @@ func (h *hlsRun) play(ctx context.Context, p *player, t *Target, cfg *Config, bu
 				return
 			}
 			if err := h.getSegment(ctx, p, seg, buf); err != nil {
-				h.errors.Add(1)
+				if ctx.Err() == nil {
+					h.errors.Add(1)
+				}
 				p.fail(ctx, "segment", err)
 				return
 			}

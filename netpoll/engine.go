@@ -39,11 +39,12 @@ type Options struct {
 
 // Engine owns the event loops and the listeners feeding them.
 type Engine struct {
-	opts   Options
-	cli    *gnet.Client
-	log    *slog.Logger
-	maxCon atomic.Int64
-	conns  atomic.Int64
+	opts     Options
+	cli      *gnet.Client
+	writable *writable
+	log      *slog.Logger
+	maxCon   atomic.Int64
+	conns    atomic.Int64
 
 	bytesIn, bytesOut atomic.Uint64 // of closed connections plus open ones' so far
 
@@ -109,6 +110,11 @@ func New(opts Options) (*Engine, error) {
 		tickDone:  make(chan struct{}),
 	}
 	e.maxCon.Store(int64(opts.MaxConnections))
+	w, err := newWritable()
+	if err != nil {
+		return nil, err
+	}
+	e.writable = w
 	nodelay := gnet.TCPDelay
 	if opts.TCPNoDelay {
 		nodelay = gnet.TCPNoDelay
@@ -121,6 +127,7 @@ func New(opts Options) (*Engine, error) {
 		gnet.WithLoadBalancing(gnet.LeastConnections),
 	)
 	if err != nil {
+		w.close()
 		return nil, fmt.Errorf("netpoll: new engine: %w", err)
 	}
 	e.cli = cli
@@ -133,6 +140,7 @@ func (e *Engine) Start() error {
 		return fmt.Errorf("netpoll: start: %w", err)
 	}
 	go e.ticker()
+	e.writable.start()
 	return nil
 }
 
@@ -185,42 +193,27 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 				continue
 			}
 			delay = 0
-			if !e.reserve() {
+			// The slot is taken here, not in OnOpen, so that listeners
+			// accepting at the same time cannot overshoot the limit.
+			if n, max := e.conns.Add(1), e.maxCon.Load(); max > 0 && n > max {
+				e.conns.Add(-1)
 				e.log.Warn("connection refused: max_connections reached", "listener", name,
-					"remote", nc.RemoteAddr().String(), "max_connections", e.maxCon.Load())
+					"remote", nc.RemoteAddr().String(), "max_connections", max)
 				_ = nc.Close()
 				continue
 			}
 			c := &Conn{ID: cid.New(), Listener: name, Accepted: time.Now(), engine: e}
 			c.Log = e.log.With("cid", c.ID)
 			c.session = pendingSession{newSession}
-			// EnrollContext returns once the loop has run OnOpen, or failed
-			// to: then OnClose will not run, and the slot is given back here.
 			if _, err := e.cli.EnrollContext(nc, c); err != nil {
-				e.conns.Add(-1)
 				e.log.Warn("enroll failed", "listener", name, "err", err)
 				_ = nc.Close()
-			} else if !c.opened.Load() {
-				e.conns.Add(-1)
+			}
+			if c.Conn == nil {
+				e.conns.Add(-1) // never opened (EnrollContext returns after OnOpen)
 			}
 		}
 	}()
-}
-
-// reserve counts a connection about to be enrolled, unless that would
-// exceed max_connections. Counting at accept, not at OnOpen on a loop,
-// keeps the listeners' accept goroutines from all passing the check at
-// once.
-func (e *Engine) reserve() bool {
-	for {
-		n := e.conns.Load()
-		if max := e.maxCon.Load(); max > 0 && n >= max {
-			return false
-		}
-		if e.conns.CompareAndSwap(n, n+1) {
-			return true
-		}
-	}
 }
 
 // pendingSession creates the real session on the loop at OnOpen.
@@ -247,7 +240,9 @@ func (e *Engine) Stop() error {
 	e.accepts.Wait()
 	close(e.stop)
 	<-e.tickDone
-	return e.cli.Stop()
+	err := e.cli.Stop()
+	e.writable.stop()
+	return err
 }
 
 // Drain waits until every connection closed or ctx ends (graceful stop
@@ -348,8 +343,7 @@ func (ls *loopState) tick() {
 }
 
 // drain writes the queues of connections whose socket was full, and tells
-// the sessions of those that drained. There is no writable event from gnet:
-// this runs on every tick.
+// the sessions of those that drained: the fallback for writable events.
 func (ls *loopState) drain() {
 	if len(ls.draining) == 0 {
 		return
@@ -357,30 +351,14 @@ func (ls *loopState) drain() {
 	list := ls.draining
 	ls.draining = ls.drainSpare[:0]
 	for _, c := range list {
-		if c.closing {
-			c.draining = false
+		if !c.closing && c.draining {
+			c.drainNow() // may queue more (OnDrained)
+		}
+		if c.closing || !c.draining {
+			c.inList = false
 			continue
 		}
-		if !c.flushGnet() || !c.flushQueue() {
-			if c.closing {
-				c.draining = false
-			} else {
-				ls.draining = append(ls.draining, c)
-			}
-			continue
-		}
-		c.draining = false
-		if c.ending {
-			c.Fail(nil)
-			continue
-		}
-		if d, ok := c.session.(Drainer); ok {
-			if err := guard(func() error { return d.OnDrained(c) }); err != nil {
-				c.Fail(err)
-				continue
-			}
-			c.resume()
-		}
+		ls.draining = append(ls.draining, c)
 	}
 	clear(list)
 	ls.drainSpare = list[:0]
@@ -399,7 +377,6 @@ func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	}
 	c.Conn = gc
 	c.loop = h.e.loopOf(gc.EventLoop())
-	c.opened.Store(true) // counted at accept; OnClose gives the slot back
 	if p, ok := c.session.(pendingSession); ok {
 		err := guard(func() error {
 			c.session = p.new(c)
@@ -437,6 +414,7 @@ func (h *handler) OnClose(gc gnet.Conn, err error) gnet.Action {
 	h.e.conns.Add(-1)
 	c.closing, c.closed = true, true
 	c.dropQueue()
+	h.e.writable.forget(c)
 	if c.closeErr != nil {
 		err = c.closeErr
 	}

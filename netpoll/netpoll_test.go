@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,61 +136,44 @@ func TestDeadlineAndMaxConnections(t *testing.T) {
 	}
 }
 
-// TestMaxConnectionsUnderBurst: many connects at once, over several
-// listeners whose accept goroutines race, never get more than
-// max_connections accepted.
-func TestMaxConnectionsUnderBurst(t *testing.T) {
-	const max, listeners, each = 5, 8, 10
-	e, err := New(Options{EventLoops: 2, MaxConnections: max, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+// TestMaxConnectionsAcrossListeners: listeners accepting at the same time
+// never open more than MaxConnections between them.
+func TestMaxConnectionsAcrossListeners(t *testing.T) {
+	const max, dials = 5, 60
+	e, ln1 := newEngine(t, max)
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	require.NoError(t, e.Start())
-	t.Cleanup(func() { _ = e.Stop() })
-	var peak, open atomic.Int32
-	var addrs []string
-	for range listeners {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		addrs = append(addrs, ln.Addr().String())
-		e.Serve(ln, "test", func(c *Conn) Session {
-			n := open.Add(1)
-			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-			}
-			return &counted{open: &open}
-		})
+	var mu sync.Mutex
+	opened, peak := 0, 0
+	newSession := func(*Conn) Session {
+		mu.Lock()
+		opened++
+		peak = opened
+		mu.Unlock()
+		return &idle{closed: make(chan error, 1)}
 	}
-	// Connect everything first, so that the backlogs are full when the
-	// accept goroutines run.
+	e.Serve(ln1, "one", newSession)
+	e.Serve(ln2, "two", newSession)
 	var wg sync.WaitGroup
-	conns := make(chan net.Conn, listeners*each)
-	start := make(chan struct{})
-	for _, a := range addrs {
-		for range each {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				if c, err := net.Dial("tcp", a); err == nil {
-					conns <- c
-				}
-			}()
-		}
+	for i := range dials {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			addr := ln1.Addr().String()
+			if i%2 == 1 {
+				addr = ln2.Addr().String()
+			}
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				t.Cleanup(func() { c.Close() })
+			}
+		}()
 	}
-	close(start)
 	wg.Wait()
-	close(conns)
-	t.Cleanup(func() {
-		for c := range conns {
-			c.Close()
-		}
-	})
-	// Those refused are closed at once; the others stay.
-	time.Sleep(300 * time.Millisecond)
-	assert.LessOrEqual(t, int(peak.Load()), max, "sessions open at once")
-	assert.LessOrEqual(t, e.Connections(), max)
-	assert.Equal(t, max, e.Connections(), "the limit is reached")
+	require.Eventually(t, func() bool { return e.Connections() == max }, 5*time.Second, 10*time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // let every accept finish
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, max, peak, "never more than max_connections")
+	assert.Equal(t, max, e.Connections())
 }
-
-type counted struct{ open *atomic.Int32 }
-
-func (s *counted) OnTraffic(*Conn) error { return nil }
-func (s *counted) OnClose(*Conn, error)  { s.open.Add(-1) }

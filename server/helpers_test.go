@@ -60,7 +60,8 @@ type testServer struct {
 }
 
 // startServer runs a server on loopback ports the OS picks, with the
-// built-in configuration changed by mutate.
+// built-in configuration changed by mutate, and the server by setup (run
+// before Start: timeouts, the hooks client).
 func startServer(t testing.TB, mutate func(*config.Config), setup ...func(*Server)) *testServer {
 	t.Helper()
 	cfg := config.Default()
@@ -78,8 +79,7 @@ func startServer(t testing.TB, mutate func(*config.Config), setup ...func(*Serve
 }
 
 // runServer starts a server on cfg, logging into a buffer the test reads
-// (and prints when it fails); it stops with the test. setup functions
-// change the server before it starts (timeouts).
+// (and prints when it fails); it stops with the test.
 func runServer(t testing.TB, cfg *config.Config, setup ...func(*Server)) *testServer {
 	t.Helper()
 	logs := &logBuffer{}
