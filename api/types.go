@@ -123,6 +123,19 @@ type Summary struct {
 	NowMs  int64  `json:"now_ms"`
 	Self   Self   `json:"self"`
 	System System `json:"system"`
+	// EventSinks is cascade's own: the event bus's sinks and what they
+	// lost to a full queue.
+	EventSinks []EventSink `json:"event_sinks,omitempty"`
+}
+
+// EventSink is one sink of the event bus (the HTTP callbacks, the
+// metrics, Kafka...).
+type EventSink struct {
+	Name      string `json:"name"`
+	Queued    int    `json:"queued"`
+	Delivered uint64 `json:"delivered"`
+	Dropped   uint64 `json:"dropped"`
+	Panicked  uint64 `json:"panicked"`
 }
 
 // Self is the summary of the server process. Percentages are fractions, as

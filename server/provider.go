@@ -87,6 +87,10 @@ func (p *provider) Summary() api.Summary {
 	sum.System.SrsRecvBytes, sum.System.SrsSendBytes = int64(in), int64(out)
 	sum.System.SrsSampleTime = time.Now().UnixMilli()
 	sum.System.ConnSrs = p.s.eng.Connections()
+	for _, st := range p.s.events.Stats() {
+		sum.EventSinks = append(sum.EventSinks, api.EventSink{Name: st.Name, Queued: st.Queued,
+			Delivered: st.Delivered, Dropped: st.Dropped, Panicked: st.Panicked})
+	}
 	return sum
 }
 
@@ -257,11 +261,16 @@ func (p *provider) Server() metrics.Server {
 	in, out := p.s.eng.Bytes()
 	n := 0
 	p.s.clients.Range(func(_, _ any) bool { n++; return true })
-	return metrics.Server{
+	ms := metrics.Server{
 		CPUPercent: sum.Self.CPUPercent * 100, MemoryKbyte: sum.Self.RSSKbyte,
 		SendBytes: out, RecvBytes: in, Streams: len(p.s.reg.Sources()), Clients: n,
 		ClientsTotal: p.s.clientsTotal.Load(), ClientsErrors: p.s.clientErrors.Load(),
+		Events: p.s.eventCounts(),
 	}
+	for _, st := range p.s.events.Stats() {
+		ms.EventSinks = append(ms.EventSinks, metrics.EventSink{Name: st.Name, Delivered: st.Delivered, Dropped: st.Dropped})
+	}
+	return ms
 }
 
 func (p *provider) MetricsStreams() []metrics.Stream {

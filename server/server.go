@@ -20,9 +20,11 @@ import (
 	"github.com/cascade-live/cascade/hds"
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/admission"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/internal/console"
 	"github.com/cascade-live/cascade/internal/diskpool"
+	"github.com/cascade-live/cascade/internal/events"
 	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
@@ -49,6 +51,8 @@ type Server struct {
 	ConnectTimeout     time.Duration // RTMP connect after the handshake
 	RequestHeadTimeout time.Duration // an HTTP request head (HTTP port, API, exporter)
 	IdleTimeout        time.Duration // an idle keep-alive HTTP connection (HTTP port, API, exporter)
+	CallbackTimeout    time.Duration // each HTTP callback (0: hooks.DefaultTimeout); read by Start
+	StopTimeout        time.Duration // how long Close waits for outputs to finish their files
 
 	// MgmtConnections caps the connections the HTTP API and the exporter
 	// each hold open; more are closed at once.
@@ -65,8 +69,12 @@ type Server struct {
 	hlsStore  *hls.Store
 	disk      *diskpool.Pool // opens and reads static files
 
-	hooks        *hooks.Client
-	clients      sync.Map // id → *clientInfo
+	hooks        *hooks.Client       // created by Start
+	admission    *admission.Admitter // created by Start
+	events       events.Bus          // what happens to clients and streams, for the sinks
+	eventCount   sync.Map            // action → *atomic.Uint64, the metrics sink's counts
+	outputs      sync.WaitGroup      // outputs that have not finished their files
+	clients      sync.Map            // id → *clientInfo
 	clientsTotal atomic.Uint64
 	clientErrors atomic.Uint64
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
@@ -88,13 +96,11 @@ type state struct {
 
 // vhostState is a vhost's configuration, parsed once per load.
 type vhostState struct {
-	live     *live.Config
-	security *security.Rules
-	refer    *security.Refer
-	hooks    hooks.Config
-	dvr      dvr.Config
-	hds      hds.Config
-	hls      hls.Config
+	live   *live.Config
+	policy admission.Policy // security, refer and http_hooks
+	dvr    dvr.Config
+	hds    hds.Config
+	hls    hls.Config
 }
 
 func newState(cfg *config.Config) (*state, error) {
@@ -102,13 +108,13 @@ func newState(cfg *config.Config) (*state, error) {
 	for name, v := range cfg.Vhosts {
 		vs := &vhostState{live: liveConfig(cfg, v)}
 		var err error
-		if vs.security, err = security.ParseSecurity(v.Block.Get("security")); err != nil {
+		if vs.policy.Security, err = security.ParseSecurity(v.Block.Get("security")); err != nil {
 			return nil, err
 		}
-		if vs.refer, err = security.ParseRefer(v.Block.Get("refer")); err != nil {
+		if vs.policy.Refer, err = security.ParseRefer(v.Block.Get("refer")); err != nil {
 			return nil, err
 		}
-		if vs.hooks, err = hooks.ParseConfig(v.Block.Get("http_hooks")); err != nil {
+		if vs.policy.Hooks, err = hooks.ParseConfig(v.Block.Get("http_hooks")); err != nil {
 			return nil, err
 		}
 		if vs.dvr, err = dvr.ParseConfig(v.Block.Get("dvr")); err != nil {
@@ -180,7 +186,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{log: log, reg: live.NewRegistry(),
 		HandshakeTimeout: 10 * time.Second, ConnectTimeout: 30 * time.Second,
-		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second, MgmtConnections: 256}
+		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second, StopTimeout: 5 * time.Second,
+		MgmtConnections: 256}
 	s.done = make(chan struct{})
 	s.sharedAPI = make(map[string]net.Listener)
 	s.serverID = cfg.ServerID
@@ -188,7 +195,6 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		s.serverID = "vid-" + cid.New()
 	}
 	s.serviceID = cid.New()
-	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
 	s.disk = diskpool.New(diskWorkers)
@@ -249,6 +255,7 @@ func (s *Server) Engine() *netpoll.Engine { return s.eng }
 
 // Start opens the listeners and runs the event loops.
 func (s *Server) Start() error {
+	s.startEvents()
 	if err := s.eng.Start(); err != nil {
 		return err
 	}
@@ -437,7 +444,9 @@ func firstAddr(addrs []net.Addr) net.Addr {
 	return addrs[0]
 }
 
-// Close stops at once: listeners and connections close.
+// Close stops: listeners and connections close, then the outputs finish
+// their files (DVR recordings renamed and indexed, HLS playlists and last
+// segments written), waiting at most StopTimeout for them.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -456,7 +465,17 @@ func (s *Server) Close() error {
 	})
 	err := s.eng.Stop()
 	s.disk.Close()
-	_ = s.hooks.Close()
+	// The connections' OnClose ended their publishes; recordings and
+	// playlists are finished before the process may exit.
+	start := time.Now()
+	if !s.finishOutputs(s.StopTimeout) {
+		s.log.Error("outputs not finished in time", "timeout", s.StopTimeout)
+	} else if d := time.Since(start); d > 100*time.Millisecond {
+		s.log.Info("outputs finished", "took", d.Round(time.Millisecond))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	s.stopEvents(ctx)
+	cancel()
 	s.hlsStore.Close()
 	return err
 }
