@@ -1,0 +1,169 @@
+package supervise
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// helperEnv makes the test binary act as a server that supervises a
+// `sleep` and prints its pid (for the SIGKILL test).
+const helperEnv = "SUPERVISE_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == "1" {
+		s := New(nil)
+		p, err := s.Start(Spec{Kind: "test", Name: "sleep", Args: []string{"sleep", "60"}})
+		if err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
+		for p.Pid() == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		fmt.Println(p.Pid())
+		// Start from other goroutines (other threads) must not matter.
+		go func() { time.Sleep(time.Hour) }()
+		select {}
+	}
+	os.Exit(m.Run())
+}
+
+func newSupervisor(t *testing.T) *Supervisor {
+	s := New(nil)
+	s.MinBackoff, s.MaxBackoff = 50*time.Millisecond, 200*time.Millisecond
+	s.StopGrace = time.Second
+	t.Cleanup(s.Close)
+	return s
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return !strings.HasPrefix(rest, "Z")
+}
+
+// groupAlive reports whether any live process is in process group pgid.
+func groupAlive(pgid int) bool {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if g, err := syscall.Getpgid(pid); err == nil && g == pgid && alive(pid) {
+			return true
+		}
+	}
+	return false
+}
+
+func waitPid(t *testing.T, p *Process, not int) int {
+	t.Helper()
+	var pid int
+	require.Eventually(t, func() bool { pid = p.Pid(); return pid != 0 && pid != not }, 5*time.Second, 10*time.Millisecond)
+	return pid
+}
+
+func TestRestartAfterKill(t *testing.T) {
+	s := newSupervisor(t)
+	p, err := s.Start(Spec{Kind: "test", Name: "sleep", Args: []string{"sleep", "60"}})
+	require.NoError(t, err)
+	first := waitPid(t, p, 0)
+	require.NoError(t, syscall.Kill(first, syscall.SIGKILL))
+	second := waitPid(t, p, first)
+	require.NotEqual(t, first, second)
+	info := p.Info()
+	require.Equal(t, 1, info.Restarts)
+	require.Equal(t, StateRunning, info.State)
+	require.Equal(t, "signal killed", info.LastExit)
+	require.Equal(t, "sleep 60", info.Cmdline)
+	require.False(t, alive(first), "the killed child was not reaped")
+	p.Stop()
+	require.False(t, alive(second))
+	require.Empty(t, s.List())
+}
+
+func TestStopKillsTheGroup(t *testing.T) {
+	s := newSupervisor(t)
+	// The shell ignores SIGTERM; its grandchildren must still go.
+	p, err := s.Start(Spec{Kind: "test", Name: "tree", Args: []string{"sh", "-c", "trap '' TERM; sleep 60 & sleep 60 & wait"}})
+	require.NoError(t, err)
+	pid := waitPid(t, p, 0)
+	require.Eventually(t, func() bool {
+		out, _ := exec.Command("pgrep", "-g", strconv.Itoa(pid)).Output()
+		return len(strings.Fields(string(out))) == 3
+	}, 5*time.Second, 20*time.Millisecond)
+	start := time.Now()
+	p.Stop()
+	require.Less(t, time.Since(start), 3*time.Second)
+	require.Eventually(t, func() bool { return !groupAlive(pid) }, 2*time.Second, 20*time.Millisecond)
+}
+
+func TestBackoffGrows(t *testing.T) {
+	s := newSupervisor(t)
+	p, err := s.Start(Spec{Kind: "test", Name: "false", Args: []string{"false"}})
+	require.NoError(t, err)
+	// 50+100+200+200 ms of backoff: about 4 restarts in 700 ms, never 14.
+	time.Sleep(700 * time.Millisecond)
+	n := p.Info().Restarts
+	require.GreaterOrEqual(t, n, 2)
+	require.LessOrEqual(t, n, 6)
+	require.Equal(t, "exit status 1", p.Info().LastExit)
+}
+
+func TestMissingProgram(t *testing.T) {
+	s := newSupervisor(t)
+	_, err := s.Start(Spec{Kind: "test", Args: []string{"no-such-program-cascade"}})
+	require.ErrorIs(t, err, exec.ErrNotFound)
+}
+
+func TestRun(t *testing.T) {
+	s := newSupervisor(t)
+	out, err := s.Run(context.Background(), Spec{Kind: "test", Args: []string{"echo", "hello"}}, 100)
+	require.NoError(t, err)
+	require.Equal(t, "hello\n", string(out))
+	_, err = s.Run(context.Background(), Spec{Kind: "test", Args: []string{"echo", "hello"}}, 3)
+	require.Error(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = s.Run(ctx, Spec{Kind: "test", Args: []string{"sleep", "60"}}, 100)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	s.Close()
+	_, err = s.Run(context.Background(), Spec{Kind: "test", Args: []string{"true"}}, 100)
+	require.True(t, errors.Is(err, ErrClosed))
+}
+
+// TestNothingSurvivesSIGKILL kills a supervising process with SIGKILL:
+// its child must die too (PR_SET_PDEATHSIG on the forker thread).
+func TestNothingSurvivesSIGKILL(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	require.NoError(t, err, line)
+	require.True(t, alive(pid))
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	require.Eventually(t, func() bool { return !alive(pid) }, 5*time.Second, 20*time.Millisecond)
+}
