@@ -435,6 +435,7 @@ func (r *rtmpSession) startPublish() error {
 		{Key: "code", Value: rtmp.CodePublishStart}, {Key: "description", Value: "Started publishing stream."}}}})
 	r.status("status", rtmp.CodePublishStart, "Started publishing stream.")
 	r.c.Log.Info("rtmp publish", "stream", r.req.StreamURL(), "param", r.req.Param, "stream_id", src.ID)
+	r.srv.ff.OnPublish(ffStream(&r.req))
 	return nil
 }
 
@@ -461,6 +462,7 @@ func (r *rtmpSession) unpublish() bool {
 	}
 	r.publisher = nil
 	r.srv.detachOutputs(src)
+	r.srv.ff.OnUnpublish(ffStream(&r.req))
 	src.Unpublish(r.c.Loop(), unpublishNotify(src.Config().ChunkSize))
 	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(),
 		"frames", src.Stats.Frames.Load(), "bytes", src.Stats.BytesIn.Load())

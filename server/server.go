@@ -20,6 +20,8 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/ffmpeg"
+	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
@@ -51,6 +53,8 @@ type Server struct {
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
 	hlsStore  *hls.Store
+	sup       *supervise.Supervisor // every child process
+	ff        *ffmpeg.Manager       // transcode, ingest, exec, snapshot
 
 	hooks        *hooks.Client
 	clients      sync.Map // id → *clientInfo
@@ -69,6 +73,7 @@ type Server struct {
 type state struct {
 	cfg    *config.Config
 	vhosts map[string]*vhostState // by vhost name
+	ff     *ffmpeg.Config
 }
 
 // vhostState is a vhost's configuration, parsed once per load.
@@ -83,7 +88,11 @@ type vhostState struct {
 }
 
 func newState(cfg *config.Config) (*state, error) {
-	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState)}
+	ff, err := ffmpeg.ParseConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState), ff: ff}
 	for name, v := range cfg.Vhosts {
 		vs := &vhostState{live: liveConfig(cfg, v)}
 		var err error
@@ -172,7 +181,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
-	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore)
+	s.sup = supervise.New(log)
+	s.ff = ffmpeg.NewManager(ffmpeg.Options{Supervisor: s.sup, Log: log, Resolve: s.resolveRTMPURL})
+	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, s.ff.Snapshots())
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err
@@ -224,6 +235,7 @@ func (s *Server) Start() error {
 		s.Close()
 		return err
 	}
+	s.applyFFmpeg()
 	s.startWatching()
 	return nil
 }
@@ -370,6 +382,8 @@ func (s *Server) Close() error {
 	close(s.done)
 	s.mu.Unlock()
 	err := s.eng.Stop()
+	s.ff.Close()
+	s.sup.Close()
 	_ = s.hooks.Close()
 	s.hlsStore.Close()
 	return err

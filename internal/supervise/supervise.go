@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -455,6 +456,17 @@ func exitStatus(ps *os.ProcessState, err error) string {
 		return "signal " + ws.Signal().String()
 	}
 	return fmt.Sprintf("exit status %d", ps.ExitCode())
+}
+
+// Alive reports whether process pid runs; a zombie (exited, not yet
+// reaped) does not count.
+func Alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return !strings.HasPrefix(rest, "Z")
 }
 
 // tail keeps the last bytes written to it.

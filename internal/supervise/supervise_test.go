@@ -47,15 +47,7 @@ func newSupervisor(t *testing.T) *Supervisor {
 	return s
 }
 
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	_, rest, _ := strings.Cut(string(b), ") ")
-	return !strings.HasPrefix(rest, "Z")
-}
+var alive = Alive
 
 // groupAlive reports whether any live process is in process group pgid.
 func groupAlive(pgid int) bool {
