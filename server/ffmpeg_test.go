@@ -406,3 +406,54 @@ func TestSnapshot(t *testing.T) {
 	require.NotNil(t, snap, "%v", body)
 	require.Equal(t, "s", snap["stream"])
 }
+
+// TestTranscodeReload changes a live stream's engines by reload: the
+// unchanged engine keeps its process, the changed one restarts, the new
+// one starts, the removed one ends.
+func TestTranscodeReload(t *testing.T) {
+	engine := func(name, output string) string {
+		return "engine " + name + " { enabled on; vcodec copy; acodec copy; output rtmp://127.0.0.1:[port]/[app]/" + output + "; }\n"
+	}
+	transcode := func(engines string) string {
+		return "transcode live { enabled on; ffmpeg ffmpeg;\n" + engines + "}"
+	}
+	ts, path, logDir := startFF(t, "", transcode(engine("a", "[stream]_a")+engine("b", "[stream]_b")+engine("gone", "[stream]_gone")))
+	publishLoop(t, ts, "h264_mp3_360p30.flv", "s")
+	before := runningPids(t, ts, "transcode", 3)
+	ts.source("s_b", true)
+
+	require.NoError(t, os.WriteFile(path, []byte(fmt.Sprintf(ffConf, "127.0.0.1:0", logDir,
+		transcode(engine("a", "[stream]_a")+engine("b", "[stream]_b2")+engine("c", "[stream]_c")))), 0o644))
+	require.NoError(t, ts.Reload())
+	waitGone(t, map[string]int{"b": before["__defaultVhost__/live/s/b"], "gone": before["__defaultVhost__/live/s/gone"]})
+	after := runningPids(t, ts, "transcode", 3)
+	require.Equal(t, before["__defaultVhost__/live/s/a"], after["__defaultVhost__/live/s/a"], "an unchanged engine is left alone")
+	require.Contains(t, after, "__defaultVhost__/live/s/c")
+	ts.source("s_b2", true)
+	ts.source("s_c", true)
+}
+
+// TestFFmpegMissing: without an ffmpeg binary, the blocks needing one are
+// reported once at start and the rest of the server runs.
+func TestFFmpegMissing(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	path := os.Getenv("PATH")
+	t.Setenv("PATH", t.TempDir())
+	ts, _ := startServerConf(t, fmt.Sprintf(ffConf, "127.0.0.1:0", t.TempDir(), `
+    transcode { enabled on; ffmpeg ./objs/ffmpeg/bin/ffmpeg; engine e { enabled on; vcodec copy; acodec copy; output rtmp://127.0.0.1:[port]/[app]/[stream]_e; } }
+    ingest i { enabled on; input { type file; url x.flv; } ffmpeg ./objs/ffmpeg/bin/ffmpeg; engine { enabled off; output rtmp://127.0.0.1:[port]/live/i; } }
+    snapshot { enabled on; }`))
+	waitFor(t, 5*time.Second, "the error", func() bool { return len(ts.logs.Lines("ffmpeg not found")) == 2 })
+	lines := ts.logs.Lines("level=ERROR", "ffmpeg not found", "ffmpeg=./objs/ffmpeg/bin/ffmpeg")
+	require.Len(t, lines, 1)
+	require.Contains(t, lines[0], "transcode in vhost __defaultVhost__")
+	require.Contains(t, lines[0], "ingest i in vhost __defaultVhost__")
+	require.Len(t, ts.logs.Lines("level=ERROR", "ffmpeg not found", "snapshot in vhost"), 1)
+
+	t.Setenv("PATH", path)
+	publishLoop(t, ts, "h264_mp3_360p30.flv", "s")
+	r := probe(t, ts.rtmpURL("s"))
+	require.NotNil(t, r.Video())
+	require.Empty(t, ffProcesses(t, ts))
+	require.Len(t, ts.logs.Lines("ffmpeg not found"), 2, "reported once")
+}

@@ -69,11 +69,19 @@ func (s *Snapshots) List() []SnapshotInfo {
 	return out
 }
 
-func (s *Snapshots) put(st Stream, jpeg []byte, grabs int) {
+// put stores a stream's picture unless ctx, its grab loop, ended: that
+// is checked under the lock remove takes, so no picture outlives its
+// publish.
+func (s *Snapshots) put(ctx context.Context, st Stream, jpeg []byte, grabs int) {
 	b := buffer.GetSize(len(jpeg))
 	copy(b.B, jpeg)
 	p := snapshotPath(st)
 	s.mu.Lock()
+	if ctx.Err() != nil {
+		s.mu.Unlock()
+		b.Release()
+		return
+	}
 	old := s.files[p]
 	s.files[p] = &snapshot{b: b, ownerID: st.Key(), info: SnapshotInfo{Vhost: st.Vhost, App: st.App, Stream: st.Stream,
 		URL: p, Updated: time.Now().UnixMilli(), Size: len(jpeg), Grabs: grabs}}
@@ -156,7 +164,7 @@ func (m *Manager) grabLoop(ctx context.Context, s Stream, interval time.Duration
 			m.log.Warn("snapshot: ffmpeg wrote no JPEG", "stream", s.Key(), "bytes", len(jpeg))
 		default:
 			grabs++
-			m.snap.put(s, jpeg, grabs)
+			m.snap.put(ctx, s, jpeg, grabs)
 		}
 		select {
 		case <-ctx.Done():
