@@ -136,3 +136,23 @@ func TestExecArgs(t *testing.T) {
 	_, err := execArgs([]string{"./a.sh", ">"}, vars, time.Now(), &supervise.Spec{})
 	require.Error(t, err)
 }
+
+// FuzzExecArgs: any exec command splits without panicking, and what it
+// returns has no redirection left in it.
+func FuzzExecArgs(f *testing.F) {
+	for _, seed := range []string{"./a.sh [stream] > /tmp/x", "a 1>b 2>c", ">", "a >> b", "[url] [param]>[app]"} {
+		f.Add(seed)
+	}
+	vars := Vars{Vhost: "v", App: "live", Stream: "s", Port: 1935, Param: "?a=b"}
+	f.Fuzz(func(t *testing.T, cmd string) {
+		var spec supervise.Spec
+		args, err := execArgs(strings.Fields(cmd), vars, time.Now(), &spec)
+		if err != nil {
+			return
+		}
+		require.NotEmpty(t, args)
+		for _, a := range args {
+			require.NotEqual(t, ">", a)
+		}
+	})
+}
