@@ -5,14 +5,26 @@ import (
 	"strings"
 
 	"github.com/cascade-live/cascade/internal/ffmpeg"
+	"github.com/cascade-live/cascade/live"
 )
 
 // The FFmpeg features (transcode, ingest, exec, snapshot) live in
 // internal/ffmpeg; this file connects them to the server.
 
-// ffStream describes a publish for the FFmpeg manager.
-func ffStream(req *StreamRequest) ffmpeg.Stream {
-	return ffmpeg.Stream{Vhost: req.Vhost, App: req.App, Stream: req.Stream, Param: req.Param, TcURL: req.TcURL}
+// The manager hears of publishes from attachOutputs and detachOutputs,
+// which every kind of publisher goes through (RTMP, session.Host.Publish
+// for casters, edge pulls and ingests) with its request. live's Published
+// event would not do: it fires inside Registry.Publish, before the
+// request (param, tcUrl) is known.
+
+// ffStream describes a publish of src for the FFmpeg manager; req may
+// be nil when only the identity matters (unpublish).
+func ffStream(src *live.Source, req *StreamRequest) ffmpeg.Stream {
+	st := ffmpeg.Stream{Vhost: src.Vhost, App: src.App, Stream: src.Stream}
+	if req != nil {
+		st.Param, st.TcURL = req.Param, req.TcURL
+	}
+	return st
 }
 
 // applyFFmpeg hands the FFmpeg blocks of the configuration in force to
