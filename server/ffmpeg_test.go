@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cascade-live/cascade/internal/session"
 	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/internal/testpeer"
 )
@@ -307,20 +308,33 @@ func TestTranscodeLifecycle(t *testing.T) {
 	waitFor(t, 10*time.Second, "no processes listed", func() bool { return len(ffProcesses(t, ts)) == 0 })
 }
 
+// argsScript writes a script that writes its arguments, one a line, to
+// out, then sleeps.
+func argsScript(t *testing.T, dir string) (script, out string) {
+	script, out = filepath.Join(dir, "exec.sh"), filepath.Join(dir, "args.txt")
+	body := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + out + ".tmp\nmv " + out + ".tmp " + out + "\nexec sleep 60\n"
+	require.NoError(t, os.WriteFile(script, []byte(body), 0o755))
+	return script, out
+}
+
+// waitFile waits for a file to exist and returns its content.
+func waitFile(t *testing.T, path string) []byte {
+	var got []byte
+	waitFor(t, 15*time.Second, path, func() bool {
+		got, _ = os.ReadFile(path)
+		return len(got) > 0
+	})
+	return got
+}
+
 // TestExecVariables: the exec command gets SRS's variables.
 func TestExecVariables(t *testing.T) {
 	dir := t.TempDir()
-	script := filepath.Join(dir, "exec.sh")
-	out := filepath.Join(dir, "vars.txt")
-	require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" > "+out+".tmp\nmv "+out+".tmp "+out+"\nexec sleep 60\n"), 0o755))
+	script, out := argsScript(t, dir)
 	ts, _, _ := startFF(t, "", `exec { enabled on; publish `+script+` [vhost] [port] [app] [stream] [tcUrl] [param] [url] 2>`+filepath.Join(dir, "err.log")+`; }`)
 	testpeer.Publish(t, testpeer.Media(t, "h264_mp3_360p30.flv"), ts.rtmpURL("s?token=abc"), testpeer.PublishOptions{Loop: true})
 	ts.source("s", true)
-	var got []byte
-	waitFor(t, 15*time.Second, "the exec script's file", func() bool {
-		got, _ = os.ReadFile(out)
-		return len(got) > 0
-	})
+	got := waitFile(t, out)
 	rtmpPort := ts.RTMPAddr().String()[strings.LastIndexByte(ts.RTMPAddr().String(), ':')+1:]
 	want := strings.Join([]string{"__defaultVhost__", rtmpPort, "live", "s", "rtmp://" + ts.RTMPAddr().String() + "/live",
 		"?token=abc", "rtmp://127.0.0.1:" + rtmpPort + "/live/s?token=abc"}, "\n") + "\n"
@@ -456,4 +470,17 @@ func TestFFmpegMissing(t *testing.T) {
 	require.NotNil(t, r.Video())
 	require.Empty(t, ffProcesses(t, ts))
 	require.Len(t, ts.logs.Lines("ffmpeg not found"), 2, "reported once")
+}
+
+// TestExecOffLoopPublisher: a publisher that is not an RTMP connection
+// (a caster, an edge pull) starts and stops the vhost's children too.
+func TestExecOffLoopPublisher(t *testing.T) {
+	script, out := argsScript(t, t.TempDir())
+	ts, _, _ := startFF(t, "", `exec { enabled on; publish `+script+` [stream] [param]; }`)
+	pub, err := ts.Publish(context.Background(), session.Request{Proto: "test-pull", App: "live", Stream: "g", Param: "?token=abc"})
+	require.NoError(t, err)
+	pids := runningPids(t, ts, "exec", 1)
+	require.Equal(t, "g\n?token=abc\n", string(waitFile(t, out)))
+	require.NoError(t, pub.Close())
+	waitGone(t, pids)
 }
