@@ -392,7 +392,9 @@ func TestIngest(t *testing.T) {
 // over time, and the API lists it.
 func TestSnapshot(t *testing.T) {
 	ts, _, _ := startFF(t, "", `snapshot { enabled on; interval 1; }`)
-	publishLoop(t, ts, "h264_mp3_360p30.flv", "s")
+	pub := testpeer.Publish(t, testpeer.Media(t, "h264_mp3_360p30.flv"), ts.rtmpURL("s"), testpeer.PublishOptions{Loop: true})
+	ts.source("s", true)
+	pids := runningPids(t, ts, "snapshot", 1)
 	url := "http://" + ts.HTTPAddr().String() + "/live/s.jpg"
 	get := func() []byte {
 		resp, err := http.Get(url)
@@ -419,6 +421,13 @@ func TestSnapshot(t *testing.T) {
 	snap := find(body["snapshots"], "url", "/live/s.jpg")
 	require.NotNil(t, snap, "%v", body)
 	require.Equal(t, "s", snap["stream"])
+	require.GreaterOrEqual(t, snap["pictures"], 2.0)
+
+	// One process read the stream all along; it goes with the publish.
+	require.Equal(t, pids, runningPids(t, ts, "snapshot", 1))
+	pub.Stop()
+	waitGone(t, pids)
+	waitFor(t, 5*time.Second, "the snapshot to go", func() bool { return get() == nil })
 }
 
 // TestTranscodeReload changes a live stream's engines by reload: the

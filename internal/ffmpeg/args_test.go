@@ -130,8 +130,8 @@ func TestExecArgs(t *testing.T) {
 		args, err := execArgs(strings.Fields(tc.cmd), vars, time.Now(), &spec)
 		require.NoError(t, err, tc.cmd)
 		require.Equal(t, tc.args, strings.Join(args, " "), tc.cmd)
-		require.Equal(t, tc.stdout, spec.Stdout, tc.cmd)
-		require.Equal(t, tc.stderr, spec.Stderr, tc.cmd)
+		require.Equal(t, tc.stdout, spec.StdoutFile, tc.cmd)
+		require.Equal(t, tc.stderr, spec.StderrFile, tc.cmd)
 	}
 	_, err := execArgs([]string{"./a.sh", ">"}, vars, time.Now(), &supervise.Spec{})
 	require.Error(t, err)

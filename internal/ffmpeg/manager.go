@@ -1,7 +1,6 @@
 package ffmpeg
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,10 +64,7 @@ type Manager struct {
 type liveStream struct {
 	s        Stream
 	children map[string]*child
-	// The snapshot loop, and the interval and port it runs with.
-	snapStop  context.CancelFunc
-	snapEvery time.Duration
-	snapPort  int
+	snap     *snapshotRun
 }
 
 // child is a supervised process and what it was started with.
@@ -245,7 +241,7 @@ type want struct {
 }
 
 func (w want) sig() string {
-	return strings.Join(w.spec.Args, "\x00") + "\x00" + w.spec.LogFile + "\x00" + w.spec.Stdout + "\x00" + w.spec.Stderr
+	return strings.Join(w.spec.Args, "\x00") + "\x00" + w.spec.LogFile + "\x00" + w.spec.StdoutFile + "\x00" + w.spec.StderrFile
 }
 
 // sync makes have match wanted: children not wanted or changed stop,
@@ -261,7 +257,7 @@ func (m *Manager) sync(have map[string]*child, wanted map[string]want) {
 		if _, ok := have[key]; ok {
 			continue
 		}
-		for _, f := range []string{w.spec.LogFile, w.spec.Stdout, w.spec.Stderr} {
+		for _, f := range []string{w.spec.LogFile, w.spec.StdoutFile, w.spec.StderrFile} {
 			if f != "" {
 				_ = os.MkdirAll(filepath.Dir(f), 0o755)
 			}
@@ -454,11 +450,11 @@ func execArgs(cmd []string, vars Vars, now time.Time, spec *supervise.Spec) ([]s
 		i++
 		switch n := len(args); {
 		case n > 0 && args[n-1] == "2":
-			spec.Stderr, args = file, args[:n-1]
+			spec.StderrFile, args = file, args[:n-1]
 		case n > 0 && args[n-1] == "1":
-			spec.Stdout, args = file, args[:n-1]
+			spec.StdoutFile, args = file, args[:n-1]
 		default:
-			spec.Stdout = file
+			spec.StdoutFile = file
 		}
 	}
 	if len(args) == 0 {
@@ -474,9 +470,5 @@ func (m *Manager) stopStream(ls *liveStream) {
 		delete(ls.children, key)
 		go c.proc.Stop()
 	}
-	if ls.snapStop != nil {
-		ls.snapStop()
-		ls.snapStop = nil
-	}
-	m.snap.remove(ls.s)
+	m.stopSnapshot(ls)
 }

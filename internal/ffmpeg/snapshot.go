@@ -1,10 +1,10 @@
 package ffmpeg
 
 import (
-	"bytes"
-	"context"
+	"fmt"
+	"io"
 	"sort"
-	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,9 +15,6 @@ import (
 // maxSnapshot bounds one JPEG read from ffmpeg.
 const maxSnapshot = 8 << 20
 
-// grabTimeout bounds one grab: connecting, waiting for a keyframe, decoding.
-const grabTimeout = 20 * time.Second
-
 // Snapshots holds the latest JPEG of each stream whose vhost has
 // `snapshot { enabled on; }`, served at /[app]/[stream].jpg.
 type Snapshots struct {
@@ -26,20 +23,20 @@ type Snapshots struct {
 }
 
 type snapshot struct {
-	b       *buffer.Buffer
-	info    SnapshotInfo
-	ownerID string // the stream key that made it
+	b     *buffer.Buffer
+	info  SnapshotInfo
+	owner *jpegWriter
 }
 
 // SnapshotInfo describes a stored snapshot for the API.
 type SnapshotInfo struct {
-	Vhost   string `json:"vhost"`
-	App     string `json:"app"`
-	Stream  string `json:"stream"`
-	URL     string `json:"url"`     // path on the HTTP server
-	Updated int64  `json:"updated"` // unix ms
-	Size    int    `json:"size"`    // bytes
-	Grabs   int    `json:"grabs"`   // pictures taken since the publish
+	Vhost    string `json:"vhost"`
+	App      string `json:"app"`
+	Stream   string `json:"stream"`
+	URL      string `json:"url"`      // path on the HTTP server
+	Updated  int64  `json:"updated"`  // unix ms
+	Size     int    `json:"size"`     // bytes
+	Pictures int    `json:"pictures"` // taken since the publish
 }
 
 func newSnapshots() *Snapshots { return &Snapshots{files: make(map[string]*snapshot)} }
@@ -69,34 +66,35 @@ func (s *Snapshots) List() []SnapshotInfo {
 	return out
 }
 
-// put stores a stream's picture unless ctx, its grab loop, ended: that
-// is checked under the lock remove takes, so no picture outlives its
-// publish.
-func (s *Snapshots) put(ctx context.Context, st Stream, jpeg []byte, grabs int) {
+// put stores w's picture unless w was closed: that is checked under the
+// lock close takes, so no picture outlives its publish.
+func (s *Snapshots) put(w *jpegWriter, jpeg []byte) {
 	b := buffer.GetSize(len(jpeg))
 	copy(b.B, jpeg)
-	p := snapshotPath(st)
+	p := snapshotPath(w.stream)
 	s.mu.Lock()
-	if ctx.Err() != nil {
+	if w.closed {
 		s.mu.Unlock()
 		b.Release()
 		return
 	}
+	w.pictures++
 	old := s.files[p]
-	s.files[p] = &snapshot{b: b, ownerID: st.Key(), info: SnapshotInfo{Vhost: st.Vhost, App: st.App, Stream: st.Stream,
-		URL: p, Updated: time.Now().UnixMilli(), Size: len(jpeg), Grabs: grabs}}
+	s.files[p] = &snapshot{b: b, owner: w, info: SnapshotInfo{Vhost: w.stream.Vhost, App: w.stream.App, Stream: w.stream.Stream,
+		URL: p, Updated: time.Now().UnixMilli(), Size: len(jpeg), Pictures: w.pictures}}
 	s.mu.Unlock()
 	if old != nil {
 		old.b.Release()
 	}
 }
 
-// remove drops the stream's snapshot (its publish ended).
-func (s *Snapshots) remove(st Stream) {
-	p := snapshotPath(st)
+// close stops w from storing and drops its picture.
+func (s *Snapshots) close(w *jpegWriter) {
+	p := snapshotPath(w.stream)
 	s.mu.Lock()
+	w.closed = true
 	f := s.files[p]
-	if f != nil && f.ownerID == st.Key() {
+	if f != nil && f.owner == w {
 		delete(s.files, p)
 	} else {
 		f = nil
@@ -117,59 +115,93 @@ func (s *Snapshots) clear() {
 	}
 }
 
-// syncSnapshot starts or stops a stream's snapshot loop to match its
-// vhost's snapshot block.
+// jpegWriter is where a stream's snapshot process puts its pictures.
+type jpegWriter struct {
+	store  *Snapshots
+	stream Stream
+
+	// Guarded by store.mu.
+	closed   bool
+	pictures int
+}
+
+// run returns the writer of one run's stdout: JPEGs back to back, each
+// stored once complete.
+func (w *jpegWriter) run() io.Writer { return &jpegSplitter{w: w} }
+
+type jpegSplitter struct {
+	w   *jpegWriter
+	buf []byte
+}
+
+// Write fails on what is not JPEG pictures, or a picture over
+// maxSnapshot: ffmpeg then gets a broken pipe, and the run ends.
+func (s *jpegSplitter) Write(b []byte) (int, error) {
+	s.buf = append(s.buf, b...)
+	for {
+		n, bad := nextJPEG(s.buf)
+		if bad || len(s.buf) > maxSnapshot {
+			s.buf = nil
+			return 0, fmt.Errorf("ffmpeg: snapshot of %s: output is not JPEG pictures", s.w.stream.Key())
+		}
+		if n == 0 {
+			return len(b), nil
+		}
+		s.w.store.put(s.w, s.buf[:n])
+		s.buf = append(s.buf[:0], s.buf[n:]...)
+	}
+}
+
+// snapshotRun is a stream's running snapshot process.
+type snapshotRun struct {
+	sig  string
+	proc *supervise.Process
+	w    *jpegWriter
+}
+
+// syncSnapshot starts, restarts or stops a stream's snapshot process to
+// match its vhost's snapshot block. One long-running ffmpeg per stream
+// decodes keyframes only (-skip_frame nokey) and encodes one of them per
+// interval: the stream is read once, not reconnected each time, and the
+// server starts it at the last keyframe, so the first picture comes at once.
 func (m *Manager) syncSnapshot(v *Vhost, ls *liveStream) {
 	bin := m.bins[""]
 	on := v != nil && v.SnapshotOn && bin != ""
-	var interval time.Duration
+	var spec supervise.Spec
 	if on {
-		interval = v.Snapshot
+		vars := Vars{Vhost: ls.s.Vhost, App: ls.s.App, Stream: ls.s.Stream, Port: m.port}
+		secs := fmt.Sprintf("%g", v.Snapshot.Seconds())
+		spec = supervise.Spec{Kind: kindSnapshot, Name: ls.s.Key(),
+			Args: []string{bin, "-hide_banner", "-nostdin", "-loglevel", "error", "-skip_frame", "nokey",
+				"-f", "flv", "-i", vars.inputURL(), "-an",
+				"-vf", "select='isnan(prev_selected_t)+gte(t-prev_selected_t," + secs + ")'", "-fps_mode", "vfr",
+				"-c:v", "mjpeg", "-q:v", "4", "-f", "image2pipe", "-"},
+			LogFile: m.logFile("ffmpeg", kindSnapshot, ls.s.Vhost, ls.s.App, ls.s.Stream)}
 	}
-	if ls.snapStop != nil && ls.snapEvery == interval && ls.snapPort == m.port {
+	sig := strings.Join(spec.Args, "\x00") + "\x00" + spec.LogFile
+	if ls.snap != nil && on && ls.snap.sig == sig {
 		return
 	}
-	if ls.snapStop != nil {
-		ls.snapStop()
-		ls.snapStop = nil
-	}
+	m.stopSnapshot(ls)
 	if !on {
-		m.snap.remove(ls.s)
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ls.snapStop, ls.snapEvery, ls.snapPort = cancel, interval, m.port
-	vars := Vars{Vhost: ls.s.Vhost, App: ls.s.App, Stream: ls.s.Stream, Port: m.port}
-	args := []string{bin, "-hide_banner", "-nostdin", "-loglevel", "error",
-		"-rw_timeout", strconv.Itoa(int(grabTimeout / time.Microsecond)), "-f", "flv", "-i", vars.inputURL(),
-		"-an", "-frames:v", "1", "-c:v", "mjpeg", "-q:v", "4", "-f", "image2pipe", "-"}
-	go m.grabLoop(ctx, ls.s, interval, supervise.Spec{Kind: kindSnapshot, Name: ls.s.Key(), Args: args})
+	w := &jpegWriter{store: m.snap, stream: ls.s}
+	spec.NewStdout = w.run
+	p, err := m.sup.Start(spec)
+	if err != nil {
+		m.log.Error("cannot start", "kind", spec.Kind, "name", spec.Name, "err", err)
+		return
+	}
+	ls.snap = &snapshotRun{sig: sig, proc: p, w: w}
 }
 
-// grabLoop takes a picture every interval until ctx ends. One ffmpeg
-// decodes one frame each time: the server starts players at the last
-// keyframe, so that frame decodes at once.
-func (m *Manager) grabLoop(ctx context.Context, s Stream, interval time.Duration, spec supervise.Spec) {
-	grabs := 0
-	for {
-		gctx, cancel := context.WithTimeout(ctx, grabTimeout)
-		jpeg, err := m.sup.Run(gctx, spec, maxSnapshot)
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			m.log.Warn("snapshot failed", "stream", s.Key(), "err", err)
-		case !bytes.HasPrefix(jpeg, []byte{0xff, 0xd8}):
-			m.log.Warn("snapshot: ffmpeg wrote no JPEG", "stream", s.Key(), "bytes", len(jpeg))
-		default:
-			grabs++
-			m.snap.put(ctx, s, jpeg, grabs)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(interval):
-		}
+// stopSnapshot ends a stream's snapshot process and drops its picture.
+func (m *Manager) stopSnapshot(ls *liveStream) {
+	if ls.snap == nil {
+		return
 	}
+	m.snap.close(ls.snap.w)
+	go ls.snap.proc.Stop()
+	ls.snap = nil
 }

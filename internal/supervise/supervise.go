@@ -25,7 +25,7 @@ import (
 	"time"
 )
 
-// ErrClosed is returned by Start and Run after Close.
+// ErrClosed is returned by Start after Close.
 var ErrClosed = errors.New("supervise: supervisor closed")
 
 // Process states, as Info.State reports them.
@@ -45,9 +45,12 @@ type Spec struct {
 	// LogFile receives stdout and stderr (appended, created with 0644);
 	// "" keeps only the last lines in memory.
 	LogFile string
-	// Stdout and Stderr, when set, redirect that stream to a file instead
-	// (exec's "> file" forms).
-	Stdout, Stderr string
+	// StdoutFile and StderrFile, when set, redirect that stream to a file
+	// instead (exec's "> file" forms).
+	StdoutFile, StderrFile string
+	// NewStdout, when set, gives each run a writer that receives its
+	// stdout instead (a snapshot's pictures).
+	NewStdout func() io.Writer
 }
 
 // Info is a snapshot of one supervised process for the API.
@@ -80,7 +83,6 @@ type Supervisor struct {
 	procs  map[*Process]struct{}
 	nextID uint64
 	closed bool
-	oneOff sync.WaitGroup
 }
 
 type forkRequest struct {
@@ -301,16 +303,19 @@ func (p *Process) command(tail io.Writer) (*exec.Cmd, func(), error) {
 	}
 	cmd.Stdout = out
 	cmd.Stderr = io.MultiWriter(out, tail)
-	if p.spec.Stdout != "" {
-		f, err := open(p.spec.Stdout)
+	if p.spec.NewStdout != nil {
+		cmd.Stdout = p.spec.NewStdout()
+	}
+	if p.spec.StdoutFile != "" {
+		f, err := open(p.spec.StdoutFile)
 		if err != nil {
 			closeAll()
 			return nil, func() {}, err
 		}
 		cmd.Stdout = f
 	}
-	if p.spec.Stderr != "" {
-		f, err := open(p.spec.Stderr)
+	if p.spec.StderrFile != "" {
+		f, err := open(p.spec.StderrFile)
 		if err != nil {
 			closeAll()
 			return nil, func() {}, err
@@ -379,49 +384,7 @@ func (s *Supervisor) List() []Info {
 	return out
 }
 
-// Run runs spec's program once and returns what it wrote to stdout (at
-// most maxOut bytes). ctx ending kills its process group.
-func (s *Supervisor) Run(ctx context.Context, spec Spec, maxOut int) ([]byte, error) {
-	if len(spec.Args) == 0 {
-		return nil, errors.New("supervise: empty command")
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, ErrClosed
-	}
-	s.oneOff.Add(1)
-	s.mu.Unlock()
-	defer s.oneOff.Done()
-	cmd := exec.Command(spec.Args[0], spec.Args[1:]...)
-	out := &limitedBuffer{max: maxOut}
-	tail := newTail(2048)
-	cmd.Stdout, cmd.Stderr = out, tail
-	cmd.WaitDelay = time.Second
-	if err := s.fork(cmd); err != nil {
-		return nil, fmt.Errorf("supervise: start %s: %w", spec.Args[0], err)
-	}
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-waited:
-	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-waited
-		err = ctx.Err()
-	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	if err == nil && out.over {
-		err = fmt.Errorf("supervise: %s wrote more than %d bytes", spec.Args[0], maxOut)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("supervise: %s %s: %w: %s", spec.Kind, spec.Name, err, tail.lastLines(3))
-	}
-	return out.b, nil
-}
-
-// Close stops every process and waits for them. Start and Run fail after.
+// Close stops every process and waits for them. Start fails after.
 func (s *Supervisor) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -440,7 +403,6 @@ func (s *Supervisor) Close() {
 		go func() { defer wg.Done(); p.Stop() }()
 	}
 	wg.Wait()
-	s.oneOff.Wait()
 	close(s.quit)
 }
 
@@ -503,21 +465,4 @@ func (t *tail) lastLines(n int) string {
 	}
 	slices.Reverse(kept)
 	return strings.Join(kept, " | ")
-}
-
-// limitedBuffer keeps up to max bytes and notes when more came.
-type limitedBuffer struct {
-	max  int
-	b    []byte
-	over bool
-}
-
-func (l *limitedBuffer) Write(b []byte) (int, error) {
-	n := len(b)
-	if room := l.max - len(l.b); len(b) > room {
-		l.over = true
-		b = b[:max(room, 0)]
-	}
-	l.b = append(l.b, b...)
-	return n, nil
 }

@@ -2,13 +2,14 @@ package supervise
 
 import (
 	"bufio"
-	"context"
-	"errors"
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -124,20 +125,35 @@ func TestMissingProgram(t *testing.T) {
 	require.ErrorIs(t, err, exec.ErrNotFound)
 }
 
-func TestRun(t *testing.T) {
+// syncBuffer is a bytes.Buffer safe to read while a child writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestStdoutAndClose(t *testing.T) {
 	s := newSupervisor(t)
-	out, err := s.Run(context.Background(), Spec{Kind: "test", Args: []string{"echo", "hello"}}, 100)
+	var out syncBuffer
+	p, err := s.Start(Spec{Kind: "test", Args: []string{"sh", "-c", "echo hello; exec sleep 60"}, NewStdout: func() io.Writer { return &out }})
 	require.NoError(t, err)
-	require.Equal(t, "hello\n", string(out))
-	_, err = s.Run(context.Background(), Spec{Kind: "test", Args: []string{"echo", "hello"}}, 3)
-	require.Error(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	_, err = s.Run(ctx, Spec{Kind: "test", Args: []string{"sleep", "60"}}, 100)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Eventually(t, func() bool { return out.String() == "hello\n" }, 5*time.Second, 10*time.Millisecond)
+	pid := p.Pid()
 	s.Close()
-	_, err = s.Run(context.Background(), Spec{Kind: "test", Args: []string{"true"}}, 100)
-	require.True(t, errors.Is(err, ErrClosed))
+	require.False(t, alive(pid))
+	_, err = s.Start(Spec{Kind: "test", Args: []string{"true"}})
+	require.ErrorIs(t, err, ErrClosed)
 }
 
 // TestNothingSurvivesSIGKILL kills a supervising process with SIGKILL:
