@@ -20,6 +20,7 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/diskpool"
 	"github.com/cascade-live/cascade/internal/ffmpeg"
 	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/live"
@@ -29,6 +30,10 @@ import (
 
 // Version is the server's version, reported by -v and the HTTP API.
 const Version = "0.1.0"
+
+// diskWorkers is how many static file reads run at once, whatever the
+// number of requests.
+const diskWorkers = 4
 
 // Server is a running cascade.
 type Server struct {
@@ -55,6 +60,7 @@ type Server struct {
 	hlsStore  *hls.Store
 	sup       *supervise.Supervisor // every child process
 	ff        *ffmpeg.Manager       // transcode, ingest, exec, snapshot
+	disk      *diskpool.Pool        // opens and reads static files
 
 	hooks        *hooks.Client
 	clients      sync.Map // id → *clientInfo
@@ -184,6 +190,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.hlsStore = hls.NewStore()
 	s.sup = supervise.New(log)
 	s.ff = ffmpeg.NewManager(ffmpeg.Options{Supervisor: s.sup, Log: log, Resolve: s.resolveRTMPURL})
+	s.disk = diskpool.New(diskWorkers)
 	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, s.ff.Snapshots())
 	st, err := newState(cfg)
 	if err != nil {
@@ -398,6 +405,7 @@ func (s *Server) Close() error {
 	err := s.eng.Stop()
 	s.ff.Close()
 	s.sup.Close()
+	s.disk.Close()
 	_ = s.hooks.Close()
 	s.hlsStore.Close()
 	return err
