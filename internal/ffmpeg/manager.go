@@ -144,7 +144,8 @@ func (m *Manager) OnPublish(s Stream) {
 	m.do(func() {
 		key := s.Key()
 		if old := m.streams[key]; old != nil {
-			m.stopStream(old)
+			// A republish: the new children publish where the old did.
+			m.stopStream(old, true)
 		}
 		ls := &liveStream{s: s, children: make(map[string]*child)}
 		m.streams[key] = ls
@@ -157,7 +158,7 @@ func (m *Manager) OnUnpublish(s Stream) {
 	m.do(func() {
 		if ls := m.streams[s.Key()]; ls != nil {
 			delete(m.streams, s.Key())
-			m.stopStream(ls)
+			m.stopStream(ls, false)
 		}
 	})
 }
@@ -167,11 +168,11 @@ func (m *Manager) Close() {
 	m.do(func() {
 		for key, ls := range m.streams {
 			delete(m.streams, key)
-			m.stopStream(ls)
+			m.stopStream(ls, false)
 		}
 		for key, c := range m.ingests {
 			delete(m.ingests, key)
-			go c.proc.Stop()
+			stopAll([]*supervise.Process{c.proc}, false)
 		}
 	})
 	m.qmu.Lock()
@@ -247,12 +248,23 @@ func (w want) sig() string {
 // sync makes have match wanted: children not wanted or changed stop,
 // new ones start.
 func (m *Manager) sync(have map[string]*child, wanted map[string]want) {
+	var gone, changed []*supervise.Process
 	for key, c := range have {
-		if w, ok := wanted[key]; !ok || w.sig() != c.sig {
-			delete(have, key)
-			go c.proc.Stop()
+		w, ok := wanted[key]
+		switch {
+		case !ok:
+			gone = append(gone, c.proc)
+		case w.sig() != c.sig:
+			changed = append(changed, c.proc)
+		default:
+			continue
 		}
+		delete(have, key)
 	}
+	stopAll(gone, false)
+	// A changed child's replacement publishes to the same output: it
+	// starts once the old one is gone (ffmpeg ends at once on SIGTERM).
+	stopAll(changed, true)
 	for key, w := range wanted {
 		if _, ok := have[key]; ok {
 			continue
@@ -463,12 +475,29 @@ func execArgs(cmd []string, vars Vars, now time.Time, spec *supervise.Spec) ([]s
 	return args, nil
 }
 
-// stopStream stops every child of a stream (in the background: each
-// takes up to the supervisor's grace period).
-func (m *Manager) stopStream(ls *liveStream) {
+// stopStream stops every child of a stream; with wait, it returns once
+// they are reaped (each takes up to the supervisor's grace period).
+func (m *Manager) stopStream(ls *liveStream, wait bool) {
+	var procs []*supervise.Process
 	for key, c := range ls.children {
 		delete(ls.children, key)
-		go c.proc.Stop()
+		procs = append(procs, c.proc)
 	}
-	m.stopSnapshot(ls)
+	if p := m.stopSnapshot(ls); p != nil {
+		procs = append(procs, p)
+	}
+	stopAll(procs, wait)
+}
+
+// stopAll stops procs in parallel; with wait, it returns once all are
+// reaped.
+func stopAll(procs []*supervise.Process, wait bool) {
+	for _, p := range procs {
+		go p.Stop()
+	}
+	if wait {
+		for _, p := range procs {
+			<-p.Done()
+		}
+	}
 }

@@ -182,7 +182,9 @@ func (m *Manager) syncSnapshot(v *Vhost, ls *liveStream) {
 	if ls.snap != nil && on && ls.snap.sig == sig {
 		return
 	}
-	m.stopSnapshot(ls)
+	if p := m.stopSnapshot(ls); p != nil {
+		stopAll([]*supervise.Process{p}, false)
+	}
 	if !on {
 		return
 	}
@@ -196,12 +198,14 @@ func (m *Manager) syncSnapshot(v *Vhost, ls *liveStream) {
 	ls.snap = &snapshotRun{sig: sig, proc: p, w: w}
 }
 
-// stopSnapshot ends a stream's snapshot process and drops its picture.
-func (m *Manager) stopSnapshot(ls *liveStream) {
+// stopSnapshot drops a stream's picture and returns its snapshot process
+// for the caller to stop (nil if none ran).
+func (m *Manager) stopSnapshot(ls *liveStream) *supervise.Process {
 	if ls.snap == nil {
-		return
+		return nil
 	}
+	p := ls.snap.proc
 	m.snap.close(ls.snap.w)
-	go ls.snap.proc.Stop()
 	ls.snap = nil
+	return p
 }
