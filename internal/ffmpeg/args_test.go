@@ -91,6 +91,11 @@ vhost w { snapshot { enabled off; } }`)
 	require.Equal(t, 2500*time.Millisecond, v.Snapshot)
 	require.False(t, c.Vhosts["w"].SnapshotOn)
 
+	c, err = parse(t, `vhost v { ingest e { enabled on; input { type file; url a.flv; } } }`)
+	require.NoError(t, err)
+	require.Len(t, c.Warnings, 1)
+	require.Contains(t, c.Warnings[0], "ingest e has no engine")
+
 	for _, bad := range []string{
 		`vhost v { transcode { enabled on; engine e { enabled on; vcodec vn; acodec an; output x; } } }`,
 		`vhost v { transcode { enabled on; engine e { enabled on; vcodec copy; } } }`,

@@ -161,6 +161,9 @@ func ParseConfig(cfg *config.Config) (*Config, error) {
 				}
 				ing.Engines = append(ing.Engines, eng)
 			}
+			if len(ing.Engines) == 0 {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("ffmpeg: %s: ingest %s has no engine; nothing will be ingested", pos(in), ing.ID))
+			}
 			vh.Ingests = append(vh.Ingests, ing)
 		}
 		if ex := v.Block.Get("exec"); isOn(ex.Get("enabled")) {
