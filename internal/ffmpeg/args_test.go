@@ -161,3 +161,10 @@ func FuzzExecArgs(f *testing.F) {
 		}
 	})
 }
+
+func TestLogFileStaysInFolder(t *testing.T) {
+	m := &Manager{cfg: &Config{LogDir: "/var/log/ff"}}
+	require.Equal(t, "/var/log/ff/ffmpeg-encoder-v-live-.._.._etc_x-hd.log", m.logFile("ffmpeg", "encoder", "v", "live", "../../etc/x", "hd"))
+	m.cfg.LogDir = ""
+	require.Empty(t, m.logFile("exec", "v"))
+}

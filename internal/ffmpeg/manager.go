@@ -294,11 +294,20 @@ const (
 	kindSnapshot  = "snapshot"
 )
 
+// logFile names a child's log file in ff_log_dir. The parts come from
+// the publisher (app, stream): path separators in them are replaced, so
+// the file stays in the folder.
 func (m *Manager) logFile(parts ...string) string {
 	if m.cfg.LogDir == "" {
 		return ""
 	}
-	return filepath.Join(m.cfg.LogDir, strings.Join(parts, "-")+".log")
+	name := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, strings.Join(parts, "-"))
+	return filepath.Join(m.cfg.LogDir, name+".log")
 }
 
 func (m *Manager) iparams() []string {
@@ -392,6 +401,11 @@ func (m *Manager) wantTranscodes(v *Vhost, s Stream, wanted map[string]want) {
 		for _, e := range t.Engines {
 			vars := Vars{Vhost: s.Vhost, App: s.App, Stream: s.Stream, Port: m.port, Param: s.Param, TcURL: s.TcURL, Engine: e.Name}
 			output := vars.Expand(e.Output, now)
+			if !strings.Contains(output, "://") && (strings.Contains(s.App, "..") || strings.Contains(s.Stream, "..")) {
+				// A file output must not climb out of its folder by a stream's name.
+				m.log.Error("transcode: stream name with .. for a file output; skipped", "stream", s.Key(), "engine", e.Name)
+				continue
+			}
 			w := want{spec: supervise.Spec{Kind: kindTranscode, Name: s.Key() + "/" + e.Name,
 				Args:    e.Args(bin, m.iparams(), vars.inputURL(), output, false),
 				LogFile: m.logFile("ffmpeg", "encoder", s.Vhost, s.App, s.Stream, e.Name)}}
