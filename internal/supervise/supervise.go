@@ -23,6 +23,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // ErrClosed is returned by Start after Close.
@@ -250,13 +252,19 @@ func (p *Process) runOnce() (time.Duration, error) {
 	}
 	s.log.Info("process started", "kind", p.spec.Kind, "name", p.spec.Name, "pid", cmd.Process.Pid,
 		"cmdline", strings.Join(p.spec.Args, " "))
+	// Wait for the exit without reaping: until it is reaped, the child's
+	// pid is also its group's, not reused, so signalling the group is
+	// safe. Then whatever the child left in its group goes with it.
+	waitExited(cmd.Process.Pid)
+	p.mu.Lock()
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	p.pid = 0
+	p.mu.Unlock()
 	err = cmd.Wait()
 	ran := time.Since(start)
-	// Whatever the child left in its group goes with it.
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	status := exitStatus(cmd.ProcessState, err)
 	p.mu.Lock()
-	p.pid, p.lastExit = 0, status
+	p.lastExit = status
 	p.mu.Unlock()
 	lvl := slog.LevelWarn
 	if p.isStopping() {
@@ -334,21 +342,40 @@ func (p *Process) Stop() {
 	p.stopOnce.Do(func() {
 		p.mu.Lock()
 		close(p.stop)
-		pid := p.pid
-		if pid != 0 {
+		if p.pid != 0 {
 			p.state = StateStopping
 		}
 		p.mu.Unlock()
-		if pid != 0 {
-			_ = syscall.Kill(-pid, syscall.SIGTERM)
+		if p.signal(syscall.SIGTERM) {
 			select {
 			case <-p.done:
 			case <-time.After(p.sup.StopGrace):
-				_ = syscall.Kill(-pid, syscall.SIGKILL)
+				p.signal(syscall.SIGKILL)
 			}
 		}
 	})
 	<-p.done
+}
+
+// signal sends sig to the child's process group if a child runs. It
+// holds p.mu, which runOnce takes before reaping: the group id cannot
+// have been reused by another process.
+func (p *Process) signal(sig syscall.Signal) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pid == 0 {
+		return false
+	}
+	_ = syscall.Kill(-p.pid, sig)
+	return true
+}
+
+// waitExited returns once process pid has exited, leaving it unreaped
+// (waitid with WNOWAIT).
+func waitExited(pid int) {
+	var info unix.Siginfo
+	for unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil) == unix.EINTR {
+	}
 }
 
 // Info describes the process now.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,6 +106,23 @@ func TestStopKillsTheGroup(t *testing.T) {
 	p.Stop()
 	require.Less(t, time.Since(start), 3*time.Second)
 	require.Eventually(t, func() bool { return !groupAlive(pid) }, 2*time.Second, 20*time.Millisecond)
+}
+
+// TestExitKillsLeftovers: a child that exits leaves nothing running in
+// its group.
+func TestExitKillsLeftovers(t *testing.T) {
+	s := newSupervisor(t)
+	s.MinBackoff = time.Minute // one run is enough
+	file := filepath.Join(t.TempDir(), "pid")
+	_, err := s.Start(Spec{Kind: "test", Args: []string{"sh", "-c", "sleep 60 & echo $! > " + file + ".tmp; mv " + file + ".tmp " + file + "; exit 3"}})
+	require.NoError(t, err)
+	var pid int
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(file)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && pid > 0
+	}, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return !alive(pid) }, 5*time.Second, 10*time.Millisecond)
 }
 
 func TestBackoffGrows(t *testing.T) {
