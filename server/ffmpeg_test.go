@@ -344,13 +344,15 @@ func TestExecVariables(t *testing.T) {
 }
 
 // TestIngest: a file ingest and a stream ingest (of the first one) play;
-// a reload that removes the stream ingest ends its process and leaves the
-// other alone.
+// a reload that removes the stream ingest and adds one from HTTP-FLV ends
+// the first's process, starts the other's and leaves the file ingest
+// alone.
 func TestIngest(t *testing.T) {
 	listen := freePort(t)
 	port := listen[strings.LastIndexByte(listen, ':')+1:]
 	media := testpeer.Media(t, "h264_mp3_360p30.flv")
 	fileIngest := `
+    http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
     ingest file {
         enabled on;
         input { type file; url ` + media + `; }
@@ -380,12 +382,23 @@ func TestIngest(t *testing.T) {
 	require.NotZero(t, relayPid)
 	require.Contains(t, ts.logs.Lines("process started", "kind=ingest", "name=__defaultVhost__/file/0")[0], "-re -stream_loop -1 -i "+media)
 
-	require.NoError(t, os.WriteFile(path, []byte(fmt.Sprintf(ffConf, listen, logDir, fileIngest)), 0o644))
+	flvIngest := `
+    ingest flv {
+        enabled on;
+        input { type stream; url ` + ts.flvURL("file") + `; }
+        ffmpeg ffmpeg;
+        engine { enabled off; output rtmp://127.0.0.1:[port]/live/flv; }
+    }`
+	require.NoError(t, os.WriteFile(path, []byte(fmt.Sprintf(ffConf, listen, logDir, fileIngest+flvIngest)), 0o644))
 	require.NoError(t, ts.Reload())
 	waitGone(t, map[string]int{"relay": relayPid})
-	after := runningPids(t, ts, "ingest", 1)
+	after := runningPids(t, ts, "ingest", 2)
 	// The file ingest did not change: it runs on, untouched.
 	require.Equal(t, filePid, after["__defaultVhost__/file/0"])
+	require.Contains(t, after, "__defaultVhost__/flv/0")
+	ts.source("flv", true)
+	r := probe(t, ts.rtmpURL("flv"))
+	require.Equal(t, "h264", r.Video().CodecName)
 }
 
 // TestSnapshot: /live/s.jpg is a JPEG of the stream's size that changes
