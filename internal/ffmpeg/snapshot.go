@@ -172,7 +172,7 @@ func (m *Manager) syncSnapshot(v *Vhost, ls *liveStream) {
 		vars := Vars{Vhost: ls.s.Vhost, App: ls.s.App, Stream: ls.s.Stream, Port: m.port}
 		secs := fmt.Sprintf("%g", v.Snapshot.Seconds())
 		spec = supervise.Spec{Kind: kindSnapshot, Name: ls.s.Key(),
-			Args: []string{bin, "-hide_banner", "-nostdin", "-loglevel", "error", "-skip_frame", "nokey",
+			Args: []string{bin, "-hide_banner", "-nostdin", "-loglevel", "error", "-threads", "1", "-skip_frame", "nokey",
 				"-f", "flv", "-i", vars.inputURL(), "-an",
 				"-vf", "select='isnan(prev_selected_t)+gte(t-prev_selected_t," + secs + ")'", "-fps_mode", "vfr",
 				"-c:v", "mjpeg", "-q:v", "4", "-f", "image2pipe", "-"},
