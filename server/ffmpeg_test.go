@@ -476,7 +476,7 @@ func TestFFmpegMissing(t *testing.T) {
 	path := os.Getenv("PATH")
 	t.Setenv("PATH", t.TempDir())
 	ts, _ := startServerConf(t, fmt.Sprintf(ffConf, "127.0.0.1:0", t.TempDir(), `
-    transcode { enabled on; ffmpeg ./objs/ffmpeg/bin/ffmpeg; engine e { enabled on; vcodec copy; acodec copy; output rtmp://127.0.0.1:[port]/[app]/[stream]_e; } }
+    transcode live/s { enabled on; ffmpeg ./objs/ffmpeg/bin/ffmpeg; engine e { enabled on; vcodec copy; acodec copy; output rtmp://127.0.0.1:[port]/[app]/[stream]_e; } }
     ingest i { enabled on; input { type file; url x.flv; } ffmpeg ./objs/ffmpeg/bin/ffmpeg; engine { enabled off; output rtmp://127.0.0.1:[port]/live/i; } }
     snapshot { enabled on; }`))
 	waitFor(t, 5*time.Second, "the error", func() bool { return len(ts.logs.Lines("ffmpeg not found")) == 2 })
@@ -492,6 +492,12 @@ func TestFFmpegMissing(t *testing.T) {
 	require.NotNil(t, r.Video())
 	require.Empty(t, ffProcesses(t, ts))
 	require.Len(t, ts.logs.Lines("ffmpeg not found"), 2, "reported once")
+
+	// Installed since: a reload finds it and the blocks run.
+	require.NoError(t, ts.Reload())
+	runningPids(t, ts, "transcode", 1)
+	runningPids(t, ts, "snapshot", 1)
+	require.Len(t, ts.logs.Lines("level=ERROR", "ffmpeg not found"), 2)
 }
 
 // TestExecOffLoopPublisher: a publisher that is not an RTMP connection

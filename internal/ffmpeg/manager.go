@@ -205,14 +205,17 @@ func (m *Manager) checkBinaries() {
 	}
 	bins := make(map[string]string)
 	for bin, users := range need {
-		if old, ok := m.bins[bin]; ok {
-			bins[bin] = old // reported already
+		old, known := m.bins[bin]
+		if known && old != "" {
+			bins[bin] = old
 			continue
 		}
+		// Missing ones are looked for again at each reload (it may have
+		// been installed since) but reported only once.
 		path, fallback, err := findFFmpeg(bin)
-		if err != nil {
+		if err != nil && !known {
 			m.log.Error("ffmpeg not found: these blocks will not run", "ffmpeg", bin, "blocks", strings.Join(users, ", "), "err", err)
-		} else if fallback {
+		} else if err == nil && fallback {
 			m.log.Warn("ffmpeg not found where configured; using the system's", "configured", bin, "using", path)
 		}
 		bins[bin] = path
