@@ -130,9 +130,12 @@ func TestExecArgs(t *testing.T) {
 		{"./a.sh [app] > /tmp/[stream].log", "./a.sh live", "/tmp/s.log", ""},
 		{"./a.sh 1>/tmp/o 2>/tmp/e", "./a.sh", "/tmp/o", "/tmp/e"},
 		{"./a.sh 2 > /tmp/e", "./a.sh", "", "/tmp/e"},
+		{"sh|-c|echo hi > /tmp/o", "sh -c echo hi", "/tmp/o", ""}, // a quoted argument holding a redirection
 	} {
 		var spec supervise.Spec
-		args, err := execArgs(strings.Fields(tc.cmd), vars, time.Now(), &spec)
+		args, err := execArgs(strings.FieldsFunc(tc.cmd, func(r rune) bool {
+			return r == '|' || (r == ' ' && !strings.Contains(tc.cmd, "|"))
+		}), vars, time.Now(), &spec)
 		require.NoError(t, err, tc.cmd)
 		require.Equal(t, tc.args, strings.Join(args, " "), tc.cmd)
 		require.Equal(t, tc.stdout, spec.StdoutFile, tc.cmd)

@@ -455,6 +455,7 @@ func execArgs(cmd []string, vars Vars, now time.Time, spec *supervise.Spec) ([]s
 	for _, a := range cmd {
 		if a != ">" && strings.Contains(a, ">") {
 			left, right, _ := strings.Cut(a, ">")
+			left, right = strings.TrimSpace(left), strings.TrimSpace(right)
 			if left != "" {
 				words = append(words, left)
 			}
