@@ -20,6 +20,7 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/console"
 	"github.com/cascade-live/cascade/internal/diskpool"
 	"github.com/cascade-live/cascade/internal/ffmpeg"
 	"github.com/cascade-live/cascade/internal/supervise"
@@ -191,7 +192,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.sup = supervise.New(log)
 	s.ff = ffmpeg.NewManager(ffmpeg.Options{Supervisor: s.sup, Log: log, Resolve: s.resolveRTMPURL})
 	s.disk = diskpool.New(diskWorkers)
-	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, s.ff.Snapshots())
+	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, s.ff.Snapshots(), console.New(s.consoleInfo))
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err
