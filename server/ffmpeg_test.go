@@ -512,3 +512,24 @@ func TestExecOffLoopPublisher(t *testing.T) {
 	require.NoError(t, pub.Close())
 	waitGone(t, pids)
 }
+
+// TestExecFFmpeg runs SRS's exec sample as written: its
+// ./objs/ffmpeg/bin/ffmpeg is the system's ffmpeg here, and it records the
+// stream until the unpublish stops it.
+func TestExecFFmpeg(t *testing.T) {
+	dir := t.TempDir()
+	ts, _, _ := startFF(t, "", `exec { enabled on; publish ./objs/ffmpeg/bin/ffmpeg -f flv -i [url] -c copy -y `+dir+`/[stream].flv; }`)
+	pub := testpeer.Publish(t, testpeer.Media(t, "h264_mp3_360p30.flv"), ts.rtmpURL("s"), testpeer.PublishOptions{Loop: true})
+	ts.source("s", true)
+	pids := runningPids(t, ts, "exec", 1)
+	file := filepath.Join(dir, "s.flv")
+	waitFor(t, 15*time.Second, "a recording", func() bool {
+		st, err := os.Stat(file)
+		return err == nil && st.Size() > 100<<10
+	})
+	pub.Stop()
+	waitGone(t, pids)
+	r := probe(t, file)
+	require.Equal(t, "h264", r.Video().CodecName)
+	require.Equal(t, "mp3", r.Audio().CodecName)
+}

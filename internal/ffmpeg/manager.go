@@ -202,6 +202,11 @@ func (m *Manager) checkBinaries() {
 		if v.SnapshotOn {
 			need[""] = append(need[""], "snapshot in vhost "+v.Name)
 		}
+		for _, cmd := range v.Exec {
+			if isFFmpeg(cmd[0]) {
+				need[cmd[0]] = append(need[cmd[0]], "exec in vhost "+v.Name)
+			}
+		}
 	}
 	bins := make(map[string]string)
 	for bin, users := range need {
@@ -222,6 +227,10 @@ func (m *Manager) checkBinaries() {
 	}
 	m.bins = bins
 }
+
+// isFFmpeg reports whether an exec command runs ffmpeg (SRS's samples
+// name ./objs/ffmpeg/bin/ffmpeg): it gets the system's one the same way.
+func isFFmpeg(program string) bool { return filepath.Base(program) == "ffmpeg" }
 
 // findFFmpeg resolves a configured ffmpeg binary ("" for the default).
 // fallback is set when the system's ffmpeg replaces a configured one.
@@ -441,6 +450,11 @@ func (m *Manager) wantExecs(v *Vhost, s Stream, wanted map[string]want) {
 		if err != nil {
 			m.log.Error("exec: bad publish command", "stream", s.Key(), "err", err)
 			continue
+		}
+		if isFFmpeg(cmd[0]) {
+			if args[0] = m.bins[cmd[0]]; args[0] == "" {
+				continue // reported by checkBinaries
+			}
 		}
 		spec.Args = args
 		wanted[spec.Name] = want{spec: spec}
