@@ -101,6 +101,7 @@ vhost {
         dvr_wait_keyframe; time_jitter;
     }
     exec { enabled; publish; }
+    snapshot { enabled; interval; }
     ingest { enabled; input; ffmpeg; engine; }
     transcode {
         enabled; ffmpeg;

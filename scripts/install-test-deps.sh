@@ -33,6 +33,11 @@ binaries=(
 	"npm npm"
 )
 
+# Files the tests read, each with the Debian package that ships it.
+files=(
+	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core" # ffmpeg drawtext
+)
+
 # GStreamer plugin sets, each checked by one element that it provides.
 plugins=(
 	"audiotestsrc gstreamer1.0-plugins-base"
@@ -56,10 +61,14 @@ add_missing() {
 
 check() {
 	missing=()
-	local entry bin elem pkg
+	local entry bin elem pkg file
 	for entry in "${binaries[@]}"; do
 		read -r bin pkg <<<"$entry"
 		command -v "$bin" >/dev/null 2>&1 || add_missing "$pkg"
+	done
+	for entry in "${files[@]}"; do
+		read -r file pkg <<<"$entry"
+		[[ -e "$file" ]] || add_missing "$pkg"
 	done
 	if command -v gst-inspect-1.0 >/dev/null 2>&1; then
 		for entry in "${plugins[@]}"; do

@@ -331,7 +331,8 @@ func (s *Server) startManagement() error {
 	}()
 	if cfg.HTTPAPI.Enabled {
 		opts := api.Options{Crossdomain: cfg.HTTPAPI.Crossdomain, RawAPI: cfg.HTTPAPI.RawAPI.Enabled,
-			AllowReload: cfg.HTTPAPI.RawAPI.AllowReload, ServerID: s.serverID, ServiceID: s.serviceID, Version: Version}
+			AllowReload: cfg.HTTPAPI.RawAPI.AllowReload, ServerID: s.serverID, ServiceID: s.serviceID, Version: Version,
+			Lists: s.ffAPI()}
 		if cfg.HTTPAPI.Auth.Enabled {
 			opts.Auth = &api.BasicAuth{Username: cfg.HTTPAPI.Auth.Username, Password: cfg.HTTPAPI.Auth.Password}
 		}

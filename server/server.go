@@ -25,7 +25,9 @@ import (
 	"github.com/cascade-live/cascade/internal/console"
 	"github.com/cascade-live/cascade/internal/diskpool"
 	"github.com/cascade-live/cascade/internal/events"
+	"github.com/cascade-live/cascade/internal/ffmpeg"
 	"github.com/cascade-live/cascade/internal/listen"
+	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
@@ -67,7 +69,9 @@ type Server struct {
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
 	hlsStore  *hls.Store
-	disk      *diskpool.Pool // opens and reads static files
+	sup       *supervise.Supervisor // every child process
+	ff        *ffmpeg.Manager       // transcode, ingest, exec, snapshot
+	disk      *diskpool.Pool        // opens and reads static files
 
 	hooks        *hooks.Client       // created by Start
 	admission    *admission.Admitter // created by Start
@@ -92,6 +96,7 @@ type Server struct {
 type state struct {
 	cfg    *config.Config
 	vhosts map[string]*vhostState // by vhost name
+	ff     *ffmpeg.Config
 }
 
 // vhostState is a vhost's configuration, parsed once per load.
@@ -104,7 +109,11 @@ type vhostState struct {
 }
 
 func newState(cfg *config.Config) (*state, error) {
-	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState)}
+	ff, err := ffmpeg.ParseConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState), ff: ff}
 	for name, v := range cfg.Vhosts {
 		vs := &vhostState{live: liveConfig(cfg, v)}
 		var err error
@@ -197,8 +206,10 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.serviceID = cid.New()
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
+	s.sup = supervise.New(log)
+	s.ff = ffmpeg.NewManager(ffmpeg.Options{Supervisor: s.sup, Log: log, Resolve: s.resolveRTMPURL})
 	s.disk = diskpool.New(diskWorkers)
-	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, console.New(s.consoleInfo))
+	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, s.ff.Snapshots(), console.New(s.consoleInfo))
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err
@@ -268,6 +279,7 @@ func (s *Server) Start() error {
 		s.Close()
 		return err
 	}
+	s.applyFFmpeg()
 	s.startWatching()
 	return nil
 }
@@ -464,6 +476,8 @@ func (s *Server) Close() error {
 		return true
 	})
 	err := s.eng.Stop()
+	s.ff.Close()
+	s.sup.Close()
 	s.disk.Close()
 	// The connections' OnClose ended their publishes; recordings and
 	// playlists are finished before the process may exit.
