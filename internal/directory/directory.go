@@ -93,8 +93,9 @@ type Directory struct {
 	streams map[string]int64 // key → since
 	down    bool             // Redis failed last time: log once per outage
 
-	stop chan struct{}
-	done chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // New connects lazily to cfg.Redis and starts refreshing registrations.
@@ -226,9 +227,13 @@ func (d *Directory) report(err error) {
 	}
 }
 
-// Close unregisters nothing (a stopping server's keys expire) and stops.
+// Close stops refreshing (a stopped server's keys expire). Idempotent.
 func (d *Directory) Close() error {
-	close(d.stop)
-	<-d.done
-	return d.rdb.Close()
+	var err error
+	d.closeOnce.Do(func() {
+		close(d.stop)
+		<-d.done
+		err = d.rdb.Close()
+	})
+	return err
 }
