@@ -489,7 +489,7 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 		r.status("error", rtmp.CodePlayStreamNotFound, err.Error())
 		return err
 	}
-	return r.admit(security.Play, rtmp.CodePlayFailed, func() error { return r.startPlay(p) })
+	return r.admit(security.Play, rtmp.CodePlayFailed, func() error { return r.playOrRedirect(p) })
 }
 
 func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {

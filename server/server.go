@@ -20,6 +20,8 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/edge"
+	"github.com/cascade-live/cascade/internal/forward"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
@@ -62,6 +64,7 @@ type Server struct {
 	mgmt         []*listener // HTTP API and exporter
 	watching     bool
 	startedAt    time.Time
+	cluster      *cluster
 }
 
 // state is one loaded configuration with what is derived from it, swapped
@@ -80,6 +83,8 @@ type vhostState struct {
 	dvr      dvr.Config
 	hds      hds.Config
 	hls      hls.Config
+	cluster  edge.Config
+	forward  forward.Config
 }
 
 func newState(cfg *config.Config) (*state, error) {
@@ -104,6 +109,12 @@ func newState(cfg *config.Config) (*state, error) {
 		}
 		if vs.hls, err = hls.ParseConfig(v.Block.Get("hls")); err != nil {
 			return nil, err
+		}
+		if vs.cluster, err = edge.ParseConfig(v.Block.Get("cluster")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
+		}
+		if vs.forward, err = forward.ParseConfig(v.Block.Get("forward")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
 		}
 		st.vhosts[name] = vs
 	}
@@ -187,6 +198,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.eng = eng
+	if s.cluster, err = newCluster(s, cfg); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -372,6 +386,7 @@ func (s *Server) Close() error {
 	err := s.eng.Stop()
 	_ = s.hooks.Close()
 	s.hlsStore.Close()
+	s.cluster.close()
 	return err
 }
 

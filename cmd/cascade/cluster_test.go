@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cascade-live/cascade/internal/testpeer"
+	"github.com/cascade-live/cascade/internal/upstream"
+	"github.com/cascade-live/cascade/rtmp/client"
+)
+
+// node is one cascade process of a cluster test.
+type node struct {
+	t               *testing.T
+	p               *testpeer.Process
+	rtmp, http, api string // host:port the OS picked
+}
+
+var listeningAny = regexp.MustCompile(`msg="(rtmp|http|api) listening" addr=(\S+)`)
+
+// startNode runs the binary on a configuration (which listens on
+// 127.0.0.1:0 or ports picked with freePort) and waits until it reports the
+// listeners the configuration asks for. It is stopped when the test ends.
+func startNode(t *testing.T, conf string) *node {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "cascade.conf")
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o644))
+	n := &node{t: t, p: testpeer.Start(t, binary, "-c", path)}
+	want := map[string]bool{"rtmp": true, "http": strings.Contains(conf, "http_server"), "api": strings.Contains(conf, "http_api")}
+	require.Eventually(t, func() bool {
+		for _, m := range listeningAny.FindAllStringSubmatch(n.p.Output(), -1) {
+			switch m[1] {
+			case "rtmp":
+				n.rtmp = m[2]
+			case "http":
+				n.http = m[2]
+			case "api":
+				n.api = m[2]
+			}
+		}
+		return n.rtmp != "" && (!want["http"] || n.http != "") && (!want["api"] || n.api != "")
+	}, 10*time.Second, 20*time.Millisecond, "listeners of\n%s", conf)
+	return n
+}
+
+// nodeConf is a configuration on loopback with the HTTP server (FLV) and
+// the API on ports the OS picks (api: a fixed one when given), and vhost as
+// the default vhost's body.
+func nodeConf(api, vhost string) string {
+	if api == "" {
+		api = "127.0.0.1:0"
+	}
+	return fmt.Sprintf(`listen 127.0.0.1:0;
+daemon off;
+srs_log_level trace;
+http_server { enabled on; listen 127.0.0.1:0; }
+http_api { enabled on; listen %s; }
+vhost __defaultVhost__ {
+    http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
+%s
+}
+`, api, vhost)
+}
+
+// freePort reserves a loopback port for a listener whose address other
+// configurations must know in advance (coworkers).
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// publish runs ffmpeg sending the reference stream, looped, to n.
+func (n *node) publish(stream string) *testpeer.Process {
+	return testpeer.Publish(n.t, testpeer.Media(n.t, "h264_aac_720p25.flv"), n.rtmpURL(stream), testpeer.PublishOptions{Loop: true})
+}
+
+func (n *node) rtmpURL(stream string) string { return "rtmp://" + n.rtmp + "/live/" + stream }
+func (n *node) flvURL(stream string) string  { return "http://" + n.http + "/live/" + stream + ".flv" }
+
+// apiStream is the part of /api/v1/streams the tests read.
+type apiStream struct {
+	Name    string `json:"name"`
+	App     string `json:"app"`
+	Clients int    `json:"clients"`
+	Publish struct {
+		Active bool   `json:"active"`
+		Cid    string `json:"cid"`
+	} `json:"publish"`
+	Kbps struct {
+		Recv30s int `json:"recv_30s"`
+	} `json:"kbps"`
+}
+
+// streams reads n's /api/v1/streams.
+func (n *node) streams() map[string]apiStream {
+	resp, err := http.Get("http://" + n.api + "/api/v1/streams?count=100")
+	require.NoError(n.t, err)
+	defer resp.Body.Close()
+	var body struct {
+		Streams []apiStream `json:"streams"`
+	}
+	require.NoError(n.t, json.NewDecoder(resp.Body).Decode(&body))
+	out := map[string]apiStream{}
+	for _, s := range body.Streams {
+		out[s.Name] = s
+	}
+	return out
+}
+
+// apiClients is the client types of n's /api/v1/clients for stream.
+func (n *node) clientTypes(stream string) []string {
+	resp, err := http.Get("http://" + n.api + "/api/v1/clients?count=1000")
+	require.NoError(n.t, err)
+	defer resp.Body.Close()
+	var body struct {
+		Clients []struct {
+			Type   string `json:"type"`
+			Stream string `json:"stream"`
+			Name   string `json:"name"`
+		} `json:"clients"`
+	}
+	require.NoError(n.t, json.NewDecoder(resp.Body).Decode(&body))
+	var out []string
+	for _, c := range body.Clients {
+		if c.Stream == stream || c.Name == stream {
+			out = append(out, c.Type)
+		}
+	}
+	return out
+}
+
+// waitPublishing waits until n publishes stream.
+func (n *node) waitPublishing(stream string) {
+	n.t.Helper()
+	require.Eventually(n.t, func() bool { return n.streams()[stream].Publish.Active }, 15*time.Second, 50*time.Millisecond,
+		"%s publishes %s", n.rtmp, stream)
+}
+
+// TestOriginCluster: two origins as coworkers; a player asking the one
+// without the stream is redirected to the other, over RTMP (SRS's RTMP
+// 302) and HTTP-FLV (302); a stream neither has is refused.
+func TestOriginCluster(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	apiA, apiB := freePort(t), freePort(t)
+	a := startNode(t, nodeConf(apiA, "cluster { mode local; origin_cluster on; coworkers "+apiB+"; }"))
+	b := startNode(t, nodeConf(apiB, "cluster { mode local; origin_cluster on; coworkers "+apiA+"; }"))
+	a.publish("oc")
+	a.waitPublishing("oc")
+
+	// SRS's coworker query, answered by a (it has the stream) and b (not).
+	q := func(n *node) map[string]any {
+		resp, err := http.Get("http://" + n.api + "/api/v1/clusters?vhost=__defaultVhost__&ip=127.0.0.1&app=live&stream=oc&coworker=" + n.api)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var body struct {
+			Code int            `json:"code"`
+			Data map[string]any `json:"data"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		require.Equal(t, 0, body.Code)
+		return body.Data
+	}
+	origin, _ := q(a)["origin"].(map[string]any)
+	require.NotNil(t, origin, "a publishes oc")
+	_, port, _ := net.SplitHostPort(a.rtmp)
+	require.Equal(t, "127.0.0.1", origin["ip"])
+	require.Equal(t, port, strconv.Itoa(int(origin["port"].(float64))))
+	require.Equal(t, "__defaultVhost__", origin["vhost"])
+	require.Nil(t, q(b)["origin"], "b does not")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// RTMP: the raw answer is SRS's redirect...
+	c, err := client.Dial(ctx, b.rtmpURL("oc"))
+	require.NoError(t, err)
+	err = c.Play(ctx, "oc")
+	c.Close()
+	var se *client.StatusError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "NetConnection.Connect.Rejected", se.Code)
+	require.Equal(t, "rtmp://"+a.rtmp+"/live/oc", se.Redirect)
+	// ...which cascade's own pull follows.
+	r, err := upstream.DialRTMP(ctx, upstream.Target{Server: b.rtmp, App: "live", Stream: "oc"})
+	require.NoError(t, err)
+	require.Equal(t, a.rtmp, r.Server())
+	_, err = r.ReadTag()
+	require.NoError(t, err)
+	r.Close()
+
+	// HTTP-FLV: a 302 to a's HTTP server, which ffprobe follows.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(b.flvURL("oc"))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	require.Equal(t, a.flvURL("oc"), resp.Header.Get("Location"))
+	pr, err := testpeer.Probe(ctx, b.flvURL("oc"))
+	require.NoError(t, err)
+	require.Equal(t, "h264", pr.Video().CodecName)
+	require.Equal(t, "aac", pr.Audio().CodecName)
+
+	// Nobody publishes "none": refused on both protocols.
+	c, err = client.Dial(ctx, b.rtmpURL("none"))
+	require.NoError(t, err)
+	err = c.Play(ctx, "none")
+	c.Close()
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "NetStream.Play.StreamNotFound", se.Code)
+	resp, err = noFollow.Get(b.flvURL("none"))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
