@@ -2,47 +2,230 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/http1"
 	"github.com/cascade-live/cascade/internal/coworkers"
 	"github.com/cascade-live/cascade/internal/directory"
+	"github.com/cascade-live/cascade/internal/edge"
+	"github.com/cascade-live/cascade/internal/forward"
+	"github.com/cascade-live/cascade/internal/session"
+	"github.com/cascade-live/cascade/internal/upstream"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/rtmp"
+	"github.com/cascade-live/cascade/rtmp/client"
 )
 
 // cluster wires the cluster roles of SRS into the server: origin cluster
 // redirects and /api/v1/clusters, the Redis stream directory, edges and
 // forwards.
 type cluster struct {
-	srv *Server
-	log *slog.Logger
-	dir *directory.Directory // nil without stream_directory
+	srv  *Server
+	log  *slog.Logger
+	dir  *directory.Directory // nil without stream_directory
+	edge *edge.Edge
+	jobs chan func() // slow work of stream events, in order, off the loops
+
+	mu       sync.Mutex
+	forwards map[string]*forward.Forwarder // by stream key
 }
 
+// maxClusterJobs bounds the stream events waiting for the directory and
+// forward backends.
+const maxClusterJobs = 4096
+
 func newCluster(s *Server, cfg *config.Config) (*cluster, error) {
-	c := &cluster{srv: s, log: s.log}
+	c := &cluster{srv: s, log: s.log, jobs: make(chan func(), maxClusterJobs), forwards: map[string]*forward.Forwarder{}}
 	dc, err := directory.ParseConfig(cfg.Root.Get("stream_directory"))
 	if err != nil {
 		return nil, err
 	}
+	var locate edge.Locator
 	if dc.Enabled {
 		if c.dir, err = directory.New(dc, s.log, func() directory.Record { return c.self(dc.Advertise) }); err != nil {
 			return nil, err
 		}
+		locate = func(ctx context.Context, vhost, app, stream string) (string, bool) {
+			r, ok, err := c.dir.Lookup(ctx, vhost, app, stream)
+			if err != nil {
+				c.log.Warn("stream_directory: lookup failed, using the configured origins", "stream", vhost+"/"+app+"/"+stream, "err", err)
+			}
+			return r.RTMP, ok
+		}
 	}
+	c.edge = edge.New(s.log, edgeHost{s}, locate)
+	go func() {
+		for job := range c.jobs {
+			job()
+		}
+	}()
+	s.reg.AddObserver(c)
 	return c, nil
 }
 
 func (c *cluster) close() {
+	c.edge.Close()
+	c.mu.Lock()
+	for k, f := range c.forwards {
+		f.Stop()
+		delete(c.forwards, k)
+	}
+	c.mu.Unlock()
 	if c.dir != nil {
 		_ = c.dir.Close()
 	}
 }
+
+// later queues slow work of a stream event (it runs in order).
+func (c *cluster) later(job func()) {
+	select {
+	case c.jobs <- job:
+	default:
+		c.log.Error("cluster: too many stream events waiting; one dropped")
+	}
+}
+
+// StreamEvent implements live.Observer: edges pull for their first player
+// and stop after the last; published streams are forwarded, pushed on to
+// the origin (edge) and registered in the stream directory (origin).
+func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
+	st := c.srv.state.Load()
+	v := st.cfg.Vhost(src.Vhost)
+	if v == nil {
+		return
+	}
+	vs := st.vhost(v)
+	es := edge.Stream{Vhost: src.Vhost, App: src.App, Stream: src.Stream}
+	key := es.Key()
+	switch e {
+	case live.FirstPlayer:
+		if vs.cluster.Remote && !src.Publishing() {
+			proto := upstream.ProtoRTMP
+			if src.ConsumersOf(live.FormFLV) > 0 {
+				proto = upstream.ProtoFLV
+			}
+			c.edge.PlayerArrived(es, vs.cluster, proto)
+		}
+	case live.LastPlayerLeft:
+		if vs.cluster.Remote {
+			c.edge.LastPlayerLeft(es)
+		}
+	case live.Published:
+		if c.edge.Pulling(key) {
+			return // the edge's own pull
+		}
+		if vs.cluster.Remote {
+			c.edge.Published(es, vs.cluster)
+			return
+		}
+		if vs.forward.Enabled {
+			fs := c.forwardStream(src)
+			c.later(func() { c.startForward(key, fs, vs.forward) })
+		}
+		if c.dir != nil {
+			c.later(func() { c.dir.Register(es.Vhost, es.App, es.Stream) })
+		}
+	case live.Unpublished:
+		if vs.cluster.Remote {
+			c.edge.Unpublished(es)
+			return
+		}
+		c.later(func() {
+			c.mu.Lock()
+			f := c.forwards[key]
+			delete(c.forwards, key)
+			c.mu.Unlock()
+			if f != nil {
+				f.Stop()
+			}
+		})
+		if c.dir != nil && !c.edge.Pulling(key) {
+			c.later(func() { c.dir.Unregister(es.Vhost, es.App, es.Stream) })
+		}
+	}
+}
+
+// forwardStream describes a published stream for forward and its backend.
+func (c *cluster) forwardStream(src *live.Source) forward.Stream {
+	fs := forward.Stream{Vhost: src.Vhost, App: src.App, Stream: src.Stream, ClientID: src.PublisherID()}
+	if v, ok := c.srv.clients.Load(fs.ClientID); ok {
+		cl := v.(*clientInfo)
+		cl.mu.Lock()
+		fs.TcURL, fs.Param = cl.req.TcURL, cl.req.Param
+		cl.mu.Unlock()
+		fs.IP = cl.peer.RemoteIP().String()
+	}
+	return fs
+}
+
+// startForward forwards a stream to the vhost's destinations and those its
+// backend names.
+func (c *cluster) startForward(key string, fs forward.Stream, cfg forward.Config) {
+	targets := append([]string(nil), cfg.Destinations...)
+	if cfg.Backend != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		urls, err := forward.AskBackend(ctx, cfg.Backend, c.srv.serverID, c.srv.serviceID, fs)
+		cancel()
+		if err != nil {
+			c.log.Warn("forward: backend failed; forwarding to the configured destinations only", "stream", key, "err", err)
+		}
+		targets = append(targets, urls...)
+	}
+	if len(targets) == 0 {
+		return
+	}
+	if !c.publishing(fs.Vhost, fs.App, fs.Stream) {
+		return // unpublished meanwhile
+	}
+	f := forward.Start(c.log, fs, targets, edgeHost{c.srv}.OpenLocal(edge.Stream{Vhost: fs.Vhost, App: fs.App, Stream: fs.Stream}))
+	c.mu.Lock()
+	old := c.forwards[key]
+	c.forwards[key] = f
+	c.mu.Unlock()
+	if old != nil {
+		old.Stop()
+	}
+}
+
+// edgeHost gives the edge and forwards the server's off-loop sessions.
+type edgeHost struct{ s *Server }
+
+func (h edgeHost) PublishInternal(ctx context.Context, st edge.Stream) (edge.Sink, error) {
+	return h.s.Publish(ctx, session.Request{Proto: "rtmp-pull", Vhost: st.Vhost, App: st.App, Stream: st.Stream, Internal: true})
+}
+
+func (h edgeHost) Consumers(st edge.Stream) int {
+	if src := h.s.reg.Lookup(st.Key()); src != nil {
+		return src.Consumers()
+	}
+	return 0
+}
+
+func (h edgeHost) OpenLocal(st edge.Stream) forward.Source {
+	return func(ctx context.Context) (forward.TagReader, error) {
+		p, err := h.s.Play(ctx, session.Request{Proto: "forward", Vhost: st.Vhost, App: st.App, Stream: st.Stream, Internal: true})
+		if err != nil {
+			return nil, err
+		}
+		return tagReader{p}, nil
+	}
+}
+
+// tagReader adapts a session.Player to forward.TagReader.
+type tagReader struct{ p session.Player }
+
+func (r tagReader) ReadTag(ctx context.Context) (upstream.Tag, error) {
+	t, err := r.p.ReadTag(ctx)
+	return upstream.Tag{Type: t.Type, Timestamp: t.Timestamp, Payload: t.Payload}, err
+}
+
+func (r tagReader) Close() error { return r.p.Close() }
 
 // self is this server's entry in the stream directory.
 func (c *cluster) self(advertise string) directory.Record {
@@ -188,3 +371,42 @@ func (h *httpSession) redirectFLV(vs *vhostState, v *config.Vhost, req *http1.Re
 	}()
 	return true
 }
+
+// traverseToken is SRS's token_traverse on an edge: the client's connect
+// (its tcUrl, with ?token=…) is made to the origins, in order, and the
+// first origin that answers decides; origins that cannot be reached are
+// skipped.
+func (r *rtmpSession) traverseToken(vs *vhostState, cmd *rtmp.Command, p *rtmp.ConnectParams) error {
+	r.paused = true
+	origins, app := vs.cluster.Origins, r.req.App
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var err error = errNoOrigin
+		for _, o := range origins {
+			var c *client.Conn
+			c, err = client.Dial(ctx, "rtmp://"+o+"/"+app, client.WithTcURL(p.TcURL))
+			if err == nil {
+				c.Close()
+				break
+			}
+			var se *client.StatusError
+			if errors.As(err, &se) {
+				break // the origin said no
+			}
+			r.srv.cluster.log.Warn("token_traverse: origin unreachable, trying the next", "origin", o, "err", err)
+		}
+		r.c.Do(func() error {
+			r.paused = false
+			if err != nil {
+				r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, "rejected by the origin (token_traverse)"))
+				return fmt.Errorf("rtmp: token_traverse: %w: %w", ErrRejected, err)
+			}
+			r.acceptConnect(cmd, p)
+			return nil
+		})
+	}()
+	return errPause
+}
+
+var errNoOrigin = errors.New("no origin configured")

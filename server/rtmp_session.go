@@ -323,6 +323,9 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	r.c.Log.Info("rtmp connect", "tcUrl", p.TcURL, "app", r.req.App, "vhost", v.Name,
 		"pageUrl", p.PageURL, "handshake", hs, "remote", r.c.RemoteAddr().String())
 	vs := st.vhost(v)
+	if vs.cluster.Remote && vs.cluster.TokenTraverse {
+		return r.traverseToken(vs, cmd, p) // the origin's on_connect decides
+	}
 	if urls := vs.hooks.OnConnect; vs.hooks.Enabled && len(urls) > 0 {
 		payload := hooks.OnConnect{Conn: hookConn(r.c, &r.req), Param: r.req.Param, TcURL: p.TcURL, PageURL: p.PageURL}
 		r.decide(urls, payload, func(err error) error {

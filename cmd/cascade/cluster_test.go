@@ -225,3 +225,70 @@ func TestOriginCluster(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
+
+// edgeConf is an edge of origins (RTMP host:port list) with extra cluster
+// directives.
+func edgeConf(extra string, origins ...string) string {
+	return nodeConf("", "cluster { mode remote; origin "+strings.Join(origins, " ")+"; "+extra+" }")
+}
+
+// recordProbe records d of url with ffmpeg and probes the file.
+func recordProbe(t *testing.T, url string, d time.Duration) *testpeer.ProbeResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d+20*time.Second)
+	defer cancel()
+	path, err := testpeer.Record(ctx, url, filepath.Join(t.TempDir(), "rec.flv"), d)
+	require.NoError(t, err, "record %s", url)
+	pr, err := testpeer.Probe(ctx, path)
+	require.NoError(t, err)
+	return pr
+}
+
+// firstKeyframe plays url over RTMP and says how long the first video
+// keyframe took.
+func firstKeyframe(t *testing.T, url string) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	c, err := client.Dial(ctx, url)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Play(ctx, ""))
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(8*time.Second)))
+	for {
+		m, err := c.ReadMessage()
+		require.NoError(t, err)
+		key := m.Type == 9 && len(m.Payload()) > 1 && m.Payload()[0]>>4 == 1 && m.Payload()[1] == 1
+		m.Body.Release()
+		if key {
+			return time.Since(start)
+		}
+	}
+}
+
+// TestEdgeChain: origin ← edge ← edge2. Players of edge2 get the stream over
+// RTMP and HTTP-FLV with its codecs and duration; once the pull is up a new
+// player starts within a second from the GOP cache.
+func TestEdgeChain(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	origin := startNode(t, nodeConf("", ""))
+	edge1 := startNode(t, edgeConf("", origin.rtmp))
+	edge2 := startNode(t, edgeConf("", edge1.rtmp))
+	origin.publish("chain")
+	origin.waitPublishing("chain")
+
+	for _, url := range []string{edge2.rtmpURL("chain"), edge2.flvURL("chain")} {
+		pr := recordProbe(t, url, 3*time.Second)
+		require.Equal(t, "h264", pr.Video().CodecName, url)
+		require.Equal(t, 1280, pr.Video().Width)
+		require.Equal(t, "aac", pr.Audio().CodecName, url)
+		require.Equal(t, 44100, pr.Audio().SampleRate)
+		require.InDelta(t, 3.0, pr.Format.Duration, 0.6, url)
+	}
+	// The pull stays up a moment after the last player: a new one starts at once.
+	require.Less(t, firstKeyframe(t, edge2.rtmpURL("chain")), time.Second)
+	// Each hop lists the stream; edge1 pulls from the origin as an rtmp-pull client.
+	require.True(t, edge1.streams()["chain"].Publish.Active)
+	require.Contains(t, edge1.clientTypes("chain"), "rtmp-pull")
+}
