@@ -121,6 +121,7 @@ func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
 			return // the edge's own pull
 		}
 		if vs.cluster.Remote {
+			es.Param = c.forwardStream(src).Param
 			c.edge.Published(es, vs.cluster)
 			return
 		}
@@ -205,6 +206,21 @@ func (h edgeHost) Consumers(st edge.Stream) int {
 		return src.Consumers()
 	}
 	return 0
+}
+
+func (h edgeHost) PlayerRequest(st edge.Stream) (param, tcURL string) {
+	key := st.Key()
+	h.s.clients.Range(func(_, v any) bool {
+		cl := v.(*clientInfo)
+		cl.mu.Lock()
+		defer cl.mu.Unlock()
+		if !cl.publish && cl.src != nil && live.Key(cl.src.Vhost, cl.src.App, cl.src.Stream) == key && cl.peer.RemoteIP().IsValid() {
+			param, tcURL = cl.req.Param, cl.req.TcURL
+			return false
+		}
+		return true
+	})
+	return param, tcURL
 }
 
 func (h edgeHost) OpenLocal(st edge.Stream) forward.Source {

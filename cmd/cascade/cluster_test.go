@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -291,4 +294,184 @@ func TestEdgeChain(t *testing.T) {
 	// Each hop lists the stream; edge1 pulls from the origin as an rtmp-pull client.
 	require.True(t, edge1.streams()["chain"].Publish.Active)
 	require.Contains(t, edge1.clientTypes("chain"), "rtmp-pull")
+}
+
+// players counts the clients of n playing stream (not publishing it).
+func (n *node) players(stream string) int {
+	k := 0
+	for _, typ := range n.clientTypes(stream) {
+		if strings.HasSuffix(typ, "-play") || typ == "forward" {
+			k++
+		}
+	}
+	return k
+}
+
+// rtmpPlayer plays url in the background, counting what it receives, and
+// checks that video timestamps never go back.
+type rtmpPlayer struct {
+	bytes   atomic.Int64
+	backErr atomic.Value // string: a timestamp that went back
+	done    chan error
+	c       *client.Conn
+}
+
+func playRTMP(t *testing.T, url string) *rtmpPlayer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, url)
+	require.NoError(t, err)
+	require.NoError(t, c.Play(ctx, ""))
+	p := &rtmpPlayer{c: c, done: make(chan error, 1)}
+	t.Cleanup(func() { c.Close() })
+	go func() {
+		var last uint32
+		for {
+			m, err := c.ReadMessage()
+			if err != nil {
+				p.done <- err
+				return
+			}
+			if m.Type == 9 {
+				if m.Timestamp < last && p.backErr.Load() == nil {
+					p.backErr.Store(fmt.Sprintf("video timestamp %d after %d", m.Timestamp, last))
+				}
+				last = m.Timestamp
+			}
+			p.bytes.Add(int64(len(m.Payload())))
+			m.Body.Release()
+		}
+	}()
+	return p
+}
+
+// grows waits until the player received more than min bytes beyond now.
+func (p *rtmpPlayer) grows(t *testing.T, min int64, within time.Duration, what string) {
+	t.Helper()
+	from := p.bytes.Load()
+	require.Eventually(t, func() bool { return p.bytes.Load()-from > min }, within, 50*time.Millisecond, what)
+}
+
+// TestEdgeOnDemand: no pull before the first player, one pull for many,
+// and none a little after the last player left (as the origin's API shows).
+func TestEdgeOnDemand(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	origin := startNode(t, nodeConf("", ""))
+	edge := startNode(t, edgeConf("", origin.rtmp))
+	origin.publish("od")
+	origin.waitPublishing("od")
+	time.Sleep(500 * time.Millisecond)
+	require.Equal(t, 0, origin.players("od"), "no pull before a player")
+
+	var ps []*rtmpPlayer
+	for range 3 {
+		ps = append(ps, playRTMP(t, edge.rtmpURL("od")))
+	}
+	for _, p := range ps {
+		p.grows(t, 100_000, 10*time.Second, "edge player receives")
+	}
+	require.Equal(t, 1, origin.players("od"), "one pull for three players")
+	require.Equal(t, 3, edge.players("od"))
+
+	for _, p := range ps {
+		p.c.Close()
+	}
+	require.Eventually(t, func() bool { return origin.players("od") == 0 }, 10*time.Second, 100*time.Millisecond,
+		"the pull stops after the last player")
+}
+
+// TestEdgeFailover: an edge with two origins, the publisher on both. When
+// the first dies, the edge's player keeps its connection and keeps
+// receiving from the second, with timestamps that never go back.
+func TestEdgeFailover(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	a := startNode(t, nodeConf("", ""))
+	b := startNode(t, nodeConf("", ""))
+	edge := startNode(t, edgeConf("", a.rtmp, b.rtmp))
+	a.publish("fo")
+	b.publish("fo")
+	a.waitPublishing("fo")
+	b.waitPublishing("fo")
+
+	p := playRTMP(t, edge.rtmpURL("fo"))
+	p.grows(t, 200_000, 10*time.Second, "playing through a")
+	require.Equal(t, 1, a.players("fo"))
+	require.Equal(t, 0, b.players("fo"))
+
+	a.p.Stop() // the first origin dies
+	p.grows(t, 300_000, 15*time.Second, "still playing, now through b")
+	require.Equal(t, 1, b.players("fo"), "the edge moved to b")
+	select {
+	case err := <-p.done:
+		t.Fatalf("the player lost its connection: %v", err)
+	default:
+	}
+	require.Nil(t, p.backErr.Load(), "timestamps kept monotonic")
+	require.Contains(t, edge.p.Output(), "edge: origin failed, trying the next")
+}
+
+// TestEdgePublish: an encoder publishing to an edge reaches the origin.
+func TestEdgePublish(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	origin := startNode(t, nodeConf("", ""))
+	edge := startNode(t, edgeConf("", origin.rtmp))
+	edge.publish("up")
+	origin.waitPublishing("up")
+	pr := recordProbe(t, origin.rtmpURL("up"), 2*time.Second)
+	require.Equal(t, "h264", pr.Video().CodecName)
+	require.Equal(t, "aac", pr.Audio().CodecName)
+	require.Contains(t, origin.clientTypes("up"), "fmle-publish", "the edge publishes like an encoder")
+}
+
+// TestTokenTraverse: with token_traverse on, the origin's on_connect sees
+// the token of the edge's player and decides: a good one plays (the pull
+// carries it too), a bad one is refused at connect.
+func TestTokenTraverse(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	var mu sync.Mutex
+	var seen []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Action, TcURL, Param string
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		seen = append(seen, body.Action+" "+body.TcURL)
+		mu.Unlock()
+		if strings.Contains(body.TcURL, "token=good") {
+			fmt.Fprint(w, "0")
+			return
+		}
+		w.WriteHeader(http.StatusForbidden)
+	}))
+	t.Cleanup(hook.Close)
+	origin := startNode(t, nodeConf("", "http_hooks { enabled on; on_connect "+hook.URL+"/on_connect; }"))
+	edge := startNode(t, edgeConf("token_traverse on;", origin.rtmp))
+	// The encoder publishes with a good token straight to the origin.
+	testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), origin.rtmpURL("tt"), testpeer.PublishOptions{Loop: true,
+		ExtraArgs: []string{"-rtmp_tcurl", "rtmp://" + origin.rtmp + "/live?token=good"}})
+	origin.waitPublishing("tt")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_, err := client.Dial(ctx, edge.rtmpURL("tt"), client.WithTcURL("rtmp://"+edge.rtmp+"/live?token=bad"))
+	var se *client.StatusError
+	require.ErrorAs(t, err, &se, "a bad token is refused by the origin")
+	require.Equal(t, "NetConnection.Connect.Rejected", se.Code)
+
+	c, err := client.Dial(ctx, edge.rtmpURL("tt"), client.WithTcURL("rtmp://"+edge.rtmp+"/live?token=good"))
+	require.NoError(t, err, "a good token is accepted")
+	defer c.Close()
+	require.NoError(t, c.Play(ctx, "tt"))
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+	for got := 0; got < 50; got++ {
+		m, err := c.ReadMessage()
+		require.NoError(t, err, "the pull (with the token) brings the stream")
+		m.Body.Release()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Contains(t, seen, "on_connect rtmp://"+edge.rtmp+"/live?token=bad")
+	require.Contains(t, seen, "on_connect rtmp://"+edge.rtmp+"/live?token=good")
 }

@@ -24,7 +24,7 @@ var StopDelay = 2 * time.Second
 // Stream names a stream of an edge vhost.
 type Stream struct {
 	Vhost, App, Stream string
-	Param              string // the first player's query (tokens go upstream)
+	Param              string // a publisher's query, passed on to the origin
 }
 
 // Key is the stream's registry key.
@@ -46,6 +46,9 @@ type Host interface {
 	// OpenLocal reads the local stream st (for pushing a stream published
 	// to the edge on to the origin).
 	OpenLocal(st Stream) forward.Source
+	// PlayerRequest is the query and tcUrl of a player of st (tokens go
+	// upstream with the pull), empty when there is none.
+	PlayerRequest(st Stream) (param, tcURL string)
 }
 
 // Locator finds the server that publishes a stream (a Redis directory);
@@ -183,6 +186,7 @@ func (e *Edge) run(ctx context.Context, p *pull) {
 		}
 	}()
 	var ts timestamps
+	param, tcURL := e.host.PlayerRequest(p.st)
 	for ctx.Err() == nil {
 		if err := servers.Wait(ctx); err != nil {
 			return
@@ -193,9 +197,12 @@ func (e *Edge) run(ctx context.Context, p *pull) {
 				server = s
 			}
 		}
-		t := upstream.Target{Server: server, Vhost: p.st.Vhost, App: p.st.App, Stream: p.st.Stream, Param: p.st.Param}
+		t := upstream.Target{Server: server, Vhost: p.st.Vhost, App: p.st.App, Stream: p.st.Stream, Param: param}
 		if p.cfg.Vhost != "" {
 			t.Vhost = p.cfg.Vhost
+		}
+		if p.cfg.TokenTraverse {
+			t.TcURL = tcURL // the origin's on_connect sees the player's own
 		}
 		dialCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		r, err := upstream.Dial(dialCtx, p.proto, t)
