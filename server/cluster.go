@@ -120,24 +120,28 @@ func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
 		if c.edge.Pulling(key) {
 			return // the edge's own pull
 		}
-		if vs.cluster.Remote {
-			es.Param = c.forwardStream(src).Param
-			c.edge.Published(es, vs.cluster)
-			return
-		}
-		if vs.forward.Enabled {
-			fs := c.forwardStream(src)
-			c.later(func() { c.startForward(key, fs, vs.forward) })
-		}
-		if c.dir != nil {
-			c.later(func() { c.dir.Register(es.Vhost, es.App, es.Stream) })
-		}
-	case live.Unpublished:
-		if vs.cluster.Remote {
-			c.edge.Unpublished(es)
-			return
-		}
+		// The publisher's session is filled in after the event: read it later.
 		c.later(func() {
+			fs := c.forwardStream(src)
+			if vs.cluster.Remote {
+				es.Param = fs.Param
+				c.edge.Published(es, vs.cluster)
+				return
+			}
+			if vs.forward.Enabled {
+				c.startForward(key, fs, vs.forward)
+			}
+			if c.dir != nil {
+				c.dir.Register(es.Vhost, es.App, es.Stream)
+			}
+		})
+	case live.Unpublished:
+		pulled := c.edge.Pulling(key)
+		c.later(func() {
+			if vs.cluster.Remote {
+				c.edge.Unpublished(es)
+				return
+			}
 			c.mu.Lock()
 			f := c.forwards[key]
 			delete(c.forwards, key)
@@ -145,10 +149,10 @@ func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
 			if f != nil {
 				f.Stop()
 			}
+			if c.dir != nil && !pulled {
+				c.dir.Unregister(es.Vhost, es.App, es.Stream)
+			}
 		})
-		if c.dir != nil && !c.edge.Pulling(key) {
-			c.later(func() { c.dir.Unregister(es.Vhost, es.App, es.Stream) })
-		}
 	}
 }
 

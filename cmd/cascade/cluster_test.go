@@ -475,3 +475,101 @@ func TestTokenTraverse(t *testing.T) {
 	require.Contains(t, seen, "on_connect rtmp://"+edge.rtmp+"/live?token=bad")
 	require.Contains(t, seen, "on_connect rtmp://"+edge.rtmp+"/live?token=good")
 }
+
+// firstTags pulls stream from an RTMP server and returns the types of its
+// first n tags, marking sequence headers "a-seq" and "v-seq".
+func firstTags(t *testing.T, server, stream string, n int) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := upstream.DialRTMP(ctx, upstream.Target{Server: server, App: "live", Stream: stream})
+	require.NoError(t, err)
+	defer r.Close()
+	var out []string
+	for len(out) < n {
+		tag, err := r.ReadTag()
+		require.NoError(t, err)
+		switch {
+		case tag.Type == 18:
+			out = append(out, "meta")
+		case tag.Type == 8 && len(tag.Payload) > 1 && tag.Payload[1] == 0:
+			out = append(out, "a-seq")
+		case tag.Type == 9 && len(tag.Payload) > 1 && tag.Payload[1] == 0:
+			out = append(out, "v-seq")
+		case tag.Type == 8:
+			out = append(out, "audio")
+		default:
+			out = append(out, "video")
+		}
+	}
+	return out
+}
+
+// TestForward: a vhost forwarding to two live destinations and one dead
+// one; the live ones get the stream with metadata and sequence headers, the
+// dead one is retried until it comes up, and all stop with the publisher.
+func TestForward(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	b := startNode(t, nodeConf("", ""))
+	c := startNode(t, nodeConf("", ""))
+	dead := freePort(t)
+	origin := startNode(t, nodeConf("", "forward { enabled on; destination "+b.rtmp+" "+c.rtmp+"; destination "+dead+"; }"))
+	pub := origin.publish("fw")
+	b.waitPublishing("fw")
+	c.waitPublishing("fw")
+	for _, n := range []*node{b, c} {
+		tags := firstTags(t, n.rtmp, "fw", 3)
+		require.Equal(t, "meta", tags[0], "metadata first")
+		require.ElementsMatch(t, []string{"a-seq", "v-seq"}, tags[1:], "then the sequence headers")
+	}
+	require.Eventually(t, func() bool {
+		return strings.Contains(origin.p.Output(), "forward: destination failed, retrying") && strings.Contains(origin.p.Output(), dead)
+	}, 10*time.Second, 100*time.Millisecond, "the dead destination is logged")
+
+	// The dead destination comes up on its address: the retry reaches it.
+	d := startNode(t, strings.Replace(nodeConf("", ""), "listen 127.0.0.1:0;", "listen "+dead+";", 1))
+	require.Eventually(t, func() bool { return d.streams()["fw"].Publish.Active }, 15*time.Second, 100*time.Millisecond,
+		"the retried destination gets the stream")
+
+	pub.Stop()
+	for _, n := range []*node{b, c, d} {
+		require.Eventually(t, func() bool { return !n.streams()["fw"].Publish.Active }, 10*time.Second, 100*time.Millisecond,
+			"forwarding stops with the publisher")
+	}
+}
+
+// TestForwardBackend: forward.backend names the destination URLs at
+// publish time, with SRS's on_forward request and answer.
+func TestForwardBackend(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	b := startNode(t, nodeConf("", ""))
+	got := make(chan map[string]any, 1)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		select {
+		case got <- body:
+		default:
+		}
+		fmt.Fprintf(w, `{"code":0,"data":{"urls":["rtmp://%s/copies/%s-copy"]}}`, b.rtmp, body["stream"])
+	}))
+	t.Cleanup(backend.Close)
+	origin := startNode(t, nodeConf("", "forward { enabled on; backend "+backend.URL+"/api/v1/forward; }"))
+	testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), origin.rtmpURL("fb?secret=1"), testpeer.PublishOptions{Loop: true})
+	var body map[string]any
+	select {
+	case body = <-got:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the backend was not called")
+	}
+	require.Equal(t, "on_forward", body["action"])
+	require.Equal(t, "live", body["app"])
+	require.Equal(t, "fb", body["stream"])
+	require.Equal(t, "?secret=1", body["param"])
+	require.Equal(t, "__defaultVhost__", body["vhost"])
+	require.Equal(t, "127.0.0.1", body["ip"])
+	require.NotEmpty(t, body["client_id"])
+	require.Contains(t, body["tcUrl"], "/live")
+	require.Eventually(t, func() bool { return b.streams()["fb-copy"].Publish.Active }, 15*time.Second, 100*time.Millisecond,
+		"forwarded where the backend said")
+}
