@@ -51,10 +51,13 @@ func newCluster(s *Server, cfg *config.Config) (*cluster, error) {
 		if c.dir, err = directory.New(dc, s.log, func() directory.Record { return c.self(dc.Advertise) }); err != nil {
 			return nil, err
 		}
-		locate = func(ctx context.Context, vhost, app, stream string) (string, bool) {
+		locate = func(ctx context.Context, proto, vhost, app, stream string) (string, bool) {
 			r, ok, err := c.dir.Lookup(ctx, vhost, app, stream)
 			if err != nil {
 				c.log.Warn("stream_directory: lookup failed, using the configured origins", "stream", vhost+"/"+app+"/"+stream, "err", err)
+			}
+			if proto == upstream.ProtoFLV {
+				return r.HTTP, ok && r.HTTP != ""
 			}
 			return r.RTMP, ok
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -572,4 +573,41 @@ func TestForwardBackend(t *testing.T) {
 	require.Contains(t, body["tcUrl"], "/live")
 	require.Eventually(t, func() bool { return b.streams()["fb-copy"].Publish.Active }, 15*time.Second, 100*time.Millisecond,
 		"forwarded where the backend said")
+}
+
+// TestRedisDirectory: three origins and one edge share a Redis stream
+// directory; the edge (configured with the first origin only) finds each
+// stream's origin through Redis, and a dead origin's keys expire.
+func TestRedisDirectory(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "redis-cli")
+	_, redisAddr := testpeer.RedisServer(t, 0)
+	dir := "stream_directory { enabled on; redis " + redisAddr + "; ttl 2; }\n"
+	var origins []*node
+	for range 3 {
+		origins = append(origins, startNode(t, dir+nodeConf("", "")))
+	}
+	edge := startNode(t, dir+edgeConf("", origins[0].rtmp))
+	for i, o := range origins {
+		o.publish("d" + strconv.Itoa(i))
+	}
+	_, redisPort, _ := net.SplitHostPort(redisAddr)
+	redisGet := func(key string) string {
+		out, err := exec.Command("redis-cli", "-p", redisPort, "GET", key).Output()
+		require.NoError(t, err)
+		return strings.TrimSpace(string(out))
+	}
+	for i, o := range origins {
+		stream := "d" + strconv.Itoa(i)
+		require.Eventually(t, func() bool {
+			return strings.Contains(redisGet("cascade:stream:__defaultVhost__/live/"+stream), `"rtmp":"`+o.rtmp+`"`)
+		}, 10*time.Second, 50*time.Millisecond, "origin %d registers %s", i, stream)
+		p := playRTMP(t, edge.rtmpURL(stream))
+		p.grows(t, 100_000, 10*time.Second, "the edge plays "+stream)
+		require.Equal(t, 1, o.players(stream), "pulled from the origin Redis named")
+	}
+	origins[2].p.Kill()
+	require.NotEmpty(t, redisGet("cascade:stream:__defaultVhost__/live/d2"), "still there right after the crash")
+	require.Eventually(t, func() bool { return redisGet("cascade:stream:__defaultVhost__/live/d2") == "" }, 5*time.Second,
+		100*time.Millisecond, "a dead origin's keys expire")
+	require.NotEmpty(t, redisGet("cascade:stream:__defaultVhost__/live/d1"), "live origins' keys stay")
 }

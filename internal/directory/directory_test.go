@@ -18,30 +18,6 @@ import (
 	"github.com/cascade-live/cascade/internal/testpeer"
 )
 
-// redisServer starts Debian's redis-server on a free loopback port, without
-// persistence; it is stopped when the test ends.
-func redisServer(t *testing.T, port int) *testpeer.Process {
-	t.Helper()
-	testpeer.Require(t, "redis-server", "redis-cli")
-	p := testpeer.Start(t, "redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no")
-	require.Eventually(t, func() bool {
-		c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, 5*time.Second, 20*time.Millisecond, "redis-server up")
-	return p
-}
-
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 type logBuf struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -59,8 +35,8 @@ func (l *logBuf) count(s string) int {
 	return strings.Count(l.b.String(), s)
 }
 
-func newDir(t *testing.T, port int, id string, logs *logBuf) *directory.Directory {
-	cfg := directory.Config{Enabled: true, Redis: "127.0.0.1:" + strconv.Itoa(port), TTL: time.Second, Prefix: "cascade"}
+func newDir(t *testing.T, addr, id string, logs *logBuf) *directory.Directory {
+	cfg := directory.Config{Enabled: true, Redis: addr, TTL: time.Second, Prefix: "cascade"}
 	d, err := directory.New(cfg, slog.New(slog.NewTextHandler(logs, nil)), func() directory.Record {
 		return directory.Record{RTMP: "10.0.0.1:1935", HTTP: "10.0.0.1:8080", ServerID: id}
 	})
@@ -69,13 +45,12 @@ func newDir(t *testing.T, port int, id string, logs *logBuf) *directory.Director
 }
 
 func TestDirectory(t *testing.T) {
-	port := freePort(t)
-	redisServer(t, port)
+	_, addr := testpeer.RedisServer(t, 0)
 	ctx := context.Background()
 	logs := &logBuf{}
-	a := newDir(t, port, "a", logs)
+	a := newDir(t, addr, "a", logs)
 	defer a.Close()
-	b := newDir(t, port, "b", logs)
+	b := newDir(t, addr, "b", logs)
 	defer b.Close()
 
 	a.Register("__defaultVhost__", "live", "one")
@@ -86,7 +61,9 @@ func TestDirectory(t *testing.T) {
 	require.Equal(t, "a", r.ServerID)
 
 	// redis-cli sees the documented key, with a TTL.
-	out, err := exec.CommandContext(ctx, "redis-cli", "-p", strconv.Itoa(port), "TTL", "cascade:stream:__defaultVhost__/live/one").Output()
+	testpeer.Require(t, "redis-cli")
+	_, port, _ := net.SplitHostPort(addr)
+	out, err := exec.CommandContext(ctx, "redis-cli", "-p", port, "TTL", "cascade:stream:__defaultVhost__/live/one").Output()
 	require.NoError(t, err)
 	ttl, _ := strconv.Atoi(strings.TrimSpace(string(out)))
 	require.True(t, ttl > 0 && ttl <= 1, "TTL %q", out)
@@ -118,11 +95,10 @@ func TestDirectory(t *testing.T) {
 // TestDirectoryRedisDown: with Redis gone, registering and looking up fail
 // fast with one log line; when it is back, registrations come back.
 func TestDirectoryRedisDown(t *testing.T) {
-	port := freePort(t)
-	rs := redisServer(t, port)
+	rs, addr := testpeer.RedisServer(t, 0)
 	ctx := context.Background()
 	logs := &logBuf{}
-	d := newDir(t, port, "a", logs)
+	d := newDir(t, addr, "a", logs)
 	defer d.Close()
 	d.Register("__defaultVhost__", "live", "s")
 	rs.Stop()
@@ -136,7 +112,9 @@ func TestDirectoryRedisDown(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond) // a few refreshes fail
 	require.Equal(t, 1, logs.count("redis unavailable"), "one line per outage")
 
-	redisServer(t, port)
+	_, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(port)
+	testpeer.RedisServer(t, n)
 	require.Eventually(t, func() bool {
 		_, ok1, _ := d.Lookup(ctx, "__defaultVhost__", "live", "s")
 		_, ok2, _ := d.Lookup(ctx, "__defaultVhost__", "live", "t")

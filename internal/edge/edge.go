@@ -51,9 +51,10 @@ type Host interface {
 	PlayerRequest(st Stream) (param, tcURL string)
 }
 
-// Locator finds the server that publishes a stream (a Redis directory);
-// ok is false when it does not know.
-type Locator func(ctx context.Context, vhost, app, stream string) (server string, ok bool)
+// Locator finds the server that publishes a stream (a Redis directory):
+// its RTMP or HTTP host:port as proto asks; ok is false when it does not
+// know.
+type Locator func(ctx context.Context, proto, vhost, app, stream string) (server string, ok bool)
 
 // Edge runs the pulls and pushes of the edge vhosts.
 type Edge struct {
@@ -187,16 +188,21 @@ func (e *Edge) run(ctx context.Context, p *pull) {
 	}()
 	var ts timestamps
 	param, tcURL := e.host.PlayerRequest(p.st)
+	askDirectory := e.locate != nil
 	for ctx.Err() == nil {
 		if err := servers.Wait(ctx); err != nil {
 			return
 		}
 		server := servers.Current()
-		if e.locate != nil {
-			if s, ok := e.locate(ctx, p.st.Vhost, p.st.App, p.st.Stream); ok {
+		if askDirectory {
+			if s, ok := e.locate(ctx, p.proto, p.st.Vhost, p.st.App, p.st.Stream); ok {
 				server = s
 			}
 		}
+		// A server the directory named that fails is not asked for again
+		// at once: the configured origins get their turn in between.
+		located := server != servers.Current()
+		askDirectory = e.locate != nil && !located
 		t := upstream.Target{Server: server, Vhost: p.st.Vhost, App: p.st.App, Stream: p.st.Stream, Param: param}
 		if p.cfg.Vhost != "" {
 			t.Vhost = p.cfg.Vhost
