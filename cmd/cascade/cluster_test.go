@@ -271,14 +271,14 @@ func firstKeyframe(t *testing.T, url string) time.Duration {
 	}
 }
 
-// TestEdgeChain: origin ← edge ← edge2. Players of edge2 get the stream over
+// TestEdgeChain: origin ← edge (RTMP) ← edge2 (HTTP-FLV). Players of edge2 get the stream over
 // RTMP and HTTP-FLV with its codecs and duration; once the pull is up a new
 // player starts within a second from the GOP cache.
 func TestEdgeChain(t *testing.T) {
 	testpeer.Require(t, "ffmpeg", "ffprobe")
 	origin := startNode(t, nodeConf("", ""))
 	edge1 := startNode(t, edgeConf("", origin.rtmp))
-	edge2 := startNode(t, edgeConf("", edge1.rtmp))
+	edge2 := startNode(t, edgeConf("protocol flv;", edge1.http)) // the second hop pulls HTTP-FLV
 	origin.publish("chain")
 	origin.waitPublishing("chain")
 
@@ -610,4 +610,57 @@ func TestRedisDirectory(t *testing.T) {
 	require.Eventually(t, func() bool { return redisGet("cascade:stream:__defaultVhost__/live/d2") == "" }, 5*time.Second,
 		100*time.Millisecond, "a dead origin's keys expire")
 	require.NotEmpty(t, redisGet("cascade:stream:__defaultVhost__/live/d1"), "live origins' keys stay")
+}
+
+// TestEdgeBadOrigins: origins that refuse, send garbage or redirect in a
+// loop are each logged and skipped; the edge plays from the good one.
+func TestEdgeBadOrigins(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	good := startNode(t, nodeConf("", ""))
+	good.publish("bad")
+	good.waitPublishing("bad")
+	refused := freePort(t)
+	garbage := serveTCP(t, func(c net.Conn) {
+		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\n\r\nnot rtmp at all, and then some more bytes"))
+		time.Sleep(200 * time.Millisecond)
+		c.Close()
+	})
+	// An origin cluster member with itself as coworker and no stream:
+	// it refuses the play with NetStream.Play.StreamNotFound.
+	apiR := freePort(t)
+	refuser := startNode(t, nodeConf(apiR, "cluster { mode local; origin_cluster on; coworkers "+apiR+"; }"))
+	// An origin redirecting (SRS's RTMP 302) to a dead address, as a
+	// coworker that answers /api/v1/clusters wrongly makes it do.
+	_, deadPort, _ := net.SplitHostPort(refused)
+	liar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"code":0,"data":{"query":{},"origin":{"ip":"127.0.0.1","port":%s,"vhost":"__defaultVhost__"}}}`, deadPort)
+	}))
+	t.Cleanup(liar.Close)
+	redirector := startNode(t, nodeConf("", "cluster { mode local; origin_cluster on; coworkers "+strings.TrimPrefix(liar.URL, "http://")+"; }"))
+	edge := startNode(t, edgeConf("", refused, garbage, refuser.rtmp, redirector.rtmp, good.rtmp))
+	p := playRTMP(t, edge.rtmpURL("bad"))
+	p.grows(t, 100_000, 20*time.Second, "the edge reaches the good origin")
+	out := edge.p.Output()
+	require.Contains(t, redirector.p.Output(), "rtmp play redirected")
+	for _, o := range []string{refused, garbage, refuser.rtmp, redirector.rtmp} {
+		require.Regexp(t, `edge: origin failed, trying the next.* origin=`+regexp.QuoteMeta(o), out)
+	}
+	require.Equal(t, 1, good.players("bad"))
+}
+
+// serveTCP runs a TCP server on loopback calling serve per connection.
+func serveTCP(t *testing.T, serve func(net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return ln.Addr().String()
 }
