@@ -664,3 +664,17 @@ func serveTCP(t *testing.T, serve func(net.Conn)) string {
 	}()
 	return ln.Addr().String()
 }
+
+// TestEdgeUpstreamVhost: cluster.vhost makes the edge ask the origin for
+// another vhost than its player's.
+func TestEdgeUpstreamVhost(t *testing.T) {
+	testpeer.Require(t, "ffmpeg")
+	origin := startNode(t, nodeConf("", "")+"vhost up.example { }\n")
+	edge := startNode(t, edgeConf("vhost up.example;", origin.rtmp))
+	testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), origin.rtmpURL("vr?vhost=up.example"), testpeer.PublishOptions{Loop: true})
+	origin.waitPublishing("vr")
+	p := playRTMP(t, edge.rtmpURL("vr"))
+	p.grows(t, 100_000, 10*time.Second, "the edge plays up.example's stream")
+	require.Equal(t, 1, origin.players("vr"))
+	require.Contains(t, origin.p.Output(), "up.example/live/vr")
+}
