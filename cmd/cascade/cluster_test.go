@@ -107,6 +107,7 @@ type apiStream struct {
 	Kbps struct {
 		Recv30s int `json:"recv_30s"`
 	} `json:"kbps"`
+	Upstream string `json:"upstream"`
 }
 
 // streams reads n's /api/v1/streams.
@@ -292,8 +293,10 @@ func TestEdgeChain(t *testing.T) {
 	}
 	// The pull stays up a moment after the last player: a new one starts at once.
 	require.Less(t, firstKeyframe(t, edge2.rtmpURL("chain")), time.Second)
-	// Each hop lists the stream; edge1 pulls from the origin as an rtmp-pull client.
+	// Each hop lists the stream with its upstream; edge1 pulls from the origin as an rtmp-pull client.
 	require.True(t, edge1.streams()["chain"].Publish.Active)
+	require.Equal(t, origin.rtmpURL("chain"), edge1.streams()["chain"].Upstream)
+	require.Equal(t, edge1.flvURL("chain"), edge2.streams()["chain"].Upstream)
 	require.Contains(t, edge1.clientTypes("chain"), "rtmp-pull")
 }
 

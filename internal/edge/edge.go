@@ -82,10 +82,10 @@ type pull struct {
 	timer  *time.Timer // pending stop after the last player left
 
 	mu       sync.Mutex
-	upstream string // server read from now
+	upstream string // URL read from now
 }
 
-// Upstream says which server the stream is pulled from ("" when not).
+// Upstream is the URL the stream is pulled from ("" when not pulled).
 func (e *Edge) Upstream(key string) string {
 	e.mu.Lock()
 	p := e.pulls[key]
@@ -228,8 +228,12 @@ func (e *Edge) run(ctx context.Context, p *pull) {
 				return
 			}
 		}
+		t.Server = r.Server()
 		p.mu.Lock()
-		p.upstream = r.Server()
+		p.upstream = t.RTMPURL()
+		if p.proto == upstream.ProtoFLV {
+			p.upstream = t.FLVURL()
+		}
 		p.mu.Unlock()
 		e.log.Info("edge: pulling", "stream", p.st.Key(), "origin", r.Server(), "protocol", p.proto)
 		err = e.copy(ctx, r, sink, &ts, servers)
