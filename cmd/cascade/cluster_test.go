@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	be "encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +30,7 @@ import (
 
 // node is one cascade process of a cluster test.
 type node struct {
-	t               *testing.T
+	t               testing.TB
 	p               *testpeer.Process
 	rtmp, http, api string // host:port the OS picked
 }
@@ -37,7 +40,7 @@ var listeningAny = regexp.MustCompile(`msg="(rtmp|http|api) listening" addr=(\S+
 // startNode runs the binary on a configuration (which listens on
 // 127.0.0.1:0 or ports picked with freePort) and waits until it reports the
 // listeners the configuration asks for. It is stopped when the test ends.
-func startNode(t *testing.T, conf string) *node {
+func startNode(t testing.TB, conf string) *node {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "cascade.conf")
 	require.NoError(t, os.WriteFile(path, []byte(conf), 0o644))
@@ -680,4 +683,138 @@ func TestEdgeUpstreamVhost(t *testing.T) {
 	p.grows(t, 100_000, 10*time.Second, "the edge plays up.example's stream")
 	require.Equal(t, 1, origin.players("vr"))
 	require.Contains(t, origin.p.Output(), "up.example/live/vr")
+}
+
+// BenchmarkEdgeHopLatency measures the time from a message reaching the
+// origin to it reaching a player of the origin and a player of an edge (one
+// hop), with min_latency on and off: b.N video frames 40 ms apart, each
+// carrying its send time. Reports p50/p99 in ms for both players.
+//
+//	go test ./cmd/cascade -run '^$' -bench EdgeHopLatency -benchtime 150x
+func BenchmarkEdgeHopLatency(b *testing.B) {
+	for _, minLatency := range []string{"on", "off"} {
+		b.Run("min_latency="+minLatency, func(b *testing.B) {
+			benchHop(b, "min_latency "+minLatency+";")
+		})
+	}
+}
+
+func benchHop(b *testing.B, vhost string) {
+	origin := startNode(b, nodeConf("", vhost))
+	edge := startNode(b, nodeConf("", vhost+" cluster { mode remote; origin "+origin.rtmp+"; }"))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pub, err := client.Dial(ctx, origin.rtmpURL("lat"))
+	require.NoError(b, err)
+	defer pub.Close()
+	require.NoError(b, pub.Publish(ctx, "lat"))
+	go func() {
+		for {
+			m, err := pub.ReadMessage()
+			if err != nil {
+				return
+			}
+			m.Body.Release()
+		}
+	}()
+	// An AVC sequence header (avcC without parameter sets) and frames.
+	require.NoError(b, pub.WritePayload(9, 0, []byte{0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f, 0xff, 0xe0, 0}))
+	// Frames sent before the measurement starts (the warm-up, and the GOP
+	// cache burst a joining player gets) do not count.
+	var startNs atomic.Int64
+	startNs.Store(math.MaxInt64)
+	frame := func(i int) []byte {
+		p := make([]byte, 5+8+1000)
+		p[0], p[1] = 0x27, 1
+		if i%25 == 0 {
+			p[0] = 0x17
+		}
+		be.BigEndian.PutUint64(p[5:], uint64(time.Now().UnixNano()))
+		return p
+	}
+	// Frames flow before the players come, so the edge's pull is up.
+	var ts uint32
+	sent := 0
+	send := func() {
+		require.NoError(b, pub.WritePayload(9, ts, frame(sent)))
+		sent++
+		ts += 40
+	}
+	for range 10 {
+		send()
+		time.Sleep(40 * time.Millisecond)
+	}
+	type result struct{ lat []time.Duration }
+	var ready sync.WaitGroup
+	ready.Add(2)
+	play := func(url string, out chan<- result, n int) {
+		once := sync.OnceFunc(ready.Done)
+		defer once()
+		c, err := client.Dial(ctx, url)
+		if err != nil {
+			out <- result{}
+			return
+		}
+		defer c.Close()
+		if c.Play(ctx, "") != nil {
+			out <- result{}
+			return
+		}
+		var r result
+		for len(r.lat) < n {
+			m, err := c.ReadMessage()
+			if err != nil {
+				break
+			}
+			if p := m.Payload(); m.Type == 9 && len(p) >= 13 && p[1] == 1 {
+				once()
+				sentAt := int64(be.BigEndian.Uint64(p[5:]))
+				if sentAt > startNs.Load() {
+					r.lat = append(r.lat, time.Duration(time.Now().UnixNano()-sentAt))
+				}
+			}
+			m.Body.Release()
+		}
+		out <- r
+	}
+	originRes, edgeRes := make(chan result, 1), make(chan result, 1)
+	// Players join, then the measured frames are sent.
+	go play(origin.rtmpURL("lat"), originRes, b.N)
+	go play(edge.rtmpURL("lat"), edgeRes, b.N)
+	playing := make(chan struct{})
+	go func() { ready.Wait(); close(playing) }()
+	for waiting := true; waiting; {
+		select {
+		case <-playing:
+			waiting = false
+		case <-ctx.Done():
+			b.Fatal("players did not start")
+		case <-time.After(40 * time.Millisecond):
+			send()
+		}
+	}
+	for range 10 {
+		send()
+		time.Sleep(40 * time.Millisecond)
+	}
+	startNs.Store(time.Now().UnixNano())
+	b.ResetTimer()
+	for range b.N + 30 { // a few more: the last ones flush the batches
+		send()
+		time.Sleep(40 * time.Millisecond)
+	}
+	b.StopTimer()
+	o, e := <-originRes, <-edgeRes
+	require.Len(b, o.lat, b.N, "origin player")
+	require.Len(b, e.lat, b.N, "edge player")
+	pct := func(l []time.Duration, q float64) float64 {
+		s := append([]time.Duration(nil), l...)
+		slices.Sort(s)
+		return float64(s[int(q*float64(len(s)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(o.lat, 0.5), "origin-p50-ms")
+	b.ReportMetric(pct(o.lat, 0.99), "origin-p99-ms")
+	b.ReportMetric(pct(e.lat, 0.5), "edge-p50-ms")
+	b.ReportMetric(pct(e.lat, 0.99), "edge-p99-ms")
+	b.ReportMetric(0, "ns/op")
 }
