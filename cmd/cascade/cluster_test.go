@@ -818,3 +818,31 @@ func benchHop(b *testing.B, vhost string) {
 	b.ReportMetric(pct(e.lat, 0.99), "edge-p99-ms")
 	b.ReportMetric(0, "ns/op")
 }
+
+// TestEdgeHLS: an edge's pulled stream feeds its outputs like a published
+// one: its HLS plays in ffprobe.
+func TestEdgeHLS(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	origin := startNode(t, nodeConf("", ""))
+	edge := startNode(t, nodeConf("", "cluster { mode remote; origin "+origin.rtmp+"; }\n"+
+		"hls { enabled on; hls_fragment 1; hls_window 10; hls_path "+t.TempDir()+"; }"))
+	origin.publish("eh")
+	origin.waitPublishing("eh")
+	p := playRTMP(t, edge.rtmpURL("eh")) // a player makes the edge pull
+	p.grows(t, 100_000, 10*time.Second, "edge plays")
+	m3u8 := "http://" + edge.http + "/live/eh.m3u8"
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(m3u8)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 15*time.Second, 200*time.Millisecond, "the edge's HLS playlist")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pr, err := testpeer.Probe(ctx, m3u8)
+	require.NoError(t, err)
+	require.Equal(t, "h264", pr.Video().CodecName)
+	require.Equal(t, "aac", pr.Audio().CodecName)
+}
