@@ -30,7 +30,9 @@ type cluster struct {
 	log  *slog.Logger
 	dir  *directory.Directory // nil without stream_directory
 	edge *edge.Edge
-	jobs chan func() // slow work of stream events, in order, off the loops
+	jobs chan func()   // slow work of stream events, in order, off the loops
+	stop chan struct{} // closed by close: no more jobs
+	done chan struct{} // closed when the job goroutine ended
 
 	mu       sync.Mutex
 	forwards map[string]*forward.Forwarder // by stream key
@@ -41,7 +43,8 @@ type cluster struct {
 const maxClusterJobs = 4096
 
 func newCluster(s *Server, cfg *config.Config) (*cluster, error) {
-	c := &cluster{srv: s, log: s.log, jobs: make(chan func(), maxClusterJobs), forwards: map[string]*forward.Forwarder{}}
+	c := &cluster{srv: s, log: s.log, jobs: make(chan func(), maxClusterJobs), stop: make(chan struct{}),
+		done: make(chan struct{}), forwards: map[string]*forward.Forwarder{}}
 	dc, err := directory.ParseConfig(cfg.Root.Get("stream_directory"))
 	if err != nil {
 		return nil, err
@@ -64,8 +67,14 @@ func newCluster(s *Server, cfg *config.Config) (*cluster, error) {
 	}
 	c.edge = edge.New(s.log, edgeHost{s}, locate)
 	go func() {
-		for job := range c.jobs {
-			job()
+		defer close(c.done)
+		for {
+			select {
+			case job := <-c.jobs:
+				job()
+			case <-c.stop:
+				return
+			}
 		}
 	}()
 	s.reg.AddObserver(c)
@@ -73,6 +82,8 @@ func newCluster(s *Server, cfg *config.Config) (*cluster, error) {
 }
 
 func (c *cluster) close() {
+	close(c.stop)
+	<-c.done
 	c.edge.Close()
 	c.mu.Lock()
 	for k, f := range c.forwards {
@@ -88,6 +99,7 @@ func (c *cluster) close() {
 // later queues slow work of a stream event (it runs in order).
 func (c *cluster) later(job func()) {
 	select {
+	case <-c.stop:
 	case c.jobs <- job:
 	default:
 		c.log.Error("cluster: too many stream events waiting; one dropped")
@@ -159,15 +171,25 @@ func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
 	}
 }
 
-// forwardStream describes a published stream for forward and its backend.
+// forwardStream describes a published stream for forward and its backend,
+// with its publisher's request (which the publishing session fills in just
+// after the event: wait a moment for it).
 func (c *cluster) forwardStream(src *live.Source) forward.Stream {
-	fs := forward.Stream{Vhost: src.Vhost, App: src.App, Stream: src.Stream, ClientID: src.PublisherID()}
-	if v, ok := c.srv.clients.Load(fs.ClientID); ok {
-		cl := v.(*clientInfo)
-		cl.mu.Lock()
-		fs.TcURL, fs.Param = cl.req.TcURL, cl.req.Param
-		cl.mu.Unlock()
-		fs.IP = cl.peer.RemoteIP().String()
+	fs := forward.Stream{Vhost: src.Vhost, App: src.App, Stream: src.Stream}
+	for range 50 {
+		fs.ClientID = src.PublisherID()
+		if v, ok := c.srv.clients.Load(fs.ClientID); ok {
+			cl := v.(*clientInfo)
+			cl.mu.Lock()
+			ready := cl.publish && cl.src == src
+			fs.TcURL, fs.Param = cl.req.TcURL, cl.req.Param
+			cl.mu.Unlock()
+			if ready {
+				fs.IP = cl.peer.RemoteIP().String()
+				return fs
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	return fs
 }
