@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -360,7 +361,7 @@ func (r *rtmpSession) playOrRedirect(p *rtmp.PlayParams) error {
 				r.status("error", rtmp.CodePlayStreamNotFound, "no origin of the cluster publishes "+req.StreamURL())
 				return fmt.Errorf("rtmp: play %s: no origin of the cluster publishes it: %w", req.StreamURL(), ErrRejected)
 			}
-			to := "rtmp://" + loc.RTMP + "/" + req.App + vhostQuery(req.Vhost) + "/" + req.Stream + req.Param
+			to := "rtmp://" + loc.RTMP + "/" + req.App + "/" + req.Stream + streamQuery(req.Vhost, req.Param)
 			r.reply(r.streamID, rtmp.RedirectStatus(to))
 			r.c.SetDeadline(time.Now().Add(redirectTimeout))
 			r.c.Log.Info("rtmp play redirected to the origin of the stream", "stream", req.StreamURL(), "to", to)
@@ -370,12 +371,17 @@ func (r *rtmpSession) playOrRedirect(p *rtmp.PlayParams) error {
 	return errPause
 }
 
-// vhostQuery names a non-default vhost in a tcUrl, as SRS does.
-func vhostQuery(vhost string) string {
-	if vhost == "" || vhost == DefaultVhost {
+// streamQuery is the query of a redirect's stream, as SRS writes it: the
+// vhost (unless the default one) and the client's own parameters.
+func streamQuery(vhost, param string) string {
+	q := strings.TrimPrefix(param, "?")
+	if vhost != "" && vhost != DefaultVhost && !strings.Contains(q, "vhost=") {
+		q = strings.TrimPrefix(q+"&vhost="+vhost, "&")
+	}
+	if q == "" {
 		return ""
 	}
-	return "?vhost=" + vhost
+	return "?" + q
 }
 
 // redirectFLV answers an HTTP-FLV play of a stream this origin does not

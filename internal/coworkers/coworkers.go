@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -79,8 +80,9 @@ func Find(ctx context.Context, coworkers []string, vhost, host, app, stream stri
 }
 
 func ask(ctx context.Context, coworker, vhost, host, app, stream string) (*Origin, error) {
-	q := url.Values{"vhost": {vhost}, "ip": {host}, "app": {app}, "stream": {stream}, "coworker": {coworker}}
-	u := "http://" + coworker + "/api/v1/clusters?" + q.Encode()
+	// SRS writes the query in this order, with host:port values unescaped.
+	u := "http://" + coworker + "/api/v1/clusters?vhost=" + esc(vhost) + "&ip=" + esc(host) + "&app=" + esc(app) +
+		"&stream=" + esc(stream) + "&coworker=" + esc(coworker)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
@@ -130,6 +132,9 @@ func Describe(rtmp, httpAddr, api net.Addr, vhost, coworker string) *Origin {
 	}
 	return o
 }
+
+// esc escapes a query value but leaves ':' alone, as SRS writes host:port.
+func esc(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "%3A", ":") }
 
 func split(a net.Addr) (string, int) {
 	if a == nil {
