@@ -20,6 +20,8 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/console"
+	"github.com/cascade-live/cascade/internal/diskpool"
 	"github.com/cascade-live/cascade/internal/edge"
 	"github.com/cascade-live/cascade/internal/forward"
 	"github.com/cascade-live/cascade/live"
@@ -29,6 +31,10 @@ import (
 
 // Version is the server's version, reported by -v and the HTTP API.
 const Version = "0.1.0"
+
+// diskWorkers is how many static file reads run at once, whatever the
+// number of requests.
+const diskWorkers = 4
 
 // Server is a running cascade.
 type Server struct {
@@ -53,6 +59,7 @@ type Server struct {
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
 	hlsStore  *hls.Store
+	disk      *diskpool.Pool // opens and reads static files
 
 	hooks        *hooks.Client
 	clients      sync.Map // id → *clientInfo
@@ -184,7 +191,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
-	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore)
+	s.disk = diskpool.New(diskWorkers)
+	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, console.New(s.consoleInfo))
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err
@@ -398,6 +406,7 @@ func (s *Server) Close() error {
 		return true
 	})
 	err := s.eng.Stop()
+	s.disk.Close()
 	_ = s.hooks.Close()
 	s.hlsStore.Close()
 	s.cluster.close()
