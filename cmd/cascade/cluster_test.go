@@ -846,3 +846,18 @@ func TestEdgeHLS(t *testing.T) {
 	require.Equal(t, "h264", pr.Video().CodecName)
 	require.Equal(t, "aac", pr.Audio().CodecName)
 }
+
+// TestEdgeFollowClient: with follow_client on, an HTTP-FLV player makes the
+// edge pull over HTTP-FLV even though protocol says rtmp (the origin listed
+// is an HTTP port, so an RTMP pull could not work).
+func TestEdgeFollowClient(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	origin := startNode(t, nodeConf("", ""))
+	edge := startNode(t, edgeConf("protocol rtmp; follow_client on;", origin.http))
+	origin.publish("fc")
+	origin.waitPublishing("fc")
+	pr := recordProbe(t, edge.flvURL("fc"), 2*time.Second)
+	require.Equal(t, "h264", pr.Video().CodecName)
+	require.Equal(t, "aac", pr.Audio().CodecName)
+	require.Contains(t, edge.p.Output(), "protocol=flv")
+}
