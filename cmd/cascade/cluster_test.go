@@ -586,9 +586,10 @@ func TestForwardBackend(t *testing.T) {
 // stream's origin through Redis, and a dead origin's keys expire.
 func TestRedisDirectory(t *testing.T) {
 	testpeer.Require(t, "ffmpeg", "redis-cli")
-	_, redisAddr := testpeer.RedisServer(t, 0)
+	redis, redisAddr := testpeer.RedisServer(t, 0)
 	dir := "stream_directory { enabled on; redis " + redisAddr + "; ttl 2; }\n"
 	var origins []*node
+	var players []*rtmpPlayer
 	for range 3 {
 		origins = append(origins, startNode(t, dir+nodeConf("", "")))
 	}
@@ -610,12 +611,25 @@ func TestRedisDirectory(t *testing.T) {
 		p := playRTMP(t, edge.rtmpURL(stream))
 		p.grows(t, 100_000, 10*time.Second, "the edge plays "+stream)
 		require.Equal(t, 1, o.players(stream), "pulled from the origin Redis named")
+		players = append(players, p)
 	}
 	origins[2].p.Kill()
 	require.NotEmpty(t, redisGet("cascade:stream:__defaultVhost__/live/d2"), "still there right after the crash")
 	require.Eventually(t, func() bool { return redisGet("cascade:stream:__defaultVhost__/live/d2") == "" }, 5*time.Second,
 		100*time.Millisecond, "a dead origin's keys expire")
 	require.NotEmpty(t, redisGet("cascade:stream:__defaultVhost__/live/d1"), "live origins' keys stay")
+
+	// Redis goes down: what is served goes on, a new publish works, and
+	// the failure is logged (once).
+	redis.Kill()
+	origins[0].publish("after")
+	origins[0].waitPublishing("after")
+	players[1].grows(t, 100_000, 10*time.Second, "the edge keeps serving d1")
+	require.Eventually(t, func() bool {
+		return strings.Count(origins[0].p.Output(), "stream_directory: redis unavailable") == 1
+	}, 10*time.Second, 100*time.Millisecond, "the outage is logged once")
+	p := playRTMP(t, edge.rtmpURL("after")) // the lookup fails: the configured origin serves
+	p.grows(t, 100_000, 10*time.Second, "a new stream plays from the configured origin")
 }
 
 // TestEdgeBadOrigins: origins that refuse, send garbage or redirect in a
