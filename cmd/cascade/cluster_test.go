@@ -406,7 +406,7 @@ func TestEdgeFailover(t *testing.T) {
 	require.Equal(t, 1, a.players("fo"))
 	require.Equal(t, 0, b.players("fo"))
 
-	a.p.Stop() // the first origin dies
+	a.p.Kill() // the first origin dies (SIGKILL)
 	p.grows(t, 300_000, 15*time.Second, "still playing, now through b")
 	require.Equal(t, 1, b.players("fo"), "the edge moved to b")
 	select {
