@@ -403,11 +403,20 @@ func TestEdgeFailover(t *testing.T) {
 
 	p := playRTMP(t, edge.rtmpURL("fo"))
 	p.grows(t, 200_000, 10*time.Second, "playing through a")
+	flvBytes, flvDone := playFLV(t, edge.flvURL("fo"))
 	require.Equal(t, 1, a.players("fo"))
 	require.Equal(t, 0, b.players("fo"))
 
 	a.p.Kill() // the first origin dies (SIGKILL)
 	p.grows(t, 300_000, 15*time.Second, "still playing, now through b")
+	from := flvBytes.Load()
+	require.Eventually(t, func() bool { return flvBytes.Load()-from > 200_000 }, 10*time.Second, 50*time.Millisecond,
+		"the HTTP-FLV player keeps receiving too")
+	select {
+	case err := <-flvDone:
+		t.Fatalf("the HTTP-FLV player lost its connection: %v", err)
+	default:
+	}
 	require.Equal(t, 1, b.players("fo"), "the edge moved to b")
 	select {
 	case err := <-p.done:
@@ -874,4 +883,27 @@ func TestEdgeFollowClient(t *testing.T) {
 	require.Equal(t, "h264", pr.Video().CodecName)
 	require.Equal(t, "aac", pr.Audio().CodecName)
 	require.Contains(t, edge.p.Output(), "protocol=flv")
+}
+
+// playFLV reads an HTTP-FLV stream in the background, counting its bytes;
+// done gets the error that ends it.
+func playFLV(t *testing.T, url string) (bytes *atomic.Int64, done chan error) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	t.Cleanup(func() { resp.Body.Close() })
+	bytes, done = new(atomic.Int64), make(chan error, 1)
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := resp.Body.Read(buf)
+			bytes.Add(int64(n))
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	return bytes, done
 }
