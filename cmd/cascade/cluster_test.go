@@ -81,14 +81,9 @@ vhost __defaultVhost__ {
 `, api, vhost)
 }
 
-// freePort reserves a loopback port for a listener whose address other
-// configurations must know in advance (coworkers).
-func freePort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
+// freeAddr is a loopback address free a moment ago, for a listener whose
+// address other configurations must know in advance (coworkers).
+func freeAddr(t *testing.T) string { return "127.0.0.1:" + strconv.Itoa(freePort(t)) }
 
 // publish runs ffmpeg sending the reference stream, looped, to n.
 func (n *node) publish(stream string) *testpeer.Process {
@@ -163,7 +158,7 @@ func (n *node) waitPublishing(stream string) {
 // 302) and HTTP-FLV (302); a stream neither has is refused.
 func TestOriginCluster(t *testing.T) {
 	testpeer.Require(t, "ffmpeg", "ffprobe")
-	apiA, apiB := freePort(t), freePort(t)
+	apiA, apiB := freeAddr(t), freeAddr(t)
 	a := startNode(t, nodeConf(apiA, "cluster { mode local; origin_cluster on; coworkers "+apiB+"; }"))
 	b := startNode(t, nodeConf(apiB, "cluster { mode local; origin_cluster on; coworkers "+apiA+"; }"))
 	a.publish("oc")
@@ -528,7 +523,7 @@ func TestForward(t *testing.T) {
 	testpeer.Require(t, "ffmpeg")
 	b := startNode(t, nodeConf("", ""))
 	c := startNode(t, nodeConf("", ""))
-	dead := freePort(t)
+	dead := freeAddr(t)
 	origin := startNode(t, nodeConf("", "forward { enabled on; destination "+b.rtmp+" "+c.rtmp+"; destination "+dead+"; }"))
 	pub := origin.publish("fw")
 	b.waitPublishing("fw")
@@ -648,7 +643,7 @@ func TestEdgeBadOrigins(t *testing.T) {
 	good := startNode(t, nodeConf("", ""))
 	good.publish("bad")
 	good.waitPublishing("bad")
-	refused := freePort(t)
+	refused := freeAddr(t)
 	garbage := serveTCP(t, func(c net.Conn) {
 		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\n\r\nnot rtmp at all, and then some more bytes"))
 		time.Sleep(200 * time.Millisecond)
@@ -656,7 +651,7 @@ func TestEdgeBadOrigins(t *testing.T) {
 	})
 	// An origin cluster member with itself as coworker and no stream:
 	// it refuses the play with NetStream.Play.StreamNotFound.
-	apiR := freePort(t)
+	apiR := freeAddr(t)
 	refuser := startNode(t, nodeConf(apiR, "cluster { mode local; origin_cluster on; coworkers "+apiR+"; }"))
 	// An origin redirecting (SRS's RTMP 302) to a dead address, as a
 	// coworker that answers /api/v1/clusters wrongly makes it do.
