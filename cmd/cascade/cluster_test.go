@@ -42,7 +42,10 @@ var listeningAny = regexp.MustCompile(`msg="(rtmp|http|api) listening" addr=(\S+
 // listeners the configuration asks for. It is stopped when the test ends.
 func startNode(t testing.TB, conf string) *node {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "cascade.conf")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cascade.conf")
+	// Each node has its own pid file (SRS's default, ./objs/srs.pid, is one per directory).
+	conf = "pid " + filepath.Join(dir, "cascade.pid") + ";\n" + conf
 	require.NoError(t, os.WriteFile(path, []byte(conf), 0o644))
 	n := &node{t: t, p: testpeer.Start(t, binary, "-c", path)}
 	want := map[string]bool{"rtmp": true, "http": strings.Contains(conf, "http_server"), "api": strings.Contains(conf, "http_api")}

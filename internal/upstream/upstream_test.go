@@ -21,11 +21,13 @@ import (
 func origin(t *testing.T) *server.Server {
 	t.Helper()
 	testpeer.Require(t, "ffmpeg")
-	cfg := config.Default()
-	cfg.Listen = []string{"127.0.0.1:0"}
-	cfg.HTTPServer.Enabled = true
-	cfg.HTTPServer.Listen = []string{"127.0.0.1:0"}
-	cfg.HTTPAPI.Enabled = false
+	root, err := config.Parse("test.conf", []byte(`listen 127.0.0.1:0;
+http_server { enabled on; listen 127.0.0.1:0; }
+vhost __defaultVhost__ { http_remux { enabled on; mount [vhost]/[app]/[stream].flv; } }
+`))
+	require.NoError(t, err)
+	cfg, err := config.FromDirective(root, "")
+	require.NoError(t, err)
 	srv, err := server.New(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	require.NoError(t, srv.Start())
