@@ -214,6 +214,13 @@ func TestOriginCluster(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	require.Equal(t, a.flvURL("oc"), resp.Header.Get("Location"))
+	// cascade's HTTP-FLV pull (an edge with protocol flv) follows it.
+	r, err = upstream.DialFLV(ctx, upstream.Target{Server: b.http, App: "live", Stream: "oc"})
+	require.NoError(t, err)
+	require.Equal(t, a.http, r.Server())
+	_, err = r.ReadTag()
+	require.NoError(t, err)
+	r.Close()
 	pr, err := testpeer.Probe(ctx, b.flvURL("oc"))
 	require.NoError(t, err)
 	require.Equal(t, "h264", pr.Video().CodecName)
