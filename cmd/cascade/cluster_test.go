@@ -226,6 +226,13 @@ func TestOriginCluster(t *testing.T) {
 	require.Equal(t, "h264", pr.Video().CodecName)
 	require.Equal(t, "aac", pr.Audio().CodecName)
 
+	// An edge whose origin is b is redirected to a.
+	edge := startNode(t, edgeConf("", b.rtmp))
+	p := playRTMP(t, edge.rtmpURL("oc"))
+	p.grows(t, 100_000, 10*time.Second, "the edge plays through the redirect")
+	require.Equal(t, a.rtmpURL("oc"), edge.streams()["oc"].Upstream)
+	require.Equal(t, 1, a.players("oc"))
+
 	// Nobody publishes "none": refused on both protocols.
 	c, err = client.Dial(ctx, b.rtmpURL("none"))
 	require.NoError(t, err)
