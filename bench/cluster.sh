@@ -27,6 +27,7 @@ trap cleanup EXIT
 
 conf() { # port, vhost body
 	cat <<EOC
+pid $OUT_DIR/cascade-$1.pid;
 listen 127.0.0.1:$1;
 max_connections $((N + 1000));
 daemon off;
