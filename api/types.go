@@ -51,6 +51,9 @@ type Stream struct {
 	Publish   StreamPublish `json:"publish"`
 	Video     *StreamVideo  `json:"video"` // null until the video sequence header is seen
 	Audio     *StreamAudio  `json:"audio"` // null until the audio sequence header is seen
+	// Upstream is where an edge pulls the stream from (cascade's addition;
+	// absent on an origin).
+	Upstream string `json:"upstream,omitempty"`
 }
 
 // StreamPublish is a stream's publish object.

@@ -26,6 +26,7 @@ binaries=(
 	"gst-inspect-1.0 gstreamer1.0-tools"
 	"yt-dlp yt-dlp"
 	"redis-server redis-server"
+	"redis-cli redis-tools"
 	"curl curl"
 	"make make"
 	"chromium chromium"

@@ -157,6 +157,7 @@ func (p *provider) Streams() []api.Stream {
 			}
 		}
 		st.Video, st.Audio = codecInfo(src)
+		st.Upstream = p.s.cluster.edge.Upstream(live.Key(src.Vhost, src.App, src.Stream))
 		out = append(out, st)
 	}
 	return out

@@ -322,6 +322,9 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	}
 	r.c.Log.Info("rtmp connect", "tcUrl", p.TcURL, "app", r.req.App, "vhost", v.Name,
 		"pageUrl", p.PageURL, "handshake", hs, "remote", r.c.RemoteAddr().String())
+	if vs := st.vhost(v); vs.cluster.Remote && vs.cluster.TokenTraverse {
+		return r.traverseToken(vs, cmd, p) // the origin's on_connect decides
+	}
 	return r.admit(admission.Connect, func(reason string) {
 		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, reason))
 	}, func() error {
@@ -479,7 +482,7 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 	}
 	return r.admit(admission.Play, func(reason string) {
 		r.status("error", rtmp.CodePlayFailed, reason)
-	}, func() error { return r.startPlay(p) })
+	}, func() error { return r.playOrRedirect(p) })
 }
 
 func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {

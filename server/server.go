@@ -24,8 +24,10 @@ import (
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/internal/console"
 	"github.com/cascade-live/cascade/internal/diskpool"
+	"github.com/cascade-live/cascade/internal/edge"
 	"github.com/cascade-live/cascade/internal/events"
 	"github.com/cascade-live/cascade/internal/ffmpeg"
+	"github.com/cascade-live/cascade/internal/forward"
 	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/live"
@@ -88,6 +90,7 @@ type Server struct {
 	sharedAPI    map[string]net.Listener // the API's side of an HTTP server port it shares, by address
 	watching     bool
 	startedAt    time.Time
+	cluster      *cluster
 	nextLoop     atomic.Uint32 // spreads off-loop players over the loops
 }
 
@@ -101,11 +104,13 @@ type state struct {
 
 // vhostState is a vhost's configuration, parsed once per load.
 type vhostState struct {
-	live   *live.Config
-	policy admission.Policy // security, refer and http_hooks
-	dvr    dvr.Config
-	hds    hds.Config
-	hls    hls.Config
+	live    *live.Config
+	policy  admission.Policy // security, refer and http_hooks
+	dvr     dvr.Config
+	hds     hds.Config
+	hls     hls.Config
+	cluster edge.Config
+	forward forward.Config
 }
 
 func newState(cfg *config.Config) (*state, error) {
@@ -134,6 +139,12 @@ func newState(cfg *config.Config) (*state, error) {
 		}
 		if vs.hls, err = hls.ParseConfig(v.Block.Get("hls")); err != nil {
 			return nil, err
+		}
+		if vs.cluster, err = edge.ParseConfig(v.Block.Get("cluster")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
+		}
+		if vs.forward, err = forward.ParseConfig(v.Block.Get("forward")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
 		}
 		st.vhosts[name] = vs
 	}
@@ -230,6 +241,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.eng = eng
+	if s.cluster, err = newCluster(s, cfg); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -491,6 +505,7 @@ func (s *Server) Close() error {
 	s.stopEvents(ctx)
 	cancel()
 	s.hlsStore.Close()
+	s.cluster.close()
 	return err
 }
 
