@@ -120,6 +120,8 @@ type Summary struct {
 	NowMs  int64  `json:"now_ms"`
 	Self   Self   `json:"self"`
 	System System `json:"system"`
+	// Kafka is the event producer's state, when the kafka block is on.
+	Kafka *KafkaState `json:"kafka,omitempty"`
 }
 
 // Self is the summary of the server process. Percentages are fractions, as
@@ -171,4 +173,29 @@ type System struct {
 	ConnSysTw       int     `json:"conn_sys_tw"`
 	ConnSysUDP      int     `json:"conn_sys_udp"`
 	ConnSrs         int     `json:"conn_srs"`
+
+	// With a stats block: stats.network's interface, its byte counters
+	// and its bitrates between two samples. SRS reports only the
+	// host-wide counters above; these say what the configured interface
+	// does.
+	NetIface          string `json:"net_iface,omitempty"`
+	NetIfaceRecvBytes int64  `json:"net_iface_recv_bytes,omitempty"`
+	NetIfaceSendBytes int64  `json:"net_iface_send_bytes,omitempty"`
+	NetIfaceRecvKbps  int64  `json:"net_iface_recv_kbps,omitempty"`
+	NetIfaceSendKbps  int64  `json:"net_iface_send_kbps,omitempty"`
+}
+
+// KafkaState is the summary's kafka object: the event producer's brokers
+// and counters (events produced, dropped because the buffer was full, and
+// failed), reported when the kafka block is enabled.
+type KafkaState struct {
+	State     string   `json:"state"` // "up" with a broker connection open and the last dial good, else "down"
+	Brokers   []string `json:"brokers"`
+	Topic     string   `json:"topic"`
+	Connected int      `json:"connected"` // open broker connections
+	Produced  uint64   `json:"produced"`
+	Dropped   uint64   `json:"dropped"`
+	Failed    uint64   `json:"failed"`
+	Buffered  int64    `json:"buffered"` // records waiting for a broker
+	LastError string   `json:"last_error,omitempty"`
 }

@@ -167,13 +167,19 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// marshal returns p's JSON body with the header filled in. Like SRS, it
-// leaves <, > and & alone.
+// marshal returns p's JSON body with the header filled in.
 func (c *Client) marshal(p Payload) ([]byte, error) {
+	return Marshal(p, c.serverID, c.serviceID)
+}
+
+// Marshal returns the JSON body SRS would post for p, with the header
+// (server_id, service_id, action) filled in. Like SRS, it leaves <, > and &
+// alone. Other event sinks (Kafka) send the same bodies.
+func Marshal(p Payload, serverID, serviceID string) ([]byte, error) {
 	if p == nil {
 		return nil, errors.New("hooks: nil payload")
 	}
-	v := p.stamped(header{ServerID: c.serverID, ServiceID: c.serviceID, Action: p.action()})
+	v := p.stamped(header{ServerID: serverID, ServiceID: serviceID, Action: p.action()})
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
