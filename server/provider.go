@@ -81,6 +81,10 @@ func (p *provider) Summary() api.Summary {
 	sum.System.SrsRecvBytes, sum.System.SrsSendBytes = int64(in), int64(out)
 	sum.System.SrsSampleTime = time.Now().UnixMilli()
 	sum.System.ConnSrs = p.s.eng.Connections()
+	if k := p.s.kafka.Load(); k != nil {
+		st := k.State()
+		sum.Kafka = &st
+	}
 	return sum
 }
 
@@ -294,6 +298,9 @@ func (s *Server) startManagement() error {
 	cfg := s.Config()
 	p := newProvider(s)
 	s.provider = p
+	if err := s.startOps(p); err != nil {
+		return err
+	}
 	go func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()

@@ -56,6 +56,9 @@ func (s *Server) Reload() error {
 		return fmt.Errorf("server: reload: %w", err)
 	}
 	s.state.Store(st)
+	if s.provider != nil {
+		s.provider.host.SetStats(st.ops.stats)
+	}
 	s.eng.SetMaxConnections(cfg.MaxConnections)
 	for _, src := range s.reg.Sources() {
 		if v := cfg.Vhost(src.Vhost); v != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/kafka"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
@@ -41,6 +42,7 @@ type Server struct {
 	ConnectTimeout     time.Duration // RTMP connect after the handshake
 	RequestHeadTimeout time.Duration // an HTTP request head
 	IdleTimeout        time.Duration // an idle keep-alive HTTP connection
+	KafkaStatsInterval time.Duration // per-stream stats events to Kafka; 10 s when 0
 
 	serverID, serviceID string
 
@@ -53,7 +55,8 @@ type Server struct {
 	hlsStore  *hls.Store
 
 	hooks        *hooks.Client
-	clients      sync.Map // id → *clientInfo
+	kafka        atomic.Pointer[kafka.Producer] // nil unless the kafka block is on
+	clients      sync.Map                       // id → *clientInfo
 	clientsTotal atomic.Uint64
 	clientErrors atomic.Uint64
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
@@ -69,6 +72,7 @@ type Server struct {
 type state struct {
 	cfg    *config.Config
 	vhosts map[string]*vhostState // by vhost name
+	ops    opsConfig
 }
 
 // vhostState is a vhost's configuration, parsed once per load.
@@ -84,9 +88,12 @@ type vhostState struct {
 
 func newState(cfg *config.Config) (*state, error) {
 	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState)}
+	var err error
+	if st.ops, err = parseOps(cfg.Root); err != nil {
+		return nil, err
+	}
 	for name, v := range cfg.Vhosts {
 		vs := &vhostState{live: liveConfig(cfg, v)}
-		var err error
 		if vs.security, err = security.ParseSecurity(v.Block.Get("security")); err != nil {
 			return nil, err
 		}

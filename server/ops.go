@@ -1,0 +1,132 @@
+package server
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/cascade-live/cascade/api"
+	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/heartbeat"
+	"github.com/cascade-live/cascade/internal/kafka"
+)
+
+// opsConfig is the server-wide operations blocks: stats, heartbeat, kafka.
+type opsConfig struct {
+	stats     api.StatsConfig
+	heartbeat heartbeat.Config
+	kafka     kafka.Config
+}
+
+func parseOps(root *config.Directive) (opsConfig, error) {
+	var c opsConfig
+	var err error
+	if c.stats, err = api.ParseStatsConfig(root); err != nil {
+		return c, err
+	}
+	if c.heartbeat, err = heartbeat.ParseConfig(root); err != nil {
+		return c, err
+	}
+	c.kafka, err = kafka.ParseConfig(root)
+	return c, err
+}
+
+// defaultKafkaStatsInterval is how often each stream's stats event goes to
+// Kafka.
+const defaultKafkaStatsInterval = 10 * time.Second
+
+// startOps starts what the stats, heartbeat and kafka blocks ask for; they
+// stop when the server closes. Changing heartbeat or kafka needs a restart.
+func (s *Server) startOps(p *provider) error {
+	oc := s.state.Load().ops
+	p.host.SetStats(oc.stats)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-s.done
+		cancel()
+	}()
+	if oc.heartbeat.Enabled {
+		go heartbeat.New(oc.heartbeat, heartbeatSource{p}, s.log).Run(ctx)
+	}
+	if !oc.kafka.Enabled {
+		return nil
+	}
+	prod, err := kafka.New(oc.kafka, kafka.Options{ServerID: s.serverID, ServiceID: s.serviceID, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.kafka.Store(prod)
+	s.log.Info("kafka producer started", "brokers", oc.kafka.Brokers, "topic", oc.kafka.Topic)
+	interval := s.KafkaStatsInterval
+	if interval <= 0 {
+		interval = defaultKafkaStatsInterval
+	}
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
+				prod.Close(closeCtx)
+				cancel()
+				return
+			case now := <-t.C:
+				prod.PublishStats(now, s.kafkaStreamStats())
+			}
+		}
+	}()
+	return nil
+}
+
+// event hands a callback's event to the event sinks (Kafka), whether or
+// not the vhost has callbacks configured.
+func (s *Server) event(p hooks.Payload) {
+	if k := s.kafka.Load(); k != nil {
+		k.Publish(time.Now(), p)
+	}
+}
+
+// kafkaStreamStats reports every stream for the periodic Kafka event.
+func (s *Server) kafkaStreamStats() []kafka.StreamStats {
+	var out []kafka.StreamStats
+	for _, src := range s.reg.Sources() {
+		out = append(out, kafka.StreamStats{
+			Vhost: src.Vhost, App: src.App, Stream: src.Stream,
+			StreamURL: hooks.StreamURL(src.Vhost, src.App, src.Stream), StreamID: src.ID,
+			Publish: src.Publishing(), Players: src.Consumers(), Frames: src.Stats.Frames.Load(),
+			RecvBytes: src.Stats.BytesIn.Load(), SendBytes: src.Stats.BytesOut.Load(),
+			Kbps: s.streamMeter(src).Kbps(),
+		})
+	}
+	return out
+}
+
+// heartbeatSource is what a heartbeat reports, from the API's provider.
+type heartbeatSource struct{ p *provider }
+
+func (h heartbeatSource) IP() string {
+	return api.PickIPv4(h.p.s.state.Load().ops.stats.Network).IP
+}
+
+func (h heartbeatSource) Summary() api.Summary { return h.p.Summary() }
+
+func (h heartbeatSource) Ports() heartbeat.Ports {
+	s := h.p.s
+	var mgmt []net.Addr
+	if a := s.MgmtAddr("api"); a != nil {
+		mgmt = append(mgmt, a)
+	}
+	return heartbeat.Ports{RTMP: ports(s.Addrs("rtmp")), HTTP: ports(s.Addrs("http")), API: ports(mgmt)}
+}
+
+func ports(addrs []net.Addr) []string {
+	var out []string
+	for _, a := range addrs {
+		if _, port, err := net.SplitHostPort(a.String()); err == nil {
+			out = append(out, port)
+		}
+	}
+	return out
+}
