@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/cascade-live/cascade/config"
@@ -22,8 +21,7 @@ func ParseStatsConfig(root *config.Directive) (StatsConfig, error) {
 	if d := b.Get("network"); d != nil {
 		n, err := strconv.Atoi(d.Arg0())
 		if err != nil || n < 0 {
-			return StatsConfig{}, &config.ValueError{File: d.File, Line: d.Line, Directive: d.Name, Value: d.Arg0(),
-				Err: fmt.Errorf("%w: want an interface index (0, 1…)", config.ErrInvalidValue)}
+			return StatsConfig{}, config.InvalidValue(d, d.Arg0(), "want an interface index (0, 1…)")
 		}
 		c.Network = n
 	}

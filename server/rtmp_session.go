@@ -11,6 +11,7 @@ import (
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/flv"
 	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/rtmp"
@@ -58,6 +59,8 @@ type rtmpSession struct {
 	complexHS bool // the client's C1 carried a digest
 	paused    bool // a callback is deciding; input waits
 	client    *clientInfo
+	bandcheck *bandcheck.Session // a bandwidth check runs instead of publish or play
+	bandTimer *time.Timer
 }
 
 // errPause stops the chunk reader after a message whose answer waits for a
@@ -240,6 +243,9 @@ func (r *rtmpSession) onCommand(m *rtmp.Message, cmd *rtmp.Command) error {
 	if !r.connected && cmd.Name != "connect" {
 		return fmt.Errorf("rtmp: %q: %w", cmd.Name, ErrNotConnected)
 	}
+	if r.bandcheck != nil {
+		return r.onBandcheck(cmd)
+	}
 	switch cmd.Name {
 	case "connect":
 		return r.onConnect(cmd)
@@ -304,6 +310,9 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	}
 	r.vhost = v
 	r.req.Vhost = v.Name
+	if bc := st.vhost(v).bandcheck; bc.Enabled {
+		return r.startBandcheck(cmd, p, bc)
+	}
 	r.connected = true
 	r.c.SetDeadline(time.Time{})
 	r.client.update(func(cl *clientInfo) { cl.req, cl.pageURL, cl.swfURL = r.req, p.PageURL, p.SwfURL })

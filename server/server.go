@@ -19,6 +19,7 @@ import (
 	"github.com/cascade-live/cascade/hds"
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/internal/kafka"
 	"github.com/cascade-live/cascade/live"
@@ -56,6 +57,7 @@ type Server struct {
 
 	hooks        *hooks.Client
 	kafka        atomic.Pointer[kafka.Producer] // nil unless the kafka block is on
+	bandLimiter  bandcheck.Limiter              // one bandwidth check per client IP per interval
 	clients      sync.Map                       // id → *clientInfo
 	clientsTotal atomic.Uint64
 	clientErrors atomic.Uint64
@@ -77,13 +79,14 @@ type state struct {
 
 // vhostState is a vhost's configuration, parsed once per load.
 type vhostState struct {
-	live     *live.Config
-	security *security.Rules
-	refer    *security.Refer
-	hooks    hooks.Config
-	dvr      dvr.Config
-	hds      hds.Config
-	hls      hls.Config
+	live      *live.Config
+	security  *security.Rules
+	refer     *security.Refer
+	hooks     hooks.Config
+	dvr       dvr.Config
+	hds       hds.Config
+	hls       hls.Config
+	bandcheck bandcheck.Config
 }
 
 func newState(cfg *config.Config) (*state, error) {
@@ -110,6 +113,9 @@ func newState(cfg *config.Config) (*state, error) {
 			return nil, err
 		}
 		if vs.hls, err = hls.ParseConfig(v.Block.Get("hls")); err != nil {
+			return nil, err
+		}
+		if vs.bandcheck, err = bandcheck.ParseConfig(v.Block.Get("bandcheck")); err != nil {
 			return nil, err
 		}
 		st.vhosts[name] = vs

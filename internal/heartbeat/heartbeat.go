@@ -53,23 +53,19 @@ func ParseConfig(root *config.Directive) (Config, error) {
 	if d := b.Get("interval"); d != nil {
 		sec, err := strconv.ParseFloat(d.Arg0(), 64)
 		if err != nil || sec <= 0 {
-			return Config{}, valueError(d, "want a positive number of seconds")
+			return Config{}, config.InvalidValue(d, d.Arg0(), "want a positive number of seconds")
 		}
 		c.Interval = time.Duration(sec * float64(time.Second))
 	}
 	if d := b.Get("url"); d != nil {
 		c.URL = d.Arg0()
 		if u, err := url.Parse(c.URL); c.Enabled && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
-			return Config{}, valueError(d, "want an http or https URL")
+			return Config{}, config.InvalidValue(d, d.Arg0(), "want an http or https URL")
 		}
 	}
 	return c, nil
 }
 
-func valueError(d *config.Directive, what string) error {
-	return &config.ValueError{File: d.File, Line: d.Line, Directive: d.Name, Value: d.Arg0(),
-		Err: fmt.Errorf("%w: %s", config.ErrInvalidValue, what)}
-}
 
 // Ports are the server's listen ports, as the heartbeat reports them.
 type Ports struct {

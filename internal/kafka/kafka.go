@@ -57,8 +57,7 @@ func ParseConfig(root *config.Directive) (Config, error) {
 		c.Brokers = d.Args
 		for _, a := range d.Args {
 			if _, port, err := net.SplitHostPort(a); c.Enabled && (err != nil || port == "") {
-				return Config{}, &config.ValueError{File: d.File, Line: d.Line, Directive: d.Name, Value: a,
-					Err: fmt.Errorf("%w: want host:port", config.ErrInvalidValue)}
+				return Config{}, config.InvalidValue(d, a, "want host:port")
 			}
 		}
 	}
