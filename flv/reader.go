@@ -120,8 +120,8 @@ func (r *Reader) readTag() (*Tag, error) {
 	if prev := binary.BigEndian.Uint32(r.hdr[:]); r.CheckPreviousTagSize && prev != r.prevSize {
 		return nil, fmt.Errorf("flv: tag at offset %d: PreviousTagSize %d, want %d: %w", tagOffset, prev, r.prevSize, ErrPreviousTagSize)
 	}
-	h := r.hdr[PreviousTagSizeLen:]
-	size := int(uint24(h[1:]))
+	h := ParseTagHeader(r.hdr[PreviousTagSizeLen:])
+	size := h.DataSize
 	if r.MaxDataSize > 0 && size > r.MaxDataSize {
 		return nil, fmt.Errorf("flv: tag at offset %d: DataSize %d > %d: %w", tagOffset, size, r.MaxDataSize, ErrTagTooLarge)
 	}
@@ -129,9 +129,7 @@ func (r *Reader) readTag() (*Tag, error) {
 	if !r.ReuseTag {
 		t = new(Tag)
 	}
-	t.Type = h[0] & 0x1f
-	t.Timestamp = uint24(h[4:]) | uint32(h[7])<<24
-	t.StreamID = uint24(h[8:])
+	t.Type, t.Timestamp, t.StreamID = h.Type, h.Timestamp, h.StreamID
 	var data []byte
 	if r.ReuseTag {
 		data = r.buf[:0]
@@ -146,7 +144,7 @@ func (r *Reader) readTag() (*Tag, error) {
 	}
 	t.Data = data
 	r.prevSize = uint32(TagHeaderLen + size)
-	if h[0]&0x20 != 0 {
+	if h.Filter {
 		return nil, fmt.Errorf("flv: tag at offset %d: %w", tagOffset, ErrEncrypted)
 	}
 	return t, nil

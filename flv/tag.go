@@ -91,3 +91,24 @@ func uint24(b []byte) uint32 {
 func int24(b []byte) int32 {
 	return int32(uint24(b)<<8) >> 8
 }
+
+// TagHeader is the fixed header of an FLV tag.
+type TagHeader struct {
+	Type      uint8  // TagAudio, TagVideo, TagScript
+	Filter    bool   // the encryption (filter) bit
+	DataSize  int    // size of the tag body
+	Timestamp uint32 // milliseconds, with TimestampExtended as the top 8 bits
+	StreamID  uint32
+}
+
+// ParseTagHeader decodes the TagHeaderLen bytes at the start of h.
+func ParseTagHeader(h []byte) TagHeader {
+	_ = h[TagHeaderLen-1]
+	return TagHeader{
+		Type:      h[0] & 0x1f,
+		Filter:    h[0]&0x20 != 0,
+		DataSize:  int(uint24(h[1:])),
+		Timestamp: uint24(h[4:]) | uint32(h[7])<<24,
+		StreamID:  uint24(h[8:]),
+	}
+}

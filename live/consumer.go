@@ -4,8 +4,6 @@ import (
 	"errors"
 	"sync/atomic"
 	"time"
-
-	"github.com/cascade-live/cascade/buffer"
 )
 
 // ErrSlowConsumer is why a consumer that cannot keep up is disconnected.
@@ -49,6 +47,7 @@ type Consumer struct {
 	Paused    bool // pause: media is skipped, then resumes at a keyframe
 	joined    bool
 	stalledAt time.Time
+	chunkSize int // RTMP: the chunk size the player was last told, in queue order
 
 	waitingRetry bool
 
@@ -83,23 +82,25 @@ func (c *Consumer) SendRaw(b []byte) {
 	if c.closed {
 		return
 	}
-	p := NewPacket()
-	p.Kind = KindRaw
-	buf := buffer.Get()
-	buf.B = append(buf.B, b...)
-	if c.form == FormRTMP {
-		p.RTMP = buf
-	} else {
-		p.FLV = buf
-	}
-	c.pending = append(c.pending, p)
+	c.pending = append(c.pending, rawPacket(c.form, b))
 	c.deliver(nil)
 }
+
+// ChunkSize is the RTMP chunk size the player has been told, as of the last
+// queued message: what the session's own replies must be chunked at.
+func (c *Consumer) ChunkSize() int { return c.chunkSize }
 
 // Resume ends a pause: playing restarts at the next keyframe.
 func (c *Consumer) Resume() {
 	c.Paused = false
-	c.waitKey = c.src.hasVideo.Load()
+	c.waitKey = c.needsKeyframe()
+}
+
+// needsKeyframe reports whether the consumer, after a gap, must restart at a
+// video keyframe: not when the stream has no video, nor for audio-only
+// forms, which never see video packets.
+func (c *Consumer) needsKeyframe() bool {
+	return c.src.hasVideo.Load() && !audioOnly(c.src.cfg.Load().Remux, c.form)
 }
 
 // accepts reports whether the consumer takes stream packet p now.
@@ -155,6 +156,9 @@ func (c *Consumer) deliver(fresh []*Packet) {
 		b := p.Bytes(c.form)
 		if len(b) == 0 || !c.accepts(p) {
 			continue
+		}
+		if p.ChunkSize != 0 {
+			c.chunkSize = p.ChunkSize
 		}
 		iov = append(iov, b)
 		ents = append(ents, p)
@@ -268,7 +272,7 @@ func (c *Consumer) checkQueue() {
 	clear(c.pending[len(kept):])
 	c.pending = kept
 	c.dropped.Add(dropped)
-	c.waitKey = c.src.hasVideo.Load()
+	c.waitKey = c.needsKeyframe()
 	c.src.dropped.Add(dropped)
 }
 

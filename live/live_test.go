@@ -72,13 +72,14 @@ func body(b []byte) *buffer.Buffer {
 
 type publisher struct {
 	t   testing.TB
+	pub *Publisher
 	src *Source
 	l   *Loop
 	ts  uint32
 }
 
 func (p *publisher) write(typ uint8, payload []byte) {
-	p.src.Write(p.l, typ, p.ts, body(payload))
+	p.pub.Write(typ, p.ts, body(payload))
 }
 
 func (p *publisher) gop(frames int) {
@@ -92,9 +93,9 @@ func (p *publisher) gop(frames int) {
 }
 
 func startPublish(t testing.TB, reg *Registry, l *Loop, cfg *Config) *publisher {
-	src, err := reg.Publish(l, "v", "live", "s", cfg)
+	pub, err := reg.Publish(l, "v", "live", "s", cfg)
 	require.NoError(t, err)
-	p := &publisher{t: t, src: src, l: l}
+	p := &publisher{t: t, pub: pub, src: pub.Source(), l: l}
 	p.write(18, meta)
 	p.write(9, avcSH)
 	p.write(8, aacSH)
@@ -135,7 +136,7 @@ func TestLateJoinerStartsWithHeadersThenKeyframe(t *testing.T) {
 	p.write(9, avcInter)
 	assert.Greater(t, s.got.Len(), before)
 	c.Close()
-	p.src.Unpublish(l, nil)
+	p.pub.Unpublish()
 	assert.Zero(t, LivePackets(), "every packet released")
 }
 
@@ -143,15 +144,15 @@ func TestPlayerBeforePublisherAndRepublish(t *testing.T) {
 	reg := NewRegistry()
 	l := NewLoop(0, inline{})
 	s := &sink{keep: true, accept: -1}
-	c := reg.Play(l, "v", "live", "s", testConfig(), s, JoinOptions{Form: FormRTMP})
+	c := reg.Play(l, "v", "live", "s", testConfig(), s, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
 	assert.Zero(t, s.got.Len())
 
 	p := startPublish(t, reg, l, testConfig())
 	p.gop(3)
 	n1 := s.got.Len()
 	assert.Greater(t, n1, 0)
-	p.src.Unpublish(l, []byte("NOTIFY"))
-	assert.True(t, bytes.HasSuffix(s.got.Bytes(), []byte("NOTIFY")), "players hear the unpublish")
+	p.pub.Unpublish()
+	assert.True(t, bytes.HasSuffix(s.got.Bytes(), unpublishNotify), "players hear the unpublish")
 	assert.Nil(t, s.err, "and stay connected")
 
 	// A second publisher is refused while the first is on; a republish reaches the player.
@@ -159,9 +160,9 @@ func TestPlayerBeforePublisherAndRepublish(t *testing.T) {
 	_, err := reg.Publish(l, "v", "live", "s", testConfig())
 	assert.ErrorIs(t, err, ErrPublishBusy)
 	p2.gop(3)
-	assert.Greater(t, s.got.Len(), n1+len("NOTIFY"))
+	assert.Greater(t, s.got.Len(), n1+len(unpublishNotify))
 	c.Close()
-	p2.src.Unpublish(l, nil)
+	p2.pub.Unpublish()
 	assert.Zero(t, LivePackets())
 	assert.Empty(t, reg.Sources(), "an idle source is forgotten")
 }
@@ -170,14 +171,14 @@ func TestRTMPFormIsSharedBytes(t *testing.T) {
 	reg := NewRegistry()
 	l := NewLoop(0, inline{})
 	a, b := &sink{keep: true, accept: -1}, &sink{keep: true, accept: -1}
-	ca := reg.Play(l, "v", "live", "s", testConfig(), a, JoinOptions{Form: FormRTMP})
-	cb := reg.Play(l, "v", "live", "s", testConfig(), b, JoinOptions{Form: FormRTMP})
+	ca := reg.Play(l, "v", "live", "s", testConfig(), a, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
+	cb := reg.Play(l, "v", "live", "s", testConfig(), b, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
 	p := startPublish(t, reg, l, testConfig())
 	p.gop(4)
 	assert.Equal(t, a.got.Bytes(), b.got.Bytes())
 	ca.Close()
 	cb.Close()
-	p.src.Unpublish(l, nil)
+	p.pub.Unpublish()
 }
 
 func TestSlowConsumerSkipsToKeyframeThenIsDropped(t *testing.T) {
@@ -188,8 +189,8 @@ func TestSlowConsumerSkipsToKeyframeThenIsDropped(t *testing.T) {
 	p := startPublish(t, reg, l, cfg)
 	fast := &sink{accept: -1}
 	slow := &sink{accept: 0}
-	cf := reg.Play(l, "v", "live", "s", cfg, fast, JoinOptions{Form: FormRTMP})
-	cs := reg.Play(l, "v", "live", "s", cfg, slow, JoinOptions{Form: FormRTMP})
+	cf := reg.Play(l, "v", "live", "s", cfg, fast, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
+	cs := reg.Play(l, "v", "live", "s", cfg, slow, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
 	p.gop(10) // 400 ms: within the queue
 	assert.Nil(t, slow.err)
 	p.gop(10) // over: skip to the next keyframe
@@ -203,7 +204,7 @@ func TestSlowConsumerSkipsToKeyframeThenIsDropped(t *testing.T) {
 	assert.Zero(t, cf.Dropped())
 	cs.Close()
 	cf.Close()
-	p.src.Unpublish(l, nil)
+	p.pub.Unpublish()
 	assert.Zero(t, LivePackets())
 }
 
@@ -222,7 +223,7 @@ func TestPartialWritesKeepOrder(t *testing.T) {
 	assert.Equal(t, ref.got.Bytes(), part.got.Bytes())
 	cr.Close()
 	cp.Close()
-	p.src.Unpublish(l, nil)
+	p.pub.Unpublish()
 	assert.Zero(t, LivePackets())
 }
 
@@ -246,7 +247,7 @@ func BenchmarkFanout1000(b *testing.B) {
 	p := startPublish(b, reg, l, cfg)
 	p.gop(2)
 	for i := 0; i < 1000; i++ {
-		reg.Play(l, "v", "live", "s", cfg, &sink{accept: -1}, JoinOptions{Form: FormRTMP})
+		reg.Play(l, "v", "live", "s", cfg, &sink{accept: -1}, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
 	}
 	frame := make([]byte, 5000)
 	copy(frame, avcInter)
@@ -259,6 +260,6 @@ func BenchmarkFanout1000(b *testing.B) {
 			p.write(9, avcKey) // keep the GOP cache bounded
 			continue
 		}
-		p.src.Write(l, 9, p.ts, body(frame))
+		p.pub.Write(9, p.ts, body(frame))
 	}
 }

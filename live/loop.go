@@ -26,12 +26,12 @@ type Loop struct {
 	Index int
 	exec  Executor
 
-	now     time.Time   // refreshed at each Run and tick
-	iov     [][]byte    // scratch: slices of one consumer's write
-	ents    []*Packet   // scratch: the packet each iov slice belongs to
-	waiting []*Consumer // consumers with unsent bytes, retried at each tick
-	spare   []*Consumer
-	sources []*Source // sources whose publisher is on this loop
+	now        time.Time   // refreshed at each Run and tick
+	iov        [][]byte    // scratch: slices of one consumer's write
+	ents       []*Packet   // scratch: the packet each iov slice belongs to
+	waiting    []*Consumer // consumers with unsent bytes, retried at each tick
+	spare      []*Consumer
+	publishers []*Publisher // publishers on this loop
 }
 
 // NewLoop returns the live core's state for an event loop.
@@ -53,8 +53,8 @@ func (l *Loop) Now() time.Time { return l.now }
 // whose sockets were full.
 func (l *Loop) Tick() {
 	l.now = time.Now()
-	for _, s := range l.sources {
-		s.flushIfDue(l)
+	for _, p := range l.publishers {
+		p.flushIfDue(l.now)
 	}
 	if len(l.waiting) == 0 {
 		return
@@ -69,12 +69,12 @@ func (l *Loop) Tick() {
 	l.spare = w[:0]
 }
 
-func (l *Loop) addSource(s *Source) { l.sources = append(l.sources, s) }
+func (l *Loop) addPublisher(p *Publisher) { l.publishers = append(l.publishers, p) }
 
-func (l *Loop) removeSource(s *Source) {
-	for i, x := range l.sources {
-		if x == s {
-			l.sources = append(l.sources[:i], l.sources[i+1:]...)
+func (l *Loop) removePublisher(p *Publisher) {
+	for i, x := range l.publishers {
+		if x == p {
+			l.publishers = append(l.publishers[:i], l.publishers[i+1:]...)
 			return
 		}
 	}

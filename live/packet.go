@@ -36,6 +36,7 @@ type Packet struct {
 	Seq       uint64 // position in the source's stream, strictly increasing
 	Keyframe  bool   // video keyframe (not a sequence header)
 	SeqHeader bool   // AVC/HEVC/AAC sequence header (decoder configuration)
+	ChunkSize int    // KindEvent: the Set Chunk Size it carries, else 0
 
 	Payload *buffer.Buffer // message body as received (FLV tag body)
 	RTMP    *buffer.Buffer // chunked RTMP form; nil when the packet has none

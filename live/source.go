@@ -1,7 +1,7 @@
 package live
 
 import (
-	"context"
+	"bytes"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -53,17 +53,10 @@ type Source struct {
 	cfg atomic.Pointer[Config]
 	reg *Registry
 
-	// Publisher side: used on the publisher's loop only.
-	jitter     jitter
-	batch      []*Packet
-	batchStart time.Time
-	chunkSize  int // of the RTMP form of the last packet
-	remux      *remuxer
-	sched      []*group
-	pubLoop    *Loop
-
 	mu          sync.Mutex
-	publishing  bool
+	pub         *Publisher // the current publisher, nil when idle
+	lastJitter  jitter     // the last publisher's clock, continued by the next (full mode)
+	chunkSize   int        // what the shared RTMP form is chunked at, and players were told
 	publisherID string
 	seq         uint64
 	metadata    *Packet
@@ -111,7 +104,7 @@ func (s *Source) SetConfig(c *Config) { s.cfg.Store(c) }
 func (s *Source) Publishing() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.publishing
+	return s.pub != nil
 }
 
 // SetPublisherID records the publisher's context id (for logs and the API).
@@ -161,177 +154,6 @@ func (s *Source) SequenceHeaders() (audio, video []byte) {
 	return audio, video
 }
 
-// startPublish is called by the registry with s.mu held.
-func (s *Source) startPublish(l *Loop) {
-	s.publishing = true
-	s.pubLoop = l
-	s.jitter.reset(s.cfg.Load().TimeJitter)
-	s.remux = nil
-	s.hasAudio.Store(false)
-	s.hasVideo.Store(false)
-	s.Stats.Publishes.Add(1)
-	s.Stats.Since.Store(time.Now().UnixMilli())
-	l.addSource(s)
-}
-
-// Write adds a message from the publisher, taking ownership of body. typ is
-// the RTMP/FLV message type (8 audio, 9 video, 18 data already turned into
-// onMetaData). It runs on the publisher's loop.
-func (s *Source) Write(l *Loop, typ uint8, timestamp uint32, body *buffer.Buffer) {
-	cfg := s.cfg.Load()
-	p := NewPacket()
-	p.Payload = body
-	b := body.B
-	var csid uint32
-	switch typ {
-	case flv.TagAudio:
-		p.Kind, csid = KindAudio, csidAudio
-		p.SeqHeader = flv.IsAudioSequenceHeader(b)
-		s.hasAudio.Store(true)
-	case flv.TagVideo:
-		p.Kind, csid = KindVideo, csidVideo
-		p.SeqHeader = flv.IsVideoSequenceHeader(b)
-		p.Keyframe = !p.SeqHeader && flv.IsVideoKeyframe(b)
-		s.hasVideo.Store(true)
-	default:
-		p.Kind, csid = KindData, csidData
-	}
-	p.Timestamp = s.jitter.apply(timestamp)
-	if p.Kind == KindData {
-		p.Timestamp = 0 // metadata is sent at each start, before the media
-	}
-
-	rt := buffer.GetSize(rtmp.ChunksLen(csid, len(b), cfg.ChunkSize, p.Timestamp))
-	rt.B = rtmp.AppendChunks(rt.B[:0], csid, typ, PlayStreamID, p.Timestamp, b, cfg.ChunkSize)
-	p.RTMP = rt
-	ft := buffer.GetSize(flv.TagLen(len(b)))
-	ft.B = flv.AppendTag(ft.B[:0], typ, p.Timestamp, b)
-	p.FLV = ft
-	if cfg.Remux != RemuxNone {
-		if s.remux == nil || s.remux.kind != cfg.Remux {
-			s.remux = newRemuxer(cfg.Remux)
-		}
-		p.Remux = s.remux.form(p)
-		if p.Remux != nil && s.remux.kind == RemuxTS && p.Kind == KindVideo && p.Keyframe {
-			s.setRemuxPrefix(s.remux.prefix())
-		}
-	}
-
-	if s.chunkSize != cfg.ChunkSize {
-		s.changeChunkSize(cfg.ChunkSize)
-	}
-	s.Stats.BytesIn.Add(uint64(len(b)))
-	if p.Kind != KindData {
-		s.Stats.Frames.Add(1)
-	}
-
-	s.mu.Lock()
-	s.seq++
-	p.Seq = s.seq
-	s.cache(p, cfg)
-	for _, o := range s.outputs {
-		o.WritePacket(p)
-	}
-	s.mu.Unlock()
-
-	if len(s.batch) == 0 {
-		s.batchStart = l.now
-	}
-	s.batch = append(s.batch, p) // the batch owns p's first reference
-	if cfg.MinLatency || cfg.MwLatency <= 0 || s.batchFull(cfg) {
-		s.flush()
-	}
-}
-
-// changeChunkSize follows a reload that changed the out chunk size: RTMP
-// players are told in order with the media, and the GOP cache (chunked at
-// the old size) is dropped so new players never mix the two.
-func (s *Source) changeChunkSize(size int) {
-	first := s.chunkSize == 0
-	s.chunkSize = size
-	if first {
-		return
-	}
-	p := NewPacket()
-	p.Kind = KindEvent
-	p.RTMP = buffer.Get()
-	p.RTMP.B = rtmp.AppendSetChunkSize(p.RTMP.B, uint32(size))
-	s.mu.Lock()
-	s.seq++
-	p.Seq = s.seq
-	s.clearGOP()
-	// Re-chunk the cached headers at the new size, as new packets: the old
-	// ones may be half-written to a player.
-	for _, slot := range [...]**Packet{&s.metadata, &s.videoSH, &s.audioSH} {
-		old := *slot
-		if old == nil {
-			continue
-		}
-		n := NewPacket()
-		n.Kind, n.Timestamp, n.Seq, n.SeqHeader = old.Kind, old.Timestamp, old.Seq, old.SeqHeader
-		n.Payload, n.FLV = old.Payload.Retain(), old.FLV.Retain()
-		n.RTMP = buffer.GetSize(rtmp.ChunksLen(csidOf(n.Kind), len(n.Payload.B), size, n.Timestamp))
-		n.RTMP.B = rtmp.AppendChunks(n.RTMP.B[:0], csidOf(n.Kind), typeOf(n.Kind), PlayStreamID, n.Timestamp, n.Payload.B, size)
-		old.Release()
-		*slot = n
-	}
-	s.mu.Unlock()
-	if len(s.batch) == 0 {
-		s.batchStart = s.pubLoopNow()
-	}
-	s.batch = append(s.batch, p)
-}
-
-func (s *Source) pubLoopNow() time.Time {
-	if s.pubLoop != nil {
-		return s.pubLoop.now
-	}
-	return time.Now()
-}
-
-func csidOf(k Kind) uint32 {
-	switch k {
-	case KindAudio:
-		return csidAudio
-	case KindVideo:
-		return csidVideo
-	}
-	return csidData
-}
-
-func typeOf(k Kind) uint8 {
-	switch k {
-	case KindAudio:
-		return flv.TagAudio
-	case KindVideo:
-		return flv.TagVideo
-	}
-	return flv.TagScript
-}
-
-// setRemuxPrefix keeps what remux players need first (TS: PAT and PMT).
-func (s *Source) setRemuxPrefix(b []byte) {
-	s.mu.Lock()
-	s.remuxPrefix = append(s.remuxPrefix[:0], b...)
-	s.mu.Unlock()
-}
-
-func (s *Source) batchFull(cfg *Config) bool {
-	if len(s.batch) <= cfg.MwMsgs {
-		return false
-	}
-	span := int64(s.batch[len(s.batch)-1].Timestamp) - int64(s.batch[0].Timestamp)
-	return time.Duration(span)*time.Millisecond >= cfg.MwLatency
-}
-
-// flushIfDue flushes a batch that has waited its latency in wall time (for
-// sparse streams, e.g. audio only or a stalled encoder).
-func (s *Source) flushIfDue(l *Loop) {
-	if len(s.batch) > 0 && l.now.Sub(s.batchStart) >= s.cfg.Load().MwLatency {
-		s.flush()
-	}
-}
-
 // cache updates metadata, sequence headers and the GOP cache; s.mu is held.
 func (s *Source) cache(p *Packet, cfg *Config) {
 	switch {
@@ -339,8 +161,16 @@ func (s *Source) cache(p *Packet, cfg *Config) {
 		swapPacket(&s.metadata, p)
 		return
 	case p.SeqHeader && p.Kind == KindVideo:
+		// A new decoder configuration makes the cached GOP undecodable for
+		// a joiner (who gets the new header first), as SRS knows.
+		if changed(s.videoSH, p) {
+			s.clearGOP()
+		}
 		swapPacket(&s.videoSH, p)
 	case p.SeqHeader && p.Kind == KindAudio:
+		if changed(s.audioSH, p) {
+			s.clearGOP()
+		}
 		swapPacket(&s.audioSH, p)
 	}
 	if !cfg.GopCache {
@@ -384,6 +214,11 @@ func (s *Source) clearGOP() {
 	s.gopFrames.Store(0)
 }
 
+// changed reports whether sequence header p differs from the cached one.
+func changed(cached, p *Packet) bool {
+	return cached != nil && !bytes.Equal(cached.Payload.B, p.Payload.B)
+}
+
 func swapPacket(slot **Packet, p *Packet) {
 	if *slot != nil {
 		(*slot).Release()
@@ -392,69 +227,50 @@ func swapPacket(slot **Packet, p *Packet) {
 	*slot = p
 }
 
-// flush hands the batch to every loop that has consumers, one task per loop.
-func (s *Source) flush() {
-	s.mu.Lock()
-	for _, g := range s.groups {
-		if g != nil && len(s.batch) > 0 && g.push(s.batch) {
-			s.sched = append(s.sched, g)
-		}
-	}
-	s.mu.Unlock()
-	for _, p := range s.batch {
-		p.Release()
-	}
-	clear(s.batch)
-	s.batch = s.batch[:0]
-	for _, g := range s.sched {
-		if err := g.loop.exec.Execute(context.Background(), g); err != nil {
-			// The engine is shutting down; nothing will deliver.
-			continue
-		}
-	}
-	clear(s.sched)
-	s.sched = s.sched[:0]
-}
+// unpublishLocked ends p's publish on the shared side: the notify for RTMP
+// players joins p's batch, caches are cleared, outputs told; s.mu is held.
+func (s *Source) unpublishLocked(p *Publisher) {
+	pk := NewPacket()
+	pk.Kind = KindEvent
+	pk.RTMP = buffer.GetSize(rtmp.ChunksLen(rtmp.CSIDStream, len(unpublishNotify), s.chunkSize, 0))
+	pk.RTMP.B = rtmp.AppendChunks(pk.RTMP.B[:0], rtmp.CSIDStream, rtmp.MsgAMF0Command, PlayStreamID, 0, unpublishNotify, s.chunkSize)
+	s.seq++
+	pk.Seq = s.seq
+	p.add(pk)
 
-// Unpublish ends the current publish: notify (RTMP bytes of the status
-// message, may be nil) reaches every RTMP player, who keeps its connection;
-// caches are cleared. It runs on the publisher's loop.
-func (s *Source) Unpublish(l *Loop, notify []byte) {
-	s.mu.Lock()
-	if !s.publishing {
-		s.mu.Unlock()
-		return
-	}
-	s.publishing = false
-	if s.metadata != nil {
-		s.metadata.Release()
-		s.metadata = nil
-	}
-	for _, p := range []**Packet{&s.videoSH, &s.audioSH} {
-		if *p != nil {
-			(*p).Release()
-			*p = nil
+	s.pub = nil
+	s.lastJitter = p.jitter
+	for _, slot := range [...]**Packet{&s.metadata, &s.videoSH, &s.audioSH} {
+		if *slot != nil {
+			(*slot).Release()
+			*slot = nil
 		}
 	}
 	s.clearGOP()
 	for _, o := range s.outputs {
 		o.Unpublish()
 	}
-	if len(notify) > 0 {
-		p := NewPacket()
-		p.Kind = KindEvent
-		p.RTMP = buffer.Get()
-		p.RTMP.B = append(p.RTMP.B, notify...)
-		s.seq++
-		p.Seq = s.seq
-		s.batch = append(s.batch, p)
-	}
 	s.Stats.Since.Store(0)
-	s.mu.Unlock()
-	s.flush()
-	l.removeSource(s)
-	s.pubLoop = nil
-	s.reg.maybeRemove(s)
+}
+
+func csidOf(k Kind) uint32 {
+	switch k {
+	case KindAudio:
+		return csidAudio
+	case KindVideo:
+		return csidVideo
+	}
+	return csidData
+}
+
+func typeOf(k Kind) uint8 {
+	switch k {
+	case KindAudio:
+		return flv.TagAudio
+	case KindVideo:
+		return flv.TagVideo
+	}
+	return flv.TagScript
 }
 
 // AddOutput attaches an output that sees every following packet.
@@ -479,11 +295,14 @@ func (s *Source) RemoveOutput(o Output) {
 // JoinOptions say how a consumer plays.
 type JoinOptions struct {
 	Form Form
+	// ChunkSize is the chunk size an RTMP player was last told; when the
+	// shared form is chunked otherwise, the player is told first.
+	ChunkSize int
 }
 
-// join attaches a consumer on loop l with the cached packets queued; the
-// registry's lock is held.
-func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) *Consumer {
+// join attaches a consumer on loop l with the cached packets queued, and
+// reports whether it is the source's first; the registry's lock is held.
+func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) (*Consumer, bool) {
 	cfg := s.cfg.Load()
 	c := &Consumer{sink: sink, form: opts.Form, loop: l, src: s, queueLength: cfg.QueueLength, joined: true}
 	s.mu.Lock()
@@ -497,12 +316,16 @@ func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) *Consumer {
 	}
 	c.group = g
 	c.lastSeq = s.seq
+	if s.chunkSize == 0 {
+		s.chunkSize = cfg.ChunkSize
+	}
+	c.chunkSize = opts.ChunkSize
+	if opts.Form == FormRTMP && opts.ChunkSize != s.chunkSize {
+		c.pending = append(c.pending, rawPacket(FormRTMP, rtmp.AppendSetChunkSize(nil, uint32(s.chunkSize))))
+		c.chunkSize = s.chunkSize
+	}
 	if opts.Form == FormRemux && len(s.remuxPrefix) > 0 {
-		p := NewPacket()
-		p.Kind = KindRaw
-		p.Remux = buffer.Get()
-		p.Remux.B = append(p.Remux.B, s.remuxPrefix...)
-		c.pending = append(c.pending, p)
+		c.pending = append(c.pending, rawPacket(FormRemux, s.remuxPrefix))
 	}
 	for _, p := range [...]*Packet{s.metadata, s.videoSH, s.audioSH} {
 		if p != nil && opts.Form != FormRemux {
@@ -515,13 +338,30 @@ func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) *Consumer {
 		c.pending = append(c.pending, p)
 	}
 	// Without a cached GOP, start at the next keyframe; so do TS players,
-	// whose GOP may predate the muxer. Audio-only forms never wait.
-	c.waitKey = (len(s.gop) == 0 || opts.Form == FormRemux) && s.hasVideo.Load() && !audioOnly(s.cfg.Load().Remux, opts.Form)
+	// whose GOP may predate the muxer.
+	c.waitKey = (len(s.gop) == 0 || opts.Form == FormRemux) && c.needsKeyframe()
 	s.mu.Unlock()
-	s.consumers.Add(1)
+	first := s.consumers.Add(1) == 1
 	s.byForm[opts.Form].Add(1)
 	g.consumers = append(g.consumers, c)
-	return c
+	return c, first
+}
+
+// rawPacket is a packet of bytes b in form f for one consumer only.
+func rawPacket(f Form, b []byte) *Packet {
+	p := NewPacket()
+	p.Kind = KindRaw
+	buf := buffer.Get()
+	buf.B = append(buf.B, b...)
+	switch f {
+	case FormRTMP:
+		p.RTMP = buf
+	case FormFLV:
+		p.FLV = buf
+	default:
+		p.Remux = buf
+	}
+	return p
 }
 
 func audioOnly(r Remux, f Form) bool { return f == FormRemux && (r == RemuxAAC || r == RemuxMP3) }
@@ -530,7 +370,7 @@ func audioOnly(r Remux, f Form) bool { return f == FormRemux && (r == RemuxAAC |
 func (s *Source) leave(c *Consumer) {
 	g := c.group
 	g.remove(c)
-	s.consumers.Add(-1)
+	last := s.consumers.Add(-1) == 0
 	s.byForm[c.form].Add(-1)
 	if len(g.consumers) == 0 {
 		s.mu.Lock()
@@ -538,6 +378,9 @@ func (s *Source) leave(c *Consumer) {
 			s.groups[g.loop.Index] = nil
 		}
 		s.mu.Unlock()
+	}
+	if last {
+		s.reg.notify(s, LastPlayerLeft)
 	}
 	s.reg.maybeRemove(s)
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -49,11 +50,11 @@ func TestPublishChunkSizes(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			player, pub := playAndPublish(t, ctx, ts, stream, client.WithChunkSize(size))
-			var want [][]byte
+			var want []fileTag
 			for _, tag := range tags {
 				if tag.typ == 8 || tag.typ == 9 {
 					require.NoError(t, pub.WritePayload(tag.typ, tag.ts, tag.data))
-					want = append(want, tag.data)
+					want = append(want, tag)
 				}
 			}
 			expectPayloads(t, player, want, 20*time.Second)
@@ -130,7 +131,7 @@ func TestAggregatePublish(t *testing.T) {
 	player, pub := playAndPublish(t, ctx, ts, "agg")
 
 	// Five media tags per aggregate, each with its FLV-style header.
-	var want [][]byte
+	var want []fileTag
 	var agg []byte
 	var first uint32
 	n := 0
@@ -146,7 +147,7 @@ func TestAggregatePublish(t *testing.T) {
 			byte(tag.ts>>16), byte(tag.ts>>8), byte(tag.ts), byte(tag.ts>>24), 0, 0, 0)
 		agg = append(agg, tag.data...)
 		agg = append(agg, 0, 0, 0, 0)
-		want = append(want, tag.data)
+		want = append(want, tag)
 		if n++; n == 5 {
 			require.NoError(t, pub.WritePayload(rtmp.MsgAggregate, first, agg))
 			agg, n = agg[:0], 0
@@ -157,4 +158,67 @@ func TestAggregatePublish(t *testing.T) {
 	}
 	want = want[:len(want)-n]
 	expectPayloads(t, player, want, 10*time.Second)
+}
+
+// TestChunkSizeReloadJoiner: a reload changes chunk_size while a stream
+// is live. A player joining right after, before the publisher sends again,
+// gets the GOP cache (chunked at the old size) and must be told that size;
+// then every player follows the change. Payloads and timestamps arrive
+// exactly.
+func TestChunkSizeReloadJoiner(t *testing.T) {
+	const conf = `
+listen 127.0.0.1:0;
+chunk_size %d;
+vhost __defaultVhost__ { play { gop_cache on; } }
+`
+	ts, path := startServerConf(t, fmt.Sprintf(conf, 128))
+	tags := readFLVTags(t, testpeer.Media(t, "h264_aac_720p25.flv"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	early, pub := playAndPublish(t, ctx, ts, "cs")
+
+	isKey := func(tag fileTag) bool { return tag.typ == 9 && tag.data[0]>>4 == 1 && tag.data[1] == 1 }
+	isHeader := func(tag fileTag) bool { return (tag.typ == 9 && tag.data[1] == 0) || (tag.typ == 8 && tag.data[1] == 0) }
+	const first = 200 // past the second keyframe (GOP of 2 s)
+	var wantEarly, headers []fileTag
+	lastKey := 0
+	for i, tag := range tags[:first] {
+		if tag.typ != 8 && tag.typ != 9 {
+			continue
+		}
+		require.NoError(t, pub.WritePayload(tag.typ, tag.ts, tag.data))
+		wantEarly = append(wantEarly, tag)
+		if isHeader(tag) {
+			headers = append(headers, tag)
+		}
+		if isKey(tag) {
+			lastKey = i
+		}
+	}
+	require.Greater(t, lastKey, 0)
+	expectPayloads(t, early, wantEarly, 10*time.Second)
+
+	require.NoError(t, os.WriteFile(path, []byte(fmt.Sprintf(conf, 4096)), 0o644))
+	require.NoError(t, ts.Reload())
+	late, err := client.Dial(ctx, ts.rtmpURL("cs"))
+	require.NoError(t, err)
+	t.Cleanup(func() { late.Close() })
+	require.NoError(t, late.Play(ctx, "cs"))
+
+	wantLate := append([]fileTag(nil), headers...)
+	for _, tag := range tags[lastKey:first] {
+		if tag.typ == 8 || tag.typ == 9 {
+			wantLate = append(wantLate, tag)
+		}
+	}
+	var rest []fileTag
+	for _, tag := range tags[first:400] {
+		if tag.typ != 8 && tag.typ != 9 {
+			continue
+		}
+		require.NoError(t, pub.WritePayload(tag.typ, tag.ts, tag.data))
+		rest = append(rest, tag)
+	}
+	expectPayloads(t, late, append(wantLate, rest...), 10*time.Second)
+	expectPayloads(t, early, rest, 10*time.Second)
 }

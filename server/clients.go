@@ -16,7 +16,7 @@ import (
 // see it. Its fields change on the connection's loop under mu and are read
 // from anywhere.
 type clientInfo struct {
-	conn *netpoll.Conn
+	peer peer
 
 	mu      sync.Mutex
 	typ     string // api.Client* (rtmp-play, fmle-publish, flv-play…)
@@ -28,15 +28,37 @@ type clientInfo struct {
 	kbps    api.KbpsMeter
 }
 
-func (s *Server) addClient(c *netpoll.Conn) *clientInfo {
-	cl := &clientInfo{conn: c}
-	s.clients.Store(c.ID, cl)
+// peer is what stands behind a client: a connection of the event loops,
+// or a session of another kind (a caster's socket, an edge's pull).
+type peer interface {
+	ClientID() string
+	RemoteIP() netip.Addr
+	Since() time.Time
+	Bytes() (in, out uint64)
+	Kick(reason error)
+}
+
+// connPeer is an event loop's connection as a peer.
+type connPeer struct{ *netpoll.Conn }
+
+func (c connPeer) ClientID() string        { return c.ID }
+func (c connPeer) RemoteIP() netip.Addr    { return ipOf(c.Conn) }
+func (c connPeer) Since() time.Time        { return c.Accepted }
+func (c connPeer) Bytes() (in, out uint64) { return c.BytesIn.Load(), c.BytesOut.Load() }
+
+func (s *Server) addClient(c *netpoll.Conn) *clientInfo { return s.addPeer(connPeer{c}) }
+
+func (s *Server) addPeer(p peer) *clientInfo {
+	cl := &clientInfo{peer: p}
+	s.clients.Store(p.ClientID(), cl)
 	s.clientsTotal.Add(1)
 	return cl
 }
 
-func (s *Server) removeClient(c *netpoll.Conn, err error) {
-	s.clients.Delete(c.ID)
+func (s *Server) removeClient(c *netpoll.Conn, err error) { s.removePeer(c.ID, err) }
+
+func (s *Server) removePeer(id string, err error) {
+	s.clients.Delete(id)
 	if !netpoll.IsNormalClose(err) {
 		s.clientErrors.Add(1)
 	}
@@ -68,7 +90,8 @@ func hookConn(c *netpoll.Conn, req *StreamRequest) hooks.Conn {
 func (s *Server) sampleRates(now time.Time) {
 	s.clients.Range(func(_, v any) bool {
 		cl := v.(*clientInfo)
-		cl.kbps.Sample(now, cl.conn.BytesIn.Load(), cl.conn.BytesOut.Load())
+		in, out := cl.peer.Bytes()
+		cl.kbps.Sample(now, in, out)
 		return true
 	})
 	for _, src := range s.reg.Sources() {

@@ -174,15 +174,18 @@ func playAndPublish(t testing.TB, ctx context.Context, ts *testServer, stream st
 }
 
 // expectPayloads reads the player's messages until it has every audio and
-// video payload of want, in order and byte for byte.
-func expectPayloads(t testing.TB, player *client.Conn, want [][]byte, timeout time.Duration) {
+// video message of want, in order, with its type, timestamp and payload
+// byte for byte.
+func expectPayloads(t testing.TB, player *client.Conn, want []fileTag, timeout time.Duration) {
 	t.Helper()
 	require.NoError(t, player.SetReadDeadline(time.Now().Add(timeout)))
 	for i := 0; i < len(want); {
 		m, err := player.ReadMessage()
 		require.NoError(t, err, "message %d of %d", i, len(want))
 		if m.Type == rtmp.MsgAudio || m.Type == rtmp.MsgVideo {
-			require.True(t, bytes.Equal(want[i], m.Payload()), "payload %d differs", i)
+			require.Equal(t, want[i].typ, m.Type, "message %d type", i)
+			require.Equal(t, want[i].ts, m.Timestamp, "message %d timestamp", i)
+			require.True(t, bytes.Equal(want[i].data, m.Payload()), "payload %d differs", i)
 			i++
 		}
 		m.Body.Release()

@@ -21,6 +21,9 @@ import (
 // ErrKicked closes a client the HTTP API deleted.
 var ErrKicked = errors.New("server: kicked by the HTTP API")
 
+// ErrShutdown ends the sessions off the event loops when the server stops.
+var ErrShutdown = errors.New("server: shutting down")
+
 // rateInterval is how often the 30 s rate meters are fed.
 const rateInterval = 5 * time.Second
 
@@ -202,11 +205,12 @@ func (p *provider) Clients() []api.Client {
 	p.s.clients.Range(func(_, v any) bool {
 		ci := v.(*clientInfo)
 		ci.mu.Lock()
+		recv, sent := ci.peer.Bytes()
 		c := api.Client{
-			ID: ci.conn.ID, Vhost: p.vhostID(ci.req.Vhost), IP: ipOf(ci.conn).String(),
+			ID: ci.peer.ClientID(), Vhost: p.vhostID(ci.req.Vhost), IP: ci.peer.RemoteIP().String(),
 			PageURL: ci.pageURL, SwfURL: ci.swfURL, TcURL: ci.req.TcURL, Name: ci.req.Stream,
-			Type: ci.typ, Publish: ci.publish, Alive: now.Sub(ci.conn.Accepted).Seconds(),
-			SendBytes: int64(ci.conn.BytesOut.Load()), RecvBytes: int64(ci.conn.BytesIn.Load()),
+			Type: ci.typ, Publish: ci.publish, Alive: now.Sub(ci.peer.Since()).Seconds(),
+			SendBytes: int64(sent), RecvBytes: int64(recv),
 			Kbps: ci.kbps.Kbps(),
 		}
 		if ci.req.Stream != "" {
@@ -241,7 +245,7 @@ func (p *provider) Kick(id string) bool {
 	if !ok {
 		return false
 	}
-	v.(*clientInfo).conn.Kick(ErrKicked)
+	v.(*clientInfo).peer.Kick(ErrKicked)
 	return true
 }
 

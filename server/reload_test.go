@@ -46,10 +46,10 @@ func TestReloadLosesNothing(t *testing.T) {
 
 	player, pub := playAndPublish(t, ctx, ts, "r")
 
-	var want [][]byte
+	var want []fileTag
 	for _, tag := range tags {
 		if tag.typ == 8 || tag.typ == 9 {
-			want = append(want, tag.data)
+			want = append(want, tag)
 		}
 	}
 	sent := make(chan error, 1)

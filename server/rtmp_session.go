@@ -53,7 +53,7 @@ type rtmpSession struct {
 	encoding  float64
 	pageURL   string
 	swfURL    string
-	publisher *live.Source
+	publisher *live.Publisher
 	consumer  *live.Consumer
 	streamID  uint32
 	complexHS bool // the client's C1 carried a digest
@@ -159,7 +159,7 @@ func (r *rtmpSession) onMessage(m *rtmp.Message) error {
 			m.Body.Release()
 			return nil
 		}
-		r.publisher.Write(r.c.Loop(), m.Type, m.Timestamp, m.Body)
+		r.publisher.Write(m.Type, m.Timestamp, m.Body)
 		return nil
 	case rtmp.MsgAggregate:
 		defer m.Body.Release()
@@ -204,7 +204,7 @@ func (r *rtmpSession) writeAggregate(m *rtmp.Message) error {
 		}
 		body := buffer.GetSize(len(data))
 		copy(body.B, data)
-		r.publisher.Write(r.c.Loop(), typ, ts, body)
+		r.publisher.Write(typ, ts, body)
 		return nil
 	})
 }
@@ -218,7 +218,7 @@ func (r *rtmpSession) onData(m *rtmp.Message) error {
 		// Other data messages are not ours to interpret; ignore them.
 		return nil
 	}
-	r.publisher.Write(r.c.Loop(), flv.TagScript, m.Timestamp, body)
+	r.publisher.Write(flv.TagScript, m.Timestamp, body)
 	return nil
 }
 
@@ -227,12 +227,21 @@ func (r *rtmpSession) reply(streamID uint32, cmd *rtmp.Command) {
 	if streamID != 0 {
 		csid = rtmp.CSIDStream
 	}
-	b, err := rtmp.AppendCommand(r.out[:0], csid, streamID, cmd, r.outChunkSize)
+	b, err := rtmp.AppendCommand(r.out[:0], csid, streamID, cmd, r.chunkSize())
 	if err != nil {
 		r.c.Log.Error("rtmp: encode reply", "cmd", cmd.Name, "err", err)
 		return
 	}
 	r.send(b)
+}
+
+// chunkSize is the chunk size the peer was last told: once playing, the
+// one its queue carries (a reload may change the shared form's).
+func (r *rtmpSession) chunkSize() int {
+	if r.consumer != nil {
+		return r.consumer.ChunkSize()
+	}
+	return r.outChunkSize
 }
 
 func (r *rtmpSession) status(level, code, desc string) {
@@ -430,14 +439,15 @@ func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
 }
 
 func (r *rtmpSession) startPublish() error {
-	src, err := r.srv.reg.Publish(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, r.liveConfig())
+	pub, err := r.srv.reg.Publish(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, r.liveConfig())
 	if err != nil {
 		r.status("error", rtmp.CodePublishBadName, "Stream "+r.req.StreamURL()+" is already publishing.")
 		return fmt.Errorf("rtmp: publish %s: %w", r.req.StreamURL(), err)
 	}
-	r.publisher = src
+	r.publisher = pub
+	src := pub.Source()
 	src.SetPublisherID(r.c.ID)
-	r.srv.attachOutputs(src, r.vhost, &r.req, r.c)
+	r.srv.attachOutputs(src, r.vhost, &r.req, r.c.Log, hookConn(r.c, &r.req))
 	r.client.update(func(cl *clientInfo) { cl.req, cl.publish, cl.src, cl.typ = r.req, true, src, api.ClientFMLEPublish })
 	r.c.SetDeadline(time.Now().Add(r.vhost.Publish.FirstPktTimeout))
 	r.reply(r.streamID, &rtmp.Command{Name: "onFCPublish", Args: []any{nil, amf.Object{
@@ -445,14 +455,6 @@ func (r *rtmpSession) startPublish() error {
 	r.status("status", rtmp.CodePublishStart, "Started publishing stream.")
 	r.c.Log.Info("rtmp publish", "stream", r.req.StreamURL(), "param", r.req.Param, "stream_id", src.ID)
 	return nil
-}
-
-// unpublishNotify is the status message players get when the publisher
-// leaves, chunked once for all of them.
-func unpublishNotify(chunkSize int) []byte {
-	b, _ := rtmp.AppendCommand(nil, rtmp.CSIDStream, live.PlayStreamID,
-		rtmp.OnStatus("status", rtmp.CodePlayUnpublishNotify, "stream is now unpublished."), chunkSize)
-	return b
 }
 
 func (r *rtmpSession) stopPublish() {
@@ -464,15 +466,16 @@ func (r *rtmpSession) stopPublish() {
 // unpublish ends the publish, if any: players hear of it, outputs close,
 // on_unpublish is called.
 func (r *rtmpSession) unpublish() bool {
-	src := r.publisher
-	if src == nil {
+	pub := r.publisher
+	if pub == nil {
 		return false
 	}
 	r.publisher = nil
+	src := pub.Source()
 	r.srv.detachOutputs(src)
-	src.Unpublish(r.c.Loop(), unpublishNotify(src.Config().ChunkSize))
-	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(),
-		"frames", src.Stats.Frames.Load(), "bytes", src.Stats.BytesIn.Load())
+	pub.Unpublish()
+	frames, bytes := pub.Counts()
+	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(), "frames", frames, "bytes", bytes)
 	r.client.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil })
 	if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnUnpublish) > 0 {
 		r.srv.hooks.Go(vs.hooks.OnUnpublish, hooks.OnUnpublish{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
@@ -503,21 +506,17 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 
 func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {
 	lc := r.liveConfig()
-	b := rtmp.AppendUserControl(r.out[:0], rtmp.EventStreamBegin, r.streamID)
-	if lc.ChunkSize != r.outChunkSize {
-		// The shared media is chunked at the source's size (it may differ after a reload).
-		b = rtmp.AppendSetChunkSize(b, uint32(lc.ChunkSize))
-		r.outChunkSize = lc.ChunkSize
-	}
-	r.send(b)
+	r.send(rtmp.AppendUserControl(r.out[:0], rtmp.EventStreamBegin, r.streamID))
 	if p.Reset {
 		r.status("status", rtmp.CodePlayReset, "Playing and resetting stream.")
 	}
 	r.status("status", rtmp.CodePlayStart, "Started playing stream.")
 	r.send(rtmp.AppendRtmpSampleAccess(r.out[:0], r.streamID, r.outChunkSize))
 	r.status("status", rtmp.CodeDataStart, "Started playing stream.")
+	// The shared media is chunked at the source's size, which may differ
+	// from what this player was told (after a reload): joining tells it.
 	r.consumer = r.srv.reg.Play(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, lc, r.c,
-		live.JoinOptions{Form: live.FormRTMP})
+		live.JoinOptions{Form: live.FormRTMP, ChunkSize: r.outChunkSize})
 	src := r.consumer.Source()
 	r.client.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ = r.req, src, api.ClientRTMPPlay })
 	r.c.Log.Info("rtmp play", "stream", r.req.StreamURL(), "param", r.req.Param,

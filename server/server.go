@@ -67,6 +67,7 @@ type Server struct {
 	mgmt         []*listener // HTTP API and exporter
 	watching     bool
 	startedAt    time.Time
+	nextLoop     atomic.Uint32 // spreads off-loop players over the loops
 }
 
 // state is one loaded configuration with what is derived from it, swapped
@@ -191,6 +192,12 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.state.Store(st)
+	// What the server keeps beside a source goes with it.
+	s.reg.AddObserver(live.ObserverFunc(func(src *live.Source, e live.StreamEvent) {
+		if e == live.Removed {
+			s.streams.Delete(src.ID)
+		}
+	}))
 	eng, err := netpoll.New(netpoll.Options{
 		MaxConnections: cfg.MaxConnections,
 		TCPNoDelay:     anyNoDelay(cfg),
@@ -382,6 +389,13 @@ func (s *Server) Close() error {
 	s.closed = true
 	close(s.done)
 	s.mu.Unlock()
+	// Sessions off the event loops end with the server.
+	s.clients.Range(func(_, v any) bool {
+		if o, ok := v.(*clientInfo).peer.(*offloop); ok {
+			o.Kick(ErrShutdown)
+		}
+		return true
+	})
 	err := s.eng.Stop()
 	_ = s.hooks.Close()
 	s.hlsStore.Close()

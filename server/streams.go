@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"os"
 
 	"github.com/cascade-live/cascade/api"
@@ -10,7 +11,6 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/live"
-	"github.com/cascade-live/cascade/netpoll"
 )
 
 // streamInfo is what the server keeps beside a live source: its rate meter
@@ -37,9 +37,9 @@ func (s *Server) streamMeter(src *live.Source) *api.KbpsMeter { return &s.stream
 func (s *Server) streamBytesOut(src *live.Source) uint64 { return src.Stats.BytesOut.Load() }
 
 // attachOutputs starts the vhost's outputs for a new publish.
-func (s *Server) attachOutputs(src *live.Source, v *config.Vhost, req *StreamRequest, c *netpoll.Conn) {
+func (s *Server) attachOutputs(src *live.Source, v *config.Vhost, req *StreamRequest, log *slog.Logger, conn hooks.Conn) {
 	si := s.streamOf(src)
-	for _, o := range s.newOutputs(src, v, req, c) {
+	for _, o := range s.newOutputs(src, v, req, log, conn) {
 		si.outputs = append(si.outputs, o)
 		src.AddOutput(o)
 	}
@@ -62,23 +62,23 @@ func (s *Server) detachOutputs(src *live.Source) {
 }
 
 // newOutputs creates the outputs the vhost configures for a publish.
-func (s *Server) newOutputs(src *live.Source, v *config.Vhost, req *StreamRequest, c *netpoll.Conn) []outputCloser {
+func (s *Server) newOutputs(src *live.Source, v *config.Vhost, req *StreamRequest, log *slog.Logger, conn hooks.Conn) []outputCloser {
 	vs := s.state.Load().vhost(v)
 	var outs []outputCloser
 	if vs.dvr.Enabled && vs.dvr.Applies(v.Name, req.App, req.Stream) {
-		ev := &dvrEvents{srv: s, vs: vs, conn: hookConn(c, req), req: *req, streamID: src.ID}
+		ev := &dvrEvents{srv: s, vs: vs, conn: conn, req: *req, streamID: src.ID}
 		rec, err := dvr.NewRecorder(vs.dvr, dvr.StreamID{Vhost: v.Name, App: req.App, Stream: req.Stream}, ev)
 		if err != nil {
-			c.Log.Error("dvr: cannot record", "stream", req.StreamURL(), "err", err)
+			log.Error("dvr: cannot record", "stream", req.StreamURL(), "err", err)
 		} else {
 			outs = append(outs, rec)
 		}
 	}
 	if vs.hls.Enabled {
-		ev := &hlsEvents{srv: s, vs: vs, conn: hookConn(c, req), req: *req, streamID: src.ID}
+		ev := &hlsEvents{srv: s, vs: vs, conn: conn, req: *req, streamID: src.ID}
 		m, err := hls.NewMuxer(vs.hls, hls.StreamID{Vhost: v.Name, App: req.App, Stream: req.Stream}, s.hlsStore, ev)
 		if err != nil {
-			c.Log.Error("hls: cannot segment", "stream", req.StreamURL(), "err", err)
+			log.Error("hls: cannot segment", "stream", req.StreamURL(), "err", err)
 		} else {
 			outs = append(outs, hlsOutput{m})
 		}
