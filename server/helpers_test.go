@@ -75,13 +75,17 @@ func startServer(t testing.TB, mutate func(*config.Config)) *testServer {
 }
 
 // runServer starts a server on cfg, logging into a buffer the test reads
-// (and prints when it fails); it stops with the test.
-func runServer(t testing.TB, cfg *config.Config) *testServer {
+// (and prints when it fails); it stops with the test. Each of tune may
+// change the server's fields before it starts.
+func runServer(t testing.TB, cfg *config.Config, tune ...func(*Server)) *testServer {
 	t.Helper()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := New(cfg, log)
 	require.NoError(t, err)
+	for _, fn := range tune {
+		fn(srv)
+	}
 	require.NoError(t, srv.Start())
 	ts := &testServer{Server: srv, t: t, logs: logs}
 	t.Cleanup(func() {

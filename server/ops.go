@@ -52,7 +52,9 @@ func (s *Server) startOps(p *provider) error {
 	if !oc.kafka.Enabled {
 		return nil
 	}
-	prod, err := kafka.New(oc.kafka, kafka.Options{ServerID: s.serverID, ServiceID: s.serviceID, Logger: s.log})
+	opts := s.KafkaOptions
+	opts.ServerID, opts.ServiceID, opts.Logger = s.serverID, s.serviceID, s.log
+	prod, err := kafka.New(oc.kafka, opts)
 	if err != nil {
 		return err
 	}
@@ -81,10 +83,21 @@ func (s *Server) startOps(p *provider) error {
 }
 
 // event hands a callback's event to the event sinks (Kafka), whether or
-// not the vhost has callbacks configured.
+// not the vhost has callbacks configured. Until the event bus
+// (internal/events) is fed by the sessions, the RTMP session calls it
+// where it calls its callbacks.
 func (s *Server) event(p hooks.Payload) {
 	if k := s.kafka.Load(); k != nil {
 		k.Publish(time.Now(), p)
+	}
+}
+
+// notify sends a fire-and-forget callback's event to the sinks, and to the
+// callback's urls when h is enabled.
+func (s *Server) notify(h hooks.Config, urls []string, p hooks.Payload) {
+	s.event(p)
+	if h.Enabled && len(urls) > 0 {
+		s.hooks.Go(urls, p, nil)
 	}
 }
 

@@ -332,8 +332,9 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	r.c.Log.Info("rtmp connect", "tcUrl", p.TcURL, "app", r.req.App, "vhost", v.Name,
 		"pageUrl", p.PageURL, "handshake", hs, "remote", r.c.RemoteAddr().String())
 	vs := st.vhost(v)
+	payload := hooks.OnConnect{Conn: hookConn(r.c, &r.req), Param: r.req.Param, TcURL: p.TcURL, PageURL: p.PageURL}
+	r.srv.event(payload)
 	if urls := vs.hooks.OnConnect; vs.hooks.Enabled && len(urls) > 0 {
-		payload := hooks.OnConnect{Conn: hookConn(r.c, &r.req), Param: r.req.Param, TcURL: p.TcURL, PageURL: p.PageURL}
 		r.decide(urls, payload, func(err error) error {
 			if err != nil {
 				r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, "rejected by on_connect"))
@@ -391,6 +392,7 @@ func (r *rtmpSession) admit(action security.Action, code string, then func() err
 		payload = hooks.OnPlay{Conn: hookConn(r.c, &r.req), Stream: r.req.Stream, TcURL: r.req.TcURL,
 			Param: r.req.Param, PageURL: r.pageURL, StreamURL: r.req.StreamURL()}
 	}
+	r.srv.event(payload)
 	if !vs.hooks.Enabled || len(urls) == 0 {
 		return then()
 	}
@@ -477,10 +479,9 @@ func (r *rtmpSession) unpublish() bool {
 	frames, bytes := pub.Counts()
 	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(), "frames", frames, "bytes", bytes)
 	r.client.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil })
-	if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnUnpublish) > 0 {
-		r.srv.hooks.Go(vs.hooks.OnUnpublish, hooks.OnUnpublish{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
-			Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID}, nil)
-	}
+	h := r.srv.state.Load().vhost(r.vhost).hooks
+	r.srv.notify(h, h.OnUnpublish, hooks.OnUnpublish{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
+		Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID})
 	return true
 }
 
@@ -532,10 +533,9 @@ func (r *rtmpSession) stopPlay() {
 	r.consumer.Close()
 	r.consumer = nil
 	r.client.update(func(cl *clientInfo) { cl.src = nil })
-	if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnStop) > 0 {
-		r.srv.hooks.Go(vs.hooks.OnStop, hooks.OnStop{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
-			Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID}, nil)
-	}
+	h := r.srv.state.Load().vhost(r.vhost).hooks
+	r.srv.notify(h, h.OnStop, hooks.OnStop{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
+		Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID})
 }
 
 func (r *rtmpSession) OnClose(c *netpoll.Conn, err error) {
@@ -544,9 +544,8 @@ func (r *rtmpSession) OnClose(c *netpoll.Conn, err error) {
 	r.reader.Close()
 	r.srv.removeClient(c, err)
 	if r.connected {
-		if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnClose) > 0 {
-			r.srv.hooks.Go(vs.hooks.OnClose, hooks.OnClose{Conn: hookConn(c, &r.req),
-				SendBytes: int64(c.BytesOut.Load()), RecvBytes: int64(c.BytesIn.Load())}, nil)
-		}
+		h := r.srv.state.Load().vhost(r.vhost).hooks
+		r.srv.notify(h, h.OnClose, hooks.OnClose{Conn: hookConn(c, &r.req),
+			SendBytes: int64(c.BytesOut.Load()), RecvBytes: int64(c.BytesIn.Load())})
 	}
 }

@@ -44,6 +44,7 @@ type Server struct {
 	RequestHeadTimeout time.Duration // an HTTP request head
 	IdleTimeout        time.Duration // an idle keep-alive HTTP connection
 	KafkaStatsInterval time.Duration // per-stream stats events to Kafka; 10 s when 0
+	KafkaOptions       kafka.Options // the producer's buffer and drop-log interval; ids and logger are set
 
 	serverID, serviceID string
 

@@ -117,7 +117,6 @@ func ParseConfig(b *config.Directive) (Config, error) {
 	return c, nil
 }
 
-
 // CheckKey reports whether tcURL's query has key=c.Key, as SRS requires.
 func (c Config) CheckKey(tcURL string) error {
 	u, err := url.Parse(tcURL)

@@ -66,7 +66,6 @@ func ParseConfig(root *config.Directive) (Config, error) {
 	return c, nil
 }
 
-
 // Ports are the server's listen ports, as the heartbeat reports them.
 type Ports struct {
 	RTMP, HTTP, API []string // "1935"…
