@@ -17,10 +17,14 @@ const (
 	DefaultTimeout = 30 * time.Second
 	// MaxTimeout is the longest Options.Timeout honoured.
 	MaxTimeout = 5 * time.Minute
-	// DefaultMaxConcurrent is how many calls Go and Notify make at once.
-	DefaultMaxConcurrent = 64
-	// DefaultMaxQueued is how many calls wait for a worker.
-	DefaultMaxQueued = 4096
+	// DefaultMaxConcurrent is how many calls Go and Notify make at once
+	// to one callback target.
+	DefaultMaxConcurrent = 32
+	// DefaultMaxQueued is how many calls to one target wait for a worker.
+	DefaultMaxQueued = 1024
+	// DefaultMaxTargets is how many callback targets may have calls in
+	// flight or queued at once.
+	DefaultMaxTargets = 64
 	// MaxResponseBody bounds the body read from a hook's answer; a longer
 	// body rejects.
 	MaxResponseBody = 64 << 10
@@ -33,12 +37,17 @@ type Options struct {
 	// Timeout bounds each URL's call, from connecting to reading the body.
 	// 0 means DefaultTimeout; more than MaxTimeout means MaxTimeout.
 	Timeout time.Duration
-	// MaxConcurrent bounds the calls Go and Notify have in flight; 0 means
+	// MaxConcurrent bounds the calls Go and Notify have in flight to one
+	// target (the hosts a call chain posts to); 0 means
 	// DefaultMaxConcurrent.
 	MaxConcurrent int
-	// MaxQueued bounds the calls waiting for a worker; 0 means
-	// DefaultMaxQueued.
+	// MaxQueued bounds the calls to one target waiting for a worker; 0
+	// means DefaultMaxQueued.
 	MaxQueued int
+	// MaxTargets bounds the targets with calls in flight or queued; 0
+	// means DefaultMaxTargets. With the bounds above it bounds the whole:
+	// MaxTargets*MaxConcurrent workers.
+	MaxTargets int
 	// ServerID and ServiceID fill every body's server_id and service_id,
 	// and the [server_id] and [service_id] of on_hls_notify.
 	ServerID  string
@@ -79,6 +88,10 @@ func NewClient(opts Options) *Client {
 	if queued <= 0 {
 		queued = DefaultMaxQueued
 	}
+	targets := opts.MaxTargets
+	if targets <= 0 {
+		targets = DefaultMaxTargets
+	}
 	ua := opts.UserAgent
 	if ua == "" {
 		ua = DefaultUserAgent
@@ -87,7 +100,7 @@ func NewClient(opts Options) *Client {
 	if opts.HTTPClient != nil {
 		hc = *opts.HTTPClient
 	} else {
-		hc.Transport = newTransport(timeout, workers)
+		hc.Transport = newTransport(timeout, workers, targets)
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
@@ -98,17 +111,17 @@ func NewClient(opts Options) *Client {
 		serviceID: opts.ServiceID,
 		userAgent: ua,
 	}
-	c.pool.init(workers, queued)
+	c.pool.init(workers, queued, targets)
 	return c
 }
 
 // newTransport returns a transport that keeps a connection per worker, and
 // ignores HTTP_PROXY and the like, as SRS does.
-func newTransport(timeout time.Duration, workers int) *http.Transport {
+func newTransport(timeout time.Duration, workers, targets int) *http.Transport {
 	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	return &http.Transport{
 		DialContext:         dialer.DialContext,
-		MaxIdleConns:        workers,
+		MaxIdleConns:        min(workers*targets, 1024),
 		MaxIdleConnsPerHost: workers,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: timeout,
@@ -129,7 +142,7 @@ func (c *Client) Call(ctx context.Context, urls []string, p Payload) error {
 	if err != nil {
 		return err
 	}
-	return c.postAll(ctx, p.action(), urls, body)
+	return c.postAll(ctx, p.Action(), urls, body)
 }
 
 // Go is Call on the worker pool, for callers that must not block: it
@@ -151,9 +164,9 @@ func (c *Client) Go(urls []string, p Payload, done func(error)) {
 		finish(done, err)
 		return
 	}
-	action := p.action()
+	action := p.Action()
 	urls = append([]string(nil), urls...) // the caller may reuse its slice
-	c.pool.submit(func(ctx context.Context) error {
+	c.pool.submit(targetOf(urls), func(ctx context.Context) error {
 		return c.postAll(ctx, action, urls, body)
 	}, done)
 }
@@ -179,12 +192,12 @@ func Marshal(p Payload, serverID, serviceID string) ([]byte, error) {
 	if p == nil {
 		return nil, errors.New("hooks: nil payload")
 	}
-	v := p.stamped(header{ServerID: serverID, ServiceID: serviceID, Action: p.action()})
+	v := p.stamped(header{ServerID: serverID, ServiceID: serviceID, Action: p.Action()})
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("hooks: %s payload: %w", p.action(), err)
+		return nil, fmt.Errorf("hooks: %s payload: %w", p.Action(), err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

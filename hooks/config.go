@@ -97,3 +97,30 @@ func checkURL(u string) error {
 	}
 	return nil
 }
+
+// URLs returns the URLs configured for action (ActionPublish, ...), or nil
+// when the hooks are disabled or action is not one of the POSTed hooks.
+func (c *Config) URLs(action string) []string {
+	if !c.Enabled {
+		return nil
+	}
+	switch action {
+	case ActionConnect:
+		return c.OnConnect
+	case ActionClose:
+		return c.OnClose
+	case ActionPublish:
+		return c.OnPublish
+	case ActionUnpublish:
+		return c.OnUnpublish
+	case ActionPlay:
+		return c.OnPlay
+	case ActionStop:
+		return c.OnStop
+	case ActionDVR:
+		return c.OnDVR
+	case ActionHLS:
+		return c.OnHLS
+	}
+	return nil
+}

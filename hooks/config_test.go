@@ -111,3 +111,16 @@ func TestParseConfigWrongBlock(t *testing.T) {
 	_, err := ParseConfig(&config.Directive{Name: "hls"})
 	assert.Error(t, err)
 }
+
+func TestConfigURLs(t *testing.T) {
+	c := Config{Enabled: true, OnConnect: []string{"c"}, OnClose: []string{"x"}, OnPublish: []string{"p"},
+		OnUnpublish: []string{"u"}, OnPlay: []string{"y"}, OnStop: []string{"s"}, OnDVR: []string{"d"},
+		OnHLS: []string{"h"}, OnHLSNotify: []string{"n"}}
+	for action, want := range map[string]string{ActionConnect: "c", ActionClose: "x", ActionPublish: "p",
+		ActionUnpublish: "u", ActionPlay: "y", ActionStop: "s", ActionDVR: "d", ActionHLS: "h"} {
+		assert.Equal(t, []string{want}, c.URLs(action), action)
+	}
+	assert.Nil(t, c.URLs(ActionHLSNotify), "on_hls_notify is a GET, not a POST")
+	c.Enabled = false
+	assert.Nil(t, c.URLs(ActionPublish))
+}

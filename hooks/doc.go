@@ -11,7 +11,10 @@
 // rejects with an *Error that wraps ErrRejected.
 //
 // Call makes the calls on the caller's goroutine. Go and Notify run them on
-// a bounded pool of workers, for event loops that must not block: at most
-// Options.MaxConcurrent calls are in flight and Options.MaxQueued wait;
-// beyond that a call fails at once with ErrBusy.
+// bounded pools of workers, for event loops that must not block: one pool
+// per callback target (the hosts a call chain posts to), so that a callback
+// server that hangs delays only its own calls. Per target at most
+// Options.MaxConcurrent calls are in flight and Options.MaxQueued wait, and
+// at most Options.MaxTargets targets have calls; beyond that a call fails
+// at once with ErrBusy.
 package hooks

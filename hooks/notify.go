@@ -51,7 +51,7 @@ func (c *Client) Notify(templates []string, n HLSNotify, done func(error)) {
 	if limit <= 0 {
 		limit = DefaultNotifyRead
 	}
-	c.pool.submit(func(ctx context.Context) error {
+	c.pool.submit(targetOf(urls), func(ctx context.Context) error {
 		for _, u := range urls {
 			if err := c.get(ctx, u, int64(limit)); err != nil {
 				return err

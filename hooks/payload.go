@@ -27,7 +27,8 @@ const defaultVhost = "__defaultVhost__"
 // OnUnpublish, OnPlay, OnStop, OnDVR or OnHLS. Field names, order and types
 // are those of SRS 6 (srs_app_http_hooks.cpp).
 type Payload interface {
-	action() string
+	// Action is the hook's name, the body's "action": ActionConnect, ...
+	Action() string
 	// stamped returns the payload with its header set, ready to marshal.
 	stamped(h header) any
 }
@@ -174,14 +175,14 @@ func orStreamURL(cur string, c Conn, stream string) string {
 	return StreamURL(c.Vhost, c.App, stream)
 }
 
-func (OnConnect) action() string   { return ActionConnect }
-func (OnClose) action() string     { return ActionClose }
-func (OnPublish) action() string   { return ActionPublish }
-func (OnUnpublish) action() string { return ActionUnpublish }
-func (OnStop) action() string      { return ActionStop }
-func (OnPlay) action() string      { return ActionPlay }
-func (OnDVR) action() string       { return ActionDVR }
-func (OnHLS) action() string       { return ActionHLS }
+func (OnConnect) Action() string   { return ActionConnect }
+func (OnClose) Action() string     { return ActionClose }
+func (OnPublish) Action() string   { return ActionPublish }
+func (OnUnpublish) Action() string { return ActionUnpublish }
+func (OnStop) Action() string      { return ActionStop }
+func (OnPlay) Action() string      { return ActionPlay }
+func (OnDVR) Action() string       { return ActionDVR }
+func (OnHLS) Action() string       { return ActionHLS }
 
 func (p OnConnect) stamped(h header) any { p.header = h; return p }
 func (p OnClose) stamped(h header) any   { p.header = h; return p }

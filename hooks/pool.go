@@ -2,6 +2,8 @@ package hooks
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"sync"
 )
 
@@ -11,64 +13,88 @@ type job struct {
 	done func(error)
 }
 
-// pool runs jobs on at most max worker goroutines, with a bounded FIFO
-// queue in front of them. Workers are started when jobs arrive and exit as
-// soon as the queue is empty, so an idle pool holds no goroutine.
+// pool runs jobs on worker goroutines, with one bounded FIFO queue and at
+// most max workers per target (the hosts a call chain posts to), so that a
+// callback server that hangs holds its own workers only: calls to other
+// servers go on. Targets are bounded too, which bounds the whole. Workers
+// start when jobs arrive and exit as soon as their queue is empty, and an
+// idle target is forgotten, so an idle pool holds no goroutine.
 type pool struct {
 	ctx    context.Context // cancelled by close
 	cancel context.CancelFunc
-	queue  chan job
 
-	mu      sync.Mutex
-	max     int // most workers at once
-	workers int // workers running
-	closed  bool
-	wg      sync.WaitGroup
+	mu         sync.Mutex
+	max        int // most workers per target
+	queued     int // most jobs waiting per target
+	maxTargets int // most targets with work at once
+	targets    map[string]*target
+	closed     bool
+	wg         sync.WaitGroup
 }
 
-func (p *pool) init(max, queued int) {
+// target is the queue and workers of one callback target.
+type target struct {
+	key     string
+	queue   []job
+	workers int
+}
+
+func (p *pool) init(max, queued, targets int) {
 	p.ctx, p.cancel = context.WithCancel(context.Background())
-	p.queue = make(chan job, queued)
-	p.max = max
+	p.max, p.queued, p.maxTargets = max, queued, targets
+	p.targets = make(map[string]*target)
 }
 
-// submit queues run, or calls done with ErrBusy or ErrClosed at once.
-func (p *pool) submit(run func(ctx context.Context) error, done func(error)) {
+// submit queues run on key's target, or calls done with ErrBusy or
+// ErrClosed at once.
+func (p *pool) submit(key string, run func(ctx context.Context) error, done func(error)) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		finish(done, ErrClosed)
 		return
 	}
-	select {
-	case p.queue <- job{run: run, done: done}:
-	default:
+	t := p.targets[key]
+	if t == nil {
+		if len(p.targets) >= p.maxTargets {
+			p.mu.Unlock()
+			finish(done, ErrBusy)
+			return
+		}
+		t = &target{key: key}
+		p.targets[key] = t
+	}
+	if len(t.queue) >= p.queued {
 		p.mu.Unlock()
 		finish(done, ErrBusy)
 		return
 	}
+	t.queue = append(t.queue, job{run: run, done: done})
 	// A worker that finds the queue empty exits under p.mu, so either it
 	// sees this job or this sees it gone.
-	if p.workers < p.max {
-		p.workers++
+	if t.workers < p.max {
+		t.workers++
 		p.wg.Add(1)
-		go p.work()
+		go p.work(t)
 	}
 	p.mu.Unlock()
 }
 
-func (p *pool) work() {
+func (p *pool) work(t *target) {
 	defer p.wg.Done()
 	for {
 		p.mu.Lock()
-		var j job
-		select {
-		case j = <-p.queue:
-		default:
-			p.workers--
+		if len(t.queue) == 0 {
+			t.workers--
+			if t.workers == 0 {
+				delete(p.targets, t.key)
+			}
 			p.mu.Unlock()
 			return
 		}
+		j := t.queue[0]
+		t.queue[0] = job{}
+		t.queue = t.queue[1:]
 		p.mu.Unlock()
 		finish(j.done, j.run(p.ctx))
 	}
@@ -87,4 +113,23 @@ func (p *pool) close() {
 	p.mu.Unlock()
 	p.cancel()
 	p.wg.Wait()
+}
+
+// targetOf is the pool key of a call chain: the hosts (with their ports)
+// it posts to, in order. A URL that does not parse stands for itself.
+func targetOf(urls []string) string {
+	var b strings.Builder
+	for i, u := range urls {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if p, err := url.Parse(u); err == nil && p.Host != "" {
+			b.WriteString(p.Scheme)
+			b.WriteString("://")
+			b.WriteString(p.Host)
+		} else {
+			b.WriteString(u)
+		}
+	}
+	return b.String()
 }

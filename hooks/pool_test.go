@@ -220,7 +220,60 @@ func TestOptionsBounds(t *testing.T) {
 		c := NewClient(tt.opts)
 		assert.Equal(t, tt.timeout, c.timeout)
 		assert.Equal(t, tt.workers, c.pool.max)
-		assert.Equal(t, tt.queue, cap(c.pool.queue))
+		assert.Equal(t, tt.queue, c.pool.queued)
 		c.Close()
 	}
+}
+
+// TestTargetsDoNotStallEachOther: a callback server that hangs with many
+// calls queued on it does not delay a call to another server.
+func TestTargetsDoNotStallEachOther(t *testing.T) {
+	bad := newHoldingReceiver(t)
+	good := newReceiver(t, nil)
+	c := NewClient(Options{Timeout: time.Minute})
+	defer c.Close()
+	for range 300 {
+		c.Go([]string{bad.URL + "/play"}, OnPlay{}, nil)
+	}
+	bad.waitArrivals(t, DefaultMaxConcurrent)
+
+	results := make(chan error, 1)
+	start := time.Now()
+	c.Go([]string{good.URL + "/play"}, OnPlay{}, func(err error) { results <- err })
+	select {
+	case err := <-results:
+		assert.NoError(t, err)
+		assert.Less(t, time.Since(start), time.Second)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call to the healthy server waits behind the hanging one")
+	}
+	assert.LessOrEqual(t, bad.peak.Load(), int32(DefaultMaxConcurrent), "each target is bounded")
+}
+
+func TestTargetsBounded(t *testing.T) {
+	h := newHoldingReceiver(t)
+	other := newHoldingReceiver(t)
+	c := NewClient(Options{MaxTargets: 1, Timeout: time.Minute})
+	defer c.Close()
+	c.Go([]string{h.URL}, OnPlay{}, nil)
+	h.waitArrivals(t, 1)
+	var busy error
+	c.Go([]string{other.URL}, OnPlay{}, func(err error) { busy = err })
+	assert.ErrorIs(t, busy, ErrBusy, "a second target is over the bound")
+
+	// Once the first target is idle, it is forgotten and another may come.
+	close(h.release)
+	require.Eventually(t, func() bool {
+		c.pool.mu.Lock()
+		defer c.pool.mu.Unlock()
+		return len(c.pool.targets) == 0
+	}, 5*time.Second, 10*time.Millisecond)
+	c.Go([]string{other.URL}, OnPlay{}, nil)
+	other.waitArrivals(t, 1)
+}
+
+func TestTargetOf(t *testing.T) {
+	assert.Equal(t, "http://a:80", targetOf([]string{"http://a:80/x?y"}))
+	assert.Equal(t, "http://a https://b:8443", targetOf([]string{"http://a/1", "https://b:8443/2"}))
+	assert.Equal(t, "http://[::1", targetOf([]string{"http://[::1"}))
 }

@@ -14,11 +14,16 @@ import (
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/cascade-live/cascade/buffer"
 	"github.com/cascade-live/cascade/live"
 )
 
 // ErrTimeout closes a connection whose deadline passed.
 var ErrTimeout = errors.New("netpoll: deadline exceeded")
+
+// ErrOutboundFull closes a connection whose peer does not read: what is
+// queued for it went over Options.MaxOutbound.
+var ErrOutboundFull = errors.New("netpoll: peer not reading, outbound buffer over its limit")
 
 // Session is a connection's protocol state machine. Its methods run on the
 // connection's event loop.
@@ -29,6 +34,14 @@ type Session interface {
 	// OnClose is called once when the connection ends, with the reason
 	// (nil for an orderly close by either side).
 	OnClose(c *Conn, err error)
+}
+
+// Drainer is a Session told when everything written to its connection has
+// reached the socket: an HTTP session answers the next pipelined request,
+// or sends a file's next chunk, only then. OnDrained runs on the loop; an
+// error closes the connection.
+type Drainer interface {
+	OnDrained(c *Conn) error
 }
 
 // Conn is one accepted connection.
@@ -49,38 +62,68 @@ type Conn struct {
 
 	closed bool // OnClose ran
 
+	// Output the socket did not take yet, written as it drains (Send).
+	out      []outPiece
+	outOwned int  // bytes of out that count against MaxOutbound
+	draining bool // in loop.draining
+	ending   bool // close once drained (CloseGracefully)
+
 	// Bytes counted on the loop, read by the API and metrics anywhere.
 	BytesIn, BytesOut atomic.Uint64
+}
+
+// outPiece is queued output: a slice of owner (released when written), or
+// memory of the connection's own when owner is nil.
+type outPiece struct {
+	b     []byte
+	owner *buffer.Buffer
 }
 
 // Do runs fn on the connection's loop, unless the connection has closed by
 // then, and afterwards lets the session handle input that waited (a session
 // pauses while a callback decides on it). An error from either closes the
 // connection. Safe from any goroutine.
-func (c *Conn) Do(fn func() error) {
+func (c *Conn) Do(fn func() error) { c.DoOrDrop(fn, nil) }
+
+// DoOrDrop is Do, with drop (if not nil) called instead of fn when the
+// connection closed before fn could run: it frees what fn would have used
+// (a file, a buffer). drop runs on the loop, or on the caller's goroutine
+// when the loop is gone.
+func (c *Conn) DoOrDrop(fn func() error, drop func()) {
 	err := c.Conn.EventLoop().Execute(context.Background(), gnet.RunnableFunc(func(context.Context) error {
 		if c.closed || c.closing {
+			if drop != nil {
+				drop()
+			}
 			return nil
 		}
 		if err := fn(); err != nil {
 			c.Fail(err)
 			return nil
 		}
-		if c.closing || c.Conn.InboundBuffered() == 0 {
-			return nil
-		}
-		before := c.Conn.InboundBuffered()
-		err := c.session.OnTraffic(c)
-		n := uint64(before - c.Conn.InboundBuffered())
-		c.BytesIn.Add(n)
-		c.engine.bytesIn.Add(n)
-		if err != nil {
-			c.Fail(err)
-		}
+		c.resume()
 		return nil
 	}))
 	if err != nil {
 		c.Log.Debug("netpoll: loop gone", "err", err)
+		if drop != nil {
+			drop()
+		}
+	}
+}
+
+// resume lets the session handle input that waited while it was paused.
+func (c *Conn) resume() {
+	if c.closing || c.ending || c.Conn.InboundBuffered() == 0 {
+		return
+	}
+	before := c.Conn.InboundBuffered()
+	err := c.session.OnTraffic(c)
+	n := uint64(before - c.Conn.InboundBuffered())
+	c.BytesIn.Add(n)
+	c.engine.bytesIn.Add(n)
+	if err != nil {
+		c.Fail(err)
 	}
 }
 
@@ -111,8 +154,17 @@ func (c *Conn) Fail(err error) {
 // Close implements live.Sink.
 func (c *Conn) Close(err error) { c.Fail(err) }
 
-// CloseWrite ends the connection after what was written is sent.
-func (c *Conn) CloseGracefully() { c.Fail(nil) }
+// CloseGracefully ends the connection once what was written is sent; the
+// session sees no more input. A peer that never reads is left to the
+// connection's deadline.
+func (c *Conn) CloseGracefully() {
+	if c.Drained() {
+		c.Fail(nil)
+		return
+	}
+	c.ending = true
+	_ = c.checkOutbound()
+}
 
 // SetDeadline closes the connection with ErrTimeout at t unless it is moved
 // or cleared (zero t) before. Used for handshakes and request heads.
@@ -124,12 +176,177 @@ func (c *Conn) SetDeadline(t time.Time) {
 	}
 }
 
-// Write sends b through gnet (which buffers what the socket does not take).
-// For protocol replies before a connection starts playing.
+// Write sends b, a protocol reply: what the socket does not take at once is
+// copied (into gnet's buffer), so b is free when Write returns. The copies
+// are bounded: over Options.MaxOutbound the peer is not reading, and the
+// connection closes with ErrOutboundFull.
 func (c *Conn) Write(b []byte) (int, error) {
+	if c.closing {
+		return 0, net.ErrClosed
+	}
 	c.BytesOut.Add(uint64(len(b)))
 	c.engine.bytesOut.Add(uint64(len(b)))
-	return c.Conn.Write(b)
+	if len(c.out) > 0 {
+		// Behind queued output: wait in line, as a copy.
+		c.enqueue(append([]byte(nil), b...), nil)
+	} else if _, err := c.Conn.Write(b); err != nil {
+		return 0, err
+	}
+	return len(b), c.checkOutbound()
+}
+
+// Send writes head then body after everything written before, without
+// copying body: what the socket does not take at once waits in the
+// connection's queue and is written as the socket drains (on the loop's
+// tick). The unsent part of head is copied; body is kept as it is until
+// written and must not change, and owner (which may be nil) is released
+// then, or when the connection closes. Send takes over owner's reference
+// even when it fails. A body without an owner counts against MaxOutbound
+// as copies do; one with an owner is shared memory and does not.
+func (c *Conn) Send(head, body []byte, owner *buffer.Buffer) error {
+	if c.closing {
+		if owner != nil {
+			owner.Release()
+		}
+		return net.ErrClosed
+	}
+	total := len(head) + len(body)
+	c.BytesOut.Add(uint64(total))
+	c.engine.bytesOut.Add(uint64(total))
+	sent := 0
+	if len(c.out) == 0 && c.flushGnet() {
+		pair := &c.loop.pair
+		pair[0], pair[1] = head, body
+		n, err := c.writev(pair[:])
+		pair[0], pair[1] = nil, nil
+		if err != nil {
+			if owner != nil {
+				owner.Release()
+			}
+			c.Fail(err)
+			return err
+		}
+		sent = n
+	}
+	if sent < len(head) {
+		c.enqueue(append([]byte(nil), head[sent:]...), nil)
+		sent = len(head)
+	}
+	if rest := body[sent-len(head):]; len(rest) > 0 {
+		c.enqueue(rest, owner)
+	} else if owner != nil {
+		owner.Release()
+	}
+	return c.checkOutbound()
+}
+
+// Drained reports whether everything written reached the socket.
+func (c *Conn) Drained() bool { return len(c.out) == 0 && c.Conn.OutboundBuffered() == 0 }
+
+// Outbound is what is queued for the peer: copies (gnet's buffer and the
+// connection's own) and shared bytes kept by reference.
+func (c *Conn) Outbound() (copied, shared int) {
+	copied = c.Conn.OutboundBuffered() + c.outOwned
+	for _, p := range c.out {
+		if p.owner != nil {
+			shared += len(p.b)
+		}
+	}
+	return copied, shared
+}
+
+func (c *Conn) enqueue(b []byte, owner *buffer.Buffer) {
+	c.out = append(c.out, outPiece{b: b, owner: owner})
+	if owner == nil {
+		c.outOwned += len(b)
+	}
+}
+
+// checkOutbound closes the connection when its copies went over the
+// bound, and otherwise has the loop watch it until it drains.
+func (c *Conn) checkOutbound() error {
+	if c.closing {
+		return net.ErrClosed
+	}
+	if copied := c.Conn.OutboundBuffered() + c.outOwned; copied > c.engine.opts.MaxOutbound {
+		err := fmt.Errorf("%w: %d bytes queued, limit %d", ErrOutboundFull, copied, c.engine.opts.MaxOutbound)
+		c.Fail(err)
+		return err
+	}
+	if !c.draining && !c.Drained() {
+		c.draining = true
+		c.loop.draining = append(c.loop.draining, c)
+	}
+	return nil
+}
+
+// flushGnet writes what gnet buffered; it reports whether its buffer is
+// empty after.
+func (c *Conn) flushGnet() bool {
+	if c.Conn.OutboundBuffered() == 0 {
+		return true
+	}
+	if err := c.Conn.Flush(); err != nil {
+		c.Fail(err)
+		return false
+	}
+	return c.Conn.OutboundBuffered() == 0
+}
+
+// flushQueue writes queued output as far as the socket takes it and
+// reports whether the queue is empty after.
+func (c *Conn) flushQueue() bool {
+	for len(c.out) > 0 {
+		bufs := c.loop.bufs[:0]
+		for _, p := range c.out[:min(len(c.out), maxIov)] {
+			bufs = append(bufs, p.b)
+		}
+		n, err := c.writev(bufs)
+		clear(bufs)
+		c.loop.bufs = bufs[:0]
+		if err != nil {
+			c.Fail(err)
+			return false
+		}
+		done := 0
+		for done < len(c.out) && n >= len(c.out[done].b) {
+			p := c.out[done]
+			n -= len(p.b)
+			c.release(p)
+			done++
+		}
+		if done < len(c.out) && n > 0 {
+			p := &c.out[done]
+			if p.owner == nil {
+				c.outOwned -= n
+			}
+			p.b = p.b[n:]
+		}
+		rest := copy(c.out, c.out[done:])
+		clear(c.out[rest:])
+		c.out = c.out[:rest]
+		if rest > 0 && done == 0 {
+			return false // the socket is full
+		}
+	}
+	return true
+}
+
+func (c *Conn) release(p outPiece) {
+	if p.owner != nil {
+		p.owner.Release()
+	} else {
+		c.outOwned -= len(p.b)
+	}
+}
+
+// dropQueue releases what was never written (the connection closed).
+func (c *Conn) dropQueue() {
+	for _, p := range c.out {
+		c.release(p)
+	}
+	clear(c.out)
+	c.out = nil
 }
 
 // Writev implements live.Sink: one writev(2) of bufs straight from the
@@ -139,12 +356,30 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 	if c.closing {
 		return 0, net.ErrClosed
 	}
-	if c.Conn.OutboundBuffered() > 0 {
-		// gnet still holds earlier replies: they go first.
-		if err := c.Conn.Flush(); err != nil || c.Conn.OutboundBuffered() > 0 {
-			return 0, err
+	if c.Conn.OutboundBuffered() > 0 || len(c.out) > 0 {
+		// Earlier replies still wait: they go first.
+		if !c.flushGnet() || !c.flushQueue() {
+			if c.closing {
+				return 0, net.ErrClosed
+			}
+			return 0, nil
 		}
 	}
+	n, err := c.writev(bufs)
+	if n > 0 {
+		c.BytesOut.Add(uint64(n))
+		c.engine.bytesOut.Add(uint64(n))
+	}
+	return n, err
+}
+
+// maxIov is the most slices one writev(2) takes (IOV_MAX).
+const maxIov = 1024
+
+// writev is one writev(2) of bufs (at most maxIov non-empty ones) on the
+// socket; it returns how many bytes the socket took, 0 and no error when
+// it would block.
+func (c *Conn) writev(bufs [][]byte) (int, error) {
 	iov := c.loop.iov[:0]
 	for _, b := range bufs {
 		if len(b) == 0 {
@@ -161,19 +396,16 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 	}
 	for {
 		n, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(c.Fd()), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+		if errno == unix.EINTR {
+			continue
+		}
+		clear(iov) // drop pointers into shared buffers
 		switch errno {
 		case 0:
-			c.BytesOut.Add(uint64(n))
-			c.engine.bytesOut.Add(uint64(n))
-			clear(iov) // drop pointers into shared buffers
 			return int(n), nil
-		case unix.EINTR:
-			continue
 		case unix.EAGAIN:
-			clear(iov)
 			return 0, nil
 		default:
-			clear(iov)
 			return 0, fmt.Errorf("netpoll: writev: %w", errno)
 		}
 	}

@@ -22,10 +22,17 @@ import (
 // latency, consumer retries, deadlines).
 const TickInterval = 50 * time.Millisecond
 
+// DefaultMaxOutbound bounds the bytes copied for one connection that its
+// peer has not read yet (protocol replies, response heads). Shared bytes
+// queued by reference (Conn.Send with an owner, players' packets) are
+// bounded by their own queues.
+const DefaultMaxOutbound = 1 << 20
+
 // Options configure an Engine.
 type Options struct {
 	EventLoops     int // 0: GOMAXPROCS
 	MaxConnections int // 0: unlimited
+	MaxOutbound    int // 0: DefaultMaxOutbound
 	TCPNoDelay     bool
 	Logger         *slog.Logger
 }
@@ -57,8 +64,12 @@ type loopState struct {
 	el      gnet.EventLoop
 	live    *live.Loop
 	iov     []unix.Iovec
+	bufs    [][]byte  // scratch for writing a connection's queue
+	pair    [2][]byte // scratch for Send
 	timed   []*Conn
 	tickRun tickTask
+
+	draining, drainSpare []*Conn // connections with output the socket has not taken
 }
 
 type tickTask struct{ ls *loopState }
@@ -81,6 +92,9 @@ func New(opts Options) (*Engine, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.MaxOutbound <= 0 {
+		opts.MaxOutbound = DefaultMaxOutbound
 	}
 	e := &Engine{
 		opts:      opts,
@@ -277,7 +291,7 @@ func (e *Engine) loopOf(el gnet.EventLoop) *loopState {
 	if ls := e.loops[el]; ls != nil {
 		return ls
 	}
-	ls := &loopState{el: el, iov: make([]unix.Iovec, 0, 1024)}
+	ls := &loopState{el: el, iov: make([]unix.Iovec, 0, maxIov)}
 	ls.live = live.NewLoop(len(e.loopList), loopExecutor{el})
 	ls.tickRun.ls = ls
 	e.loops[el] = ls
@@ -287,6 +301,7 @@ func (e *Engine) loopOf(el gnet.EventLoop) *loopState {
 
 func (ls *loopState) tick() {
 	ls.live.Tick()
+	ls.drain()
 	if len(ls.timed) == 0 {
 		return
 	}
@@ -305,6 +320,45 @@ func (ls *loopState) tick() {
 	}
 	clear(ls.timed[len(kept):])
 	ls.timed = kept
+}
+
+// drain writes the queues of connections whose socket was full, and tells
+// the sessions of those that drained. There is no writable event from gnet:
+// this runs on every tick.
+func (ls *loopState) drain() {
+	if len(ls.draining) == 0 {
+		return
+	}
+	list := ls.draining
+	ls.draining = ls.drainSpare[:0]
+	for _, c := range list {
+		if c.closing {
+			c.draining = false
+			continue
+		}
+		if !c.flushGnet() || !c.flushQueue() {
+			if c.closing {
+				c.draining = false
+			} else {
+				ls.draining = append(ls.draining, c)
+			}
+			continue
+		}
+		c.draining = false
+		if c.ending {
+			c.Fail(nil)
+			continue
+		}
+		if d, ok := c.session.(Drainer); ok {
+			if err := d.OnDrained(c); err != nil {
+				c.Fail(err)
+				continue
+			}
+			c.resume()
+		}
+	}
+	clear(list)
+	ls.drainSpare = list[:0]
 }
 
 // handler adapts gnet's callbacks to Sessions.
@@ -329,7 +383,7 @@ func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 
 func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 	c := gc.Context().(*Conn)
-	if c.closing {
+	if c.closing || c.ending {
 		_, _ = gc.Discard(gc.InboundBuffered())
 		return gnet.None
 	}
@@ -354,6 +408,7 @@ func (h *handler) OnClose(gc gnet.Conn, err error) gnet.Action {
 	}
 	h.e.conns.Add(-1)
 	c.closing, c.closed = true, true
+	c.dropQueue()
 	if c.closeErr != nil {
 		err = c.closeErr
 	}

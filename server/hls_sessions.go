@@ -217,16 +217,11 @@ func (h *httpSession) servePlaylist(req *http1.Request, id string, tsCtx bool) {
 		}
 		body = out
 	}
-	head := h.srv.appendFileHead(h.out[:0], req, ctype, len(body))
-	if req.Method == "HEAD" {
-		_, _ = h.c.Write(head)
-	} else {
-		_, _ = h.c.Conn.Writev([][]byte{head, body})
-		h.c.BytesOut.Add(uint64(len(head) + len(body)))
+	head := h.srv.appendFileHead(h.out[:0], req, fileHead{status: 200, ctype: ctype, length: int64(len(body)), size: -1})
+	if tsCtx {
+		b.Release()
+		h.sendBody(req, head, body, nil)
+		return
 	}
-	b.Release()
-	h.out = head[:0]
-	if !req.KeepAlive {
-		h.c.CloseGracefully()
-	}
+	h.sendBody(req, head, body, b)
 }

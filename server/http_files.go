@@ -2,15 +2,15 @@ package server
 
 import (
 	"errors"
-	"io"
+	"fmt"
 	"mime"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/panjf2000/gnet/v2"
+	"time"
 
 	"github.com/cascade-live/cascade/buffer"
 	"github.com/cascade-live/cascade/http1"
@@ -23,8 +23,9 @@ type MemoryFiles interface {
 	Get(urlPath string) (b *buffer.Buffer, contentType string, ok bool)
 }
 
-// maxStaticFile bounds a file read from disk for one response.
-const maxStaticFile = 256 << 20
+// fileChunk is how much of a static file is read at a time; a connection
+// holds at most one chunk, sent as its socket drains.
+const fileChunk = 256 << 10
 
 var contentTypes = map[string]string{
 	".m3u8": "application/vnd.apple.mpegurl",
@@ -53,12 +54,37 @@ func contentType(p string) string {
 	return "application/octet-stream"
 }
 
-// appendFileHead appends the response head of a whole file.
-func (s *Server) appendFileHead(dst []byte, req *http1.Request, ctype string, size int) []byte {
-	b := http1.AppendStatusLine(dst, 200)
-	b = http1.AppendHeader(b, "Content-Type", ctype)
-	b = http1.AppendHeader(b, "Content-Length", strconv.Itoa(size))
+// fileHead describes a response carrying a file (or part of one).
+type fileHead struct {
+	status   int // 200, 206, 304 or 416
+	ctype    string
+	length   int64 // body bytes
+	size     int64 // the whole file's, for Content-Range (-1: no ranges)
+	off      int64 // of a 206's range
+	modified time.Time
+}
+
+// appendFileHead appends the response head of a file.
+func (s *Server) appendFileHead(dst []byte, req *http1.Request, fh fileHead) []byte {
+	b := http1.AppendStatusLine(dst, fh.status)
+	if fh.status != 304 {
+		b = http1.AppendHeader(b, "Content-Type", fh.ctype)
+		b = http1.AppendHeader(b, "Content-Length", strconv.FormatInt(fh.length, 10))
+	}
 	b = http1.AppendHeader(b, "Server", "cascade/"+Version)
+	if fh.size >= 0 {
+		b = http1.AppendHeader(b, "Accept-Ranges", "bytes")
+		switch fh.status {
+		case 206:
+			b = http1.AppendHeader(b, "Content-Range", "bytes "+strconv.FormatInt(fh.off, 10)+"-"+
+				strconv.FormatInt(fh.off+fh.length-1, 10)+"/"+strconv.FormatInt(fh.size, 10))
+		case 416:
+			b = http1.AppendHeader(b, "Content-Range", "bytes */"+strconv.FormatInt(fh.size, 10))
+		}
+	}
+	if !fh.modified.IsZero() {
+		b = http1.AppendHeader(b, "Last-Modified", fh.modified.UTC().Format(http.TimeFormat))
+	}
 	if strings.HasSuffix(req.Path, ".m3u8") {
 		b = http1.AppendHeader(b, "Cache-Control", "no-cache")
 	}
@@ -71,6 +97,19 @@ func (s *Server) appendFileHead(dst []byte, req *http1.Request, ctype string, si
 	return append(b, "\r\n"...)
 }
 
+// sendBody answers with head and body (kept by reference until written;
+// owner, if any, is released then), and ends the response.
+func (h *httpSession) sendBody(req *http1.Request, head, body []byte, owner *buffer.Buffer) {
+	if req.Method == "HEAD" {
+		body = nil
+	}
+	_ = h.c.Send(head, body, owner)
+	h.out = head[:0]
+	if !req.KeepAlive {
+		h.c.CloseGracefully()
+	}
+}
+
 // serveMemory answers from an output's in-memory files.
 func (h *httpSession) serveMemory(req *http1.Request) bool {
 	for _, m := range h.srv.memoryFiles() {
@@ -78,19 +117,8 @@ func (h *httpSession) serveMemory(req *http1.Request) bool {
 		if !ok {
 			continue
 		}
-		head := h.srv.appendFileHead(h.out[:0], req, ctype, len(b.B))
-		if req.Method == "HEAD" {
-			_, _ = h.c.Write(head)
-		} else {
-			// gnet copies what the socket does not take: b is free after.
-			_, _ = h.c.Conn.Writev([][]byte{head, b.B})
-			h.c.BytesOut.Add(uint64(len(head) + len(b.B)))
-		}
-		b.Release()
-		h.out = head[:0]
-		if !req.KeepAlive {
-			h.c.CloseGracefully()
-		}
+		head := h.srv.appendFileHead(h.out[:0], req, fileHead{status: 200, ctype: ctype, length: int64(len(b.B)), size: -1})
+		h.sendBody(req, head, b.B, b)
 		return true
 	}
 	return false
@@ -161,67 +189,148 @@ func resolveFile(roots []string, urlPath string) (string, error) {
 	return "", os.ErrNotExist
 }
 
-// errTooLarge refuses a static file over maxStaticFile.
-var errTooLarge = errors.New("server: file too large")
-
-func readBounded(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxStaticFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxStaticFile {
-		return nil, errTooLarge
-	}
-	return b, nil
+// fileSend is a static file being sent: the loop and one disk job at a
+// time take turns with it.
+type fileSend struct {
+	f       *os.File
+	req     *http1.Request
+	off     int64 // next byte to read
+	left    int64 // bytes still to send
+	reading bool  // a disk job has f (the loop must not close it)
 }
 
-// serveDisk answers from disk, reading on another goroutine: the loop never
-// waits for a disk. The session holds further requests until it is done.
+// serveDisk answers from disk. Opening and reading happen on the disk
+// pool, never on the loop; the file goes out one chunk at a time as the
+// socket drains, and the session answers nothing else meanwhile.
 func (h *httpSession) serveDisk(req *http1.Request) error {
 	roots := h.srv.fileRoots()
+	fs := &fileSend{req: req, reading: true}
+	h.file = fs
+	c := h.c
+	h.srv.disk.Go(func() {
+		var (
+			fh  fileHead
+			err error
+		)
+		fs.f, fh, err = openFile(roots, req)
+		var head []byte
+		if err == nil {
+			head = h.srv.appendFileHead(nil, req, fh)
+		}
+		c.DoOrDrop(func() error {
+			fs.reading = false
+			if err != nil {
+				h.file = nil
+				if !errors.Is(err, os.ErrNotExist) {
+					c.Log.Warn("http: open file", "path", req.Path, "err", err)
+				}
+				return h.errorReply(req, 404)
+			}
+			fs.off, fs.left = fh.off, fh.length
+			if req.Method == "HEAD" || fh.status != 200 && fh.status != 206 {
+				fs.left = 0
+			}
+			_ = c.Send(head, nil, nil)
+			return h.nextChunk()
+		}, fs.close)
+	})
+	return nil
+}
+
+// nextChunk has the next chunk of the file read, or ends the response.
+// It runs on the loop when everything sent before has drained.
+func (h *httpSession) nextChunk() error {
+	fs := h.file
+	if fs == nil || fs.reading || !h.c.Drained() {
+		return nil
+	}
+	if fs.left == 0 {
+		h.file = nil
+		fs.close()
+		if !fs.req.KeepAlive {
+			h.c.CloseGracefully()
+			return nil
+		}
+		h.c.SetDeadline(time.Now().Add(h.srv.IdleTimeout))
+		return nil
+	}
+	// A reader that stalls for IdleTimeout is dropped.
+	h.c.SetDeadline(time.Now().Add(h.srv.IdleTimeout))
+	fs.reading = true
+	c := h.c
+	h.srv.disk.Go(func() {
+		n := int(min(fs.left, fileChunk))
+		b := buffer.GetSize(n)
+		b.B = b.B[:n]
+		got, err := fs.f.ReadAt(b.B, fs.off)
+		if got == n {
+			err = nil // io.EOF with the last byte
+		}
+		c.DoOrDrop(func() error {
+			fs.reading = false
+			if err != nil {
+				b.Release()
+				return fmt.Errorf("http: read %s: %w", fs.f.Name(), err)
+			}
+			fs.off += int64(n)
+			fs.left -= int64(n)
+			if err := c.Send(nil, b.B, b); err != nil {
+				return err
+			}
+			return h.nextChunk()
+		}, func() {
+			b.Release()
+			fs.close()
+		})
+	})
+	return nil
+}
+
+func (fs *fileSend) close() {
+	if fs.f != nil {
+		_ = fs.f.Close()
+	}
+}
+
+// openFile opens the file a request names and works out the response: the
+// whole file, a range of it (206, 416), or 304 for a conditional GET. It
+// runs on the disk pool.
+func openFile(roots []string, req *http1.Request) (*os.File, fileHead, error) {
 	p, err := resolveFile(roots, req.Path)
 	if err != nil {
-		return h.errorReply(req, 404)
+		return nil, fileHead{}, err
 	}
-	h.busy = true
-	c := h.c
-	go func() {
-		data, err := readBounded(p)
-		var bufs [][]byte
-		if err != nil {
-			c.Log.Warn("http: read file", "path", p, "err", err)
-			bufs = [][]byte{http1.AppendError(nil, 404, req.KeepAlive)}
-		} else {
-			bufs = [][]byte{h.srv.appendFileHead(nil, req, contentType(p), len(data))}
-			if req.Method != "HEAD" {
-				bufs = append(bufs, data)
-			}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fileHead{}, err
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, fileHead{}, os.ErrNotExist
+	}
+	size := fi.Size()
+	fh := fileHead{status: 200, ctype: contentType(p), length: size, size: size, modified: fi.ModTime()}
+	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil && !fi.ModTime().Truncate(time.Second).After(t) {
+			fh.status, fh.length = 304, 0
+			return f, fh, nil
 		}
-		werr := c.Conn.AsyncWritev(bufs, func(gnet.Conn, error) error {
-			// Back on the loop.
-			for _, b := range bufs {
-				c.BytesOut.Add(uint64(len(b)))
-			}
-			h.busy = false
-			if !req.KeepAlive {
-				c.CloseGracefully()
-				return nil
-			}
-			if terr := h.OnTraffic(c); terr != nil {
-				c.Fail(terr)
-			}
-			return nil
-		})
-		if werr != nil {
-			c.Log.Debug("http: connection gone before the file was read", "err", werr)
+	}
+	rng := req.Header.Get("Range")
+	if ir := req.Header.Get("If-Range"); ir != "" && ir != fh.modified.UTC().Format(http.TimeFormat) {
+		rng = "" // changed since: the whole file
+	}
+	if rng != "" {
+		off, n, err := http1.ParseRange(rng, size)
+		switch {
+		case err == nil:
+			fh.status, fh.off, fh.length = 206, off, n
+		case errors.Is(err, http1.ErrRangeUnsatisfiable):
+			fh.status, fh.length, fh.ctype = 416, 0, "text/plain"
 		}
-	}()
-	return nil
+	}
+	return f, fh, nil
 }
 
 // memoryFiles lists the in-memory stores of the outputs.

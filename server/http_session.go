@@ -17,6 +17,14 @@ import (
 
 const maxRequestHead = 8 << 10
 
+// maxPipelined bounds the requests a client may send ahead of the
+// response it is being sent: they are answered one at a time, each once
+// the previous response reached the socket.
+const maxPipelined = 8 * maxRequestHead
+
+// errPipelined closes a connection that sent too much ahead.
+var errPipelined = errors.New("http: too many pipelined requests")
+
 // httpSession is an HTTP/1.1 connection on the event loop: request heads
 // are parsed as they arrive; a stream request turns the connection into a
 // player until it closes.
@@ -25,7 +33,8 @@ type httpSession struct {
 	c        *netpoll.Conn
 	consumer *live.Consumer
 	out      []byte
-	busy     bool // a file is read from disk, or a callback decides, for this connection
+	busy     bool      // a callback decides for this connection
+	file     *fileSend // a static file being sent
 	client   *clientInfo
 	req      StreamRequest // the stream played, for callbacks
 	vhost    *config.Vhost
@@ -47,8 +56,12 @@ func (h *httpSession) OnTraffic(c *netpoll.Conn) error {
 			_, _ = c.Discard(len(buf))
 			return nil
 		}
-		if h.busy {
-			return nil // the next request waits for the current response
+		if h.busy || h.file != nil || !c.Drained() {
+			// The next request waits for the current response (OnDrained).
+			if len(buf) > maxPipelined {
+				return fmt.Errorf("%w: %d bytes sent ahead of a response", errPipelined, len(buf))
+			}
+			return nil
 		}
 		req, n, err := http1.ParseRequest(buf, maxRequestHead)
 		if errors.Is(err, http1.ErrIncomplete) {
@@ -70,8 +83,15 @@ func (h *httpSession) OnTraffic(c *netpoll.Conn) error {
 	}
 }
 
+// OnDrained sends a file's next chunk; netpoll then lets OnTraffic answer
+// the next pipelined request.
+func (h *httpSession) OnDrained(*netpoll.Conn) error { return h.nextChunk() }
+
 func (h *httpSession) OnClose(c *netpoll.Conn, err error) {
 	h.srv.removeClient(c, err)
+	if h.file != nil && !h.file.reading {
+		h.file.close() // else the disk job's drop closes it
+	}
 	if h.consumer == nil {
 		return
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/diskpool"
 	"github.com/cascade-live/cascade/internal/kafka"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
@@ -29,6 +30,10 @@ import (
 
 // Version is the server's version, reported by -v and the HTTP API.
 const Version = "0.1.0"
+
+// diskWorkers is how many static file reads run at once, whatever the
+// number of requests.
+const diskWorkers = 4
 
 // Server is a running cascade.
 type Server struct {
@@ -55,6 +60,7 @@ type Server struct {
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
 	hlsStore  *hls.Store
+	disk      *diskpool.Pool // opens and reads static files
 
 	hooks        *hooks.Client
 	kafka        atomic.Pointer[kafka.Producer] // nil unless the kafka block is on
@@ -187,6 +193,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
+	s.disk = diskpool.New(diskWorkers)
 	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore)
 	st, err := newState(cfg)
 	if err != nil {
@@ -398,6 +405,7 @@ func (s *Server) Close() error {
 		return true
 	})
 	err := s.eng.Stop()
+	s.disk.Close()
 	_ = s.hooks.Close()
 	s.hlsStore.Close()
 	return err
