@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -35,6 +37,7 @@ func TestKafkaEvents(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(fmt.Sprintf(`
 listen 127.0.0.1:0;
 http_api { enabled on; listen 127.0.0.1:0; }
+exporter { enabled on; listen 127.0.0.1:0; }
 kafka { enabled on; brokers %s; topic cascade; }
 vhost __defaultVhost__ { }
 `, b.Addr)), 0o644))
@@ -75,6 +78,12 @@ vhost __defaultVhost__ { }
 	assert.Equal(t, "down", k["state"], "%v", k)
 	assert.Positive(t, k["dropped"])
 	waitFor(t, 5*time.Second, "the drop log line", func() bool { return len(logs.Lines("kafka: events dropped")) > 0 })
+	resp, err := http.Get("http://" + ts.MgmtAddr("exporter").String() + "/metrics")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Regexp(t, `(?m)^srs_kafka_events_dropped_total [1-9]`, string(body))
+	assert.Regexp(t, `(?m)^srs_kafka_up 0$`, string(body))
 
 	// Back up: what was buffered and what comes next is delivered.
 	b.Restart()

@@ -5,9 +5,12 @@ import (
 	"net"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/cascade-live/cascade/api"
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/events"
 	"github.com/cascade-live/cascade/internal/heartbeat"
 	"github.com/cascade-live/cascade/internal/kafka"
 )
@@ -59,6 +62,7 @@ func (s *Server) startOps(p *provider) error {
 		return err
 	}
 	s.kafka.Store(prod)
+	unsubscribe := s.events.Subscribe("kafka", 0, func(e events.Event) { prod.Publish(e.Time, e.Payload) })
 	s.log.Info("kafka producer started", "brokers", oc.kafka.Brokers, "topic", oc.kafka.Topic)
 	interval := s.KafkaStatsInterval
 	if interval <= 0 {
@@ -70,6 +74,7 @@ func (s *Server) startOps(p *provider) error {
 		for {
 			select {
 			case <-ctx.Done():
+				unsubscribe()
 				closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
 				prod.Close(closeCtx)
 				cancel()
@@ -82,20 +87,17 @@ func (s *Server) startOps(p *provider) error {
 	return nil
 }
 
-// event hands a callback's event to the event sinks (Kafka), whether or
-// not the vhost has callbacks configured. Until the event bus
-// (internal/events) is fed by the sessions, the RTMP session calls it
-// where it calls its callbacks.
-func (s *Server) event(p hooks.Payload) {
-	if k := s.kafka.Load(); k != nil {
-		k.Publish(time.Now(), p)
-	}
+// event publishes a callback's event on the event bus for its sinks
+// (Kafka), whether or not the vhost has callbacks configured. The RTMP
+// session calls it where it calls its callbacks.
+func (s *Server) event(vhost string, p hooks.Payload) {
+	s.events.Publish(events.Event{Time: time.Now(), Vhost: vhost, Payload: p})
 }
 
-// notify sends a fire-and-forget callback's event to the sinks, and to the
+// notify publishes a fire-and-forget callback's event, and sends it to the
 // callback's urls when h is enabled.
-func (s *Server) notify(h hooks.Config, urls []string, p hooks.Payload) {
-	s.event(p)
+func (s *Server) notify(vhost string, h hooks.Config, urls []string, p hooks.Payload) {
+	s.event(vhost, p)
 	if h.Enabled && len(urls) > 0 {
 		s.hooks.Go(urls, p, nil)
 	}
@@ -142,4 +144,32 @@ func ports(addrs []net.Addr) []string {
 		}
 	}
 	return out
+}
+
+// kafkaCollectors are the Kafka producer's series for the exporter, when
+// the kafka block is on.
+func (s *Server) kafkaCollectors() []prometheus.Collector {
+	if s.kafka.Load() == nil {
+		return nil
+	}
+	state := func() api.KafkaState { return s.kafka.Load().State() }
+	counter := func(name, help string, v func(api.KafkaState) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(v(state())) })
+	}
+	return []prometheus.Collector{
+		counter("srs_kafka_events_produced_total", "Events the Kafka brokers acknowledged.",
+			func(st api.KafkaState) uint64 { return st.Produced }),
+		counter("srs_kafka_events_dropped_total", "Events dropped because the Kafka buffer was full (brokers slow or down).",
+			func(st api.KafkaState) uint64 { return st.Dropped }),
+		counter("srs_kafka_events_failed_total", "Events the Kafka brokers refused.",
+			func(st api.KafkaState) uint64 { return st.Failed }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "srs_kafka_up", Help: "1 while a Kafka broker connection is up."},
+			func() float64 {
+				if state().State == "up" {
+					return 1
+				}
+				return 0
+			}),
+	}
 }

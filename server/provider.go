@@ -340,6 +340,7 @@ func (s *Server) startManagement() error {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(metrics.NewCollector(metricsSource{p}, metrics.Options{Label: ex.Label, Tag: ex.Tag,
 			Version: Version, ServerID: s.serverID, ServiceID: s.serviceID}))
+		reg.MustRegister(s.kafkaCollectors()...)
 		if err := s.serveHTTP("exporter", ex.Listen, metrics.Handler(reg)); err != nil {
 			return err
 		}

@@ -333,7 +333,7 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 		"pageUrl", p.PageURL, "handshake", hs, "remote", r.c.RemoteAddr().String())
 	vs := st.vhost(v)
 	payload := hooks.OnConnect{Conn: hookConn(r.c, &r.req), Param: r.req.Param, TcURL: p.TcURL, PageURL: p.PageURL}
-	r.srv.event(payload)
+	r.srv.event(v.Name, payload)
 	if urls := vs.hooks.OnConnect; vs.hooks.Enabled && len(urls) > 0 {
 		r.decide(urls, payload, func(err error) error {
 			if err != nil {
@@ -392,7 +392,7 @@ func (r *rtmpSession) admit(action security.Action, code string, then func() err
 		payload = hooks.OnPlay{Conn: hookConn(r.c, &r.req), Stream: r.req.Stream, TcURL: r.req.TcURL,
 			Param: r.req.Param, PageURL: r.pageURL, StreamURL: r.req.StreamURL()}
 	}
-	r.srv.event(payload)
+	r.srv.event(r.vhost.Name, payload)
 	if !vs.hooks.Enabled || len(urls) == 0 {
 		return then()
 	}
@@ -480,7 +480,7 @@ func (r *rtmpSession) unpublish() bool {
 	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(), "frames", frames, "bytes", bytes)
 	r.client.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil })
 	h := r.srv.state.Load().vhost(r.vhost).hooks
-	r.srv.notify(h, h.OnUnpublish, hooks.OnUnpublish{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
+	r.srv.notify(r.vhost.Name, h, h.OnUnpublish, hooks.OnUnpublish{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
 		Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID})
 	return true
 }
@@ -534,7 +534,7 @@ func (r *rtmpSession) stopPlay() {
 	r.consumer = nil
 	r.client.update(func(cl *clientInfo) { cl.src = nil })
 	h := r.srv.state.Load().vhost(r.vhost).hooks
-	r.srv.notify(h, h.OnStop, hooks.OnStop{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
+	r.srv.notify(r.vhost.Name, h, h.OnStop, hooks.OnStop{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
 		Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID})
 }
 
@@ -545,7 +545,7 @@ func (r *rtmpSession) OnClose(c *netpoll.Conn, err error) {
 	r.srv.removeClient(c, err)
 	if r.connected {
 		h := r.srv.state.Load().vhost(r.vhost).hooks
-		r.srv.notify(h, h.OnClose, hooks.OnClose{Conn: hookConn(c, &r.req),
+		r.srv.notify(r.vhost.Name, h, h.OnClose, hooks.OnClose{Conn: hookConn(c, &r.req),
 			SendBytes: int64(c.BytesOut.Load()), RecvBytes: int64(c.BytesIn.Load())})
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/internal/diskpool"
+	"github.com/cascade-live/cascade/internal/events"
 	"github.com/cascade-live/cascade/internal/kafka"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
@@ -63,6 +64,7 @@ type Server struct {
 	disk      *diskpool.Pool // opens and reads static files
 
 	hooks        *hooks.Client
+	events       events.Bus                     // what happens to clients and streams, for the sinks
 	kafka        atomic.Pointer[kafka.Producer] // nil unless the kafka block is on
 	bandLimiter  bandcheck.Limiter              // one bandwidth check per client IP per interval
 	clients      sync.Map                       // id → *clientInfo
