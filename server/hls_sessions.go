@@ -97,10 +97,8 @@ func (s *hlsSessions) count(vhost, app, stream string) int {
 func (s *Server) expireHLS(now time.Time) {
 	for _, hs := range s.hlsSessions.expire(now) {
 		s.log.Info("hls play stopped", "hls_ctx", hs.id, "stream", hs.req.StreamURL())
-		if hs.hooks.Enabled && len(hs.hooks.OnStop) > 0 {
-			s.hooks.Go(hs.hooks.OnStop, hooks.OnStop{Conn: hs.conn, TcURL: hs.req.TcURL, Stream: hs.req.Stream,
-				Param: hs.req.Param, StreamURL: hs.req.StreamURL()}, nil)
-		}
+		s.notify(hs.conn.Vhost, hs.hooks, hs.hooks.OnStop, hooks.OnStop{Conn: hs.conn, TcURL: hs.req.TcURL,
+			Stream: hs.req.Stream, Param: hs.req.Param, StreamURL: hs.req.StreamURL()})
 	}
 }
 
@@ -173,10 +171,12 @@ func (h *httpSession) serveHLS(st *state, req *http1.Request) bool {
 		h.c.Log.Info("hls play", "hls_ctx", id, "stream", sr.StreamURL())
 		h.servePlaylist(req, id, vs.hls.TSCtx)
 	}
+	payload := hooks.OnPlay{Conn: hs.conn, Stream: stream, TcURL: sr.TcURL, Param: sr.Param,
+		PageURL: referer, StreamURL: sr.StreamURL()}
+	h.srv.event(v.Name, payload)
 	if urls := vs.hooks.OnPlay; vs.hooks.Enabled && len(urls) > 0 {
 		h.busy = true
-		h.srv.hooks.Go(urls, hooks.OnPlay{Conn: hs.conn, Stream: stream, TcURL: sr.TcURL, Param: sr.Param,
-			PageURL: referer, StreamURL: sr.StreamURL()}, func(err error) {
+		h.srv.hooks.Go(urls, payload, func(err error) {
 			h.c.Do(func() error {
 				h.busy = false
 				if err != nil {

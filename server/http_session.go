@@ -98,10 +98,9 @@ func (h *httpSession) OnClose(c *netpoll.Conn, err error) {
 	src := h.consumer.Source()
 	h.consumer.Close()
 	h.consumer = nil
-	if vs := h.srv.state.Load().vhost(h.vhost); vs.hooks.Enabled && len(vs.hooks.OnStop) > 0 {
-		h.srv.hooks.Go(vs.hooks.OnStop, hooks.OnStop{Conn: hookConn(c, &h.req), TcURL: h.req.TcURL,
-			Stream: h.req.Stream, Param: h.req.Param, StreamURL: h.req.StreamURL(), StreamID: src.ID}, nil)
-	}
+	hk := h.srv.state.Load().vhost(h.vhost).hooks
+	h.srv.notify(h.vhost.Name, hk, hk.OnStop, hooks.OnStop{Conn: hookConn(c, &h.req), TcURL: h.req.TcURL,
+		Stream: h.req.Stream, Param: h.req.Param, StreamURL: h.req.StreamURL(), StreamID: src.ID})
 }
 
 // errorReply answers with an error status; the connection stays open only
@@ -185,10 +184,13 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 		return true
 	}
 	h.client.update(func(cl *clientInfo) { cl.req, cl.pageURL = sr, referer })
+	payload := hooks.OnPlay{Conn: hookConn(h.c, &sr), Stream: stream, TcURL: sr.TcURL, Param: sr.Param,
+		PageURL: referer, StreamURL: sr.StreamURL()}
+	if req.Method == "GET" {
+		h.srv.event(v.Name, payload)
+	}
 	if urls := vs.hooks.OnPlay; vs.hooks.Enabled && len(urls) > 0 && req.Method == "GET" {
 		h.busy = true
-		payload := hooks.OnPlay{Conn: hookConn(h.c, &sr), Stream: stream, TcURL: sr.TcURL, Param: sr.Param,
-			PageURL: referer, StreamURL: sr.StreamURL()}
 		h.srv.hooks.Go(urls, payload, func(err error) {
 			h.c.Do(func() error {
 				h.busy = false

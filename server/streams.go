@@ -105,16 +105,11 @@ type hlsEvents struct {
 
 func (e *hlsEvents) OnHLS(seg hls.SegmentInfo) {
 	h := e.vs.hooks
-	if !h.Enabled {
-		return
-	}
-	if len(h.OnHLS) > 0 {
-		cwd, _ := os.Getwd()
-		e.srv.hooks.Go(h.OnHLS, hooks.OnHLS{Conn: e.conn, TcURL: e.req.TcURL, Stream: e.req.Stream, Param: e.req.Param,
-			Duration: hooks.Seconds(seg.Duration.Seconds()), Cwd: cwd, File: seg.File, URL: seg.URL, M3U8: seg.M3U8,
-			M3U8URL: seg.M3U8URL, SeqNo: seg.SeqNo, StreamURL: e.req.StreamURL(), StreamID: e.streamID}, nil)
-	}
-	if len(h.OnHLSNotify) > 0 {
+	cwd, _ := os.Getwd()
+	e.srv.notify(e.conn.Vhost, h, h.OnHLS, hooks.OnHLS{Conn: e.conn, TcURL: e.req.TcURL, Stream: e.req.Stream, Param: e.req.Param,
+		Duration: hooks.Seconds(seg.Duration.Seconds()), Cwd: cwd, File: seg.File, URL: seg.URL, M3U8: seg.M3U8,
+		M3U8URL: seg.M3U8URL, SeqNo: seg.SeqNo, StreamURL: e.req.StreamURL(), StreamID: e.streamID})
+	if h.Enabled && len(h.OnHLSNotify) > 0 {
 		e.srv.hooks.Notify(h.OnHLSNotify, hooks.HLSNotify{App: e.req.App, Stream: e.req.Stream, Param: e.req.Param,
 			TSURL: seg.URL}, nil)
 	}
@@ -131,9 +126,6 @@ type dvrEvents struct {
 
 func (e *dvrEvents) OnDVR(f dvr.FileInfo) {
 	e.srv.log.Info("dvr file closed", "stream", e.req.StreamURL(), "file", f.Path, "duration", f.Duration)
-	if !e.vs.hooks.Enabled || len(e.vs.hooks.OnDVR) == 0 {
-		return
-	}
-	e.srv.hooks.Go(e.vs.hooks.OnDVR, hooks.OnDVR{Conn: e.conn, TcURL: e.req.TcURL, Stream: e.req.Stream,
-		Param: e.req.Param, Cwd: f.Cwd, File: f.Path, StreamURL: e.req.StreamURL(), StreamID: e.streamID}, nil)
+	e.srv.notify(e.conn.Vhost, e.vs.hooks, e.vs.hooks.OnDVR, hooks.OnDVR{Conn: e.conn, TcURL: e.req.TcURL, Stream: e.req.Stream,
+		Param: e.req.Param, Cwd: f.Cwd, File: f.Path, StreamURL: e.req.StreamURL(), StreamID: e.streamID})
 }
