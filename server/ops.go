@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"net"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -126,6 +128,10 @@ func (h heartbeatSource) IP() string {
 }
 
 func (h heartbeatSource) Summary() api.Summary { return h.p.Summary() }
+
+func (h heartbeatSource) IDs() (server, service, pid string) {
+	return h.p.s.serverID, h.p.s.serviceID, strconv.Itoa(os.Getpid())
+}
 
 func (h heartbeatSource) Ports() heartbeat.Ports {
 	s := h.p.s

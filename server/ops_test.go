@@ -53,6 +53,8 @@ heartbeat { enabled on; interval 0.3; url %s/api/v1/servers; device_id dev-42; s
 	}
 	b := beats[0].body
 	assert.Equal(t, "dev-42", b["device_id"])
+	assert.Equal(t, ts.serverID, b["server"])
+	assert.Equal(t, strconv.Itoa(os.Getpid()), b["pid"])
 	assert.Equal(t, api.PickIPv4(0).IP, b["ip"])
 	assert.NotEmpty(t, b["ip"])
 	sum, _ := b["summaries"].(map[string]any)

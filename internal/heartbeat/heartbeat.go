@@ -1,8 +1,10 @@
 // Package heartbeat reports the server to a management service, as SRS's
 // heartbeat block does: every interval it POSTs a JSON object with the
-// device_id and the server's ip, optionally the /api/v1/summaries data
-// ("summaries") and the listen ports ("rtmp", "http", "api": arrays of port
-// strings). A slow or dead receiver costs one timeout per beat and one log
+// device_id, the server's ip, and as SRS 6 its server and service ids and
+// pid, optionally the /api/v1/summaries data ("summaries") and the listen
+// ports ("rtmp", "http", "api": arrays of strings; SRS copies the listen
+// directives, here they are the ports actually bound, the same for the usual
+// "listen 1935;"). A slow or dead receiver costs one timeout per beat and one log
 // line until it answers again; beats never pile up.
 package heartbeat
 
@@ -73,8 +75,9 @@ type Ports struct {
 
 // Source is what a beat reports about the server.
 type Source interface {
-	IP() string           // the server's address (stats.network picks it)
-	Summary() api.Summary // as /api/v1/summaries's data
+	IP() string                         // the server's address (stats.network picks it)
+	IDs() (server, service, pid string) // as the HTTP API's envelope and SRS 6's heartbeat
+	Summary() api.Summary               // as /api/v1/summaries's data
 	Ports() Ports
 }
 
@@ -82,6 +85,9 @@ type Source interface {
 type message struct {
 	DeviceID  string       `json:"device_id"`
 	IP        string       `json:"ip"`
+	Server    string       `json:"server"`
+	Service   string       `json:"service"`
+	PID       string       `json:"pid"`
 	Summaries *api.Summary `json:"summaries,omitempty"`
 	RTMP      []string     `json:"rtmp,omitempty"`
 	HTTP      []string     `json:"http,omitempty"`
@@ -124,6 +130,7 @@ func (b *Beater) Run(ctx context.Context) {
 // Body returns the JSON a beat sends now.
 func (b *Beater) Body() ([]byte, error) {
 	m := message{DeviceID: b.cfg.DeviceID, IP: b.src.IP()}
+	m.Server, m.Service, m.PID = b.src.IDs()
 	if b.cfg.Summaries {
 		s := b.src.Summary()
 		m.Summaries = &s

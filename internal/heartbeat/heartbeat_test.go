@@ -21,9 +21,10 @@ import (
 
 type fakeSource struct{}
 
-func (fakeSource) IP() string           { return "10.0.0.7" }
-func (fakeSource) Summary() api.Summary { return api.Summary{OK: true, NowMs: 1} }
-func (fakeSource) Ports() Ports         { return Ports{RTMP: []string{"1935"}, HTTP: []string{"8080"}} }
+func (fakeSource) IP() string                    { return "10.0.0.7" }
+func (fakeSource) IDs() (string, string, string) { return "vid-1", "svc", "42" }
+func (fakeSource) Summary() api.Summary          { return api.Summary{OK: true, NowMs: 1} }
+func (fakeSource) Ports() Ports                  { return Ports{RTMP: []string{"1935"}, HTTP: []string{"8080"}} }
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -42,8 +43,8 @@ func TestBody(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{DeviceID: "d1"}, `{"device_id":"d1","ip":"10.0.0.7"}`},
-		{Config{DeviceID: "d1", Ports: true}, `{"device_id":"d1","ip":"10.0.0.7","rtmp":["1935"],"http":["8080"]}`},
+		{Config{DeviceID: "d1"}, `{"device_id":"d1","ip":"10.0.0.7","server":"vid-1","service":"svc","pid":"42"}`},
+		{Config{DeviceID: "d1", Ports: true}, `{"device_id":"d1","ip":"10.0.0.7","server":"vid-1","service":"svc","pid":"42","rtmp":["1935"],"http":["8080"]}`},
 	} {
 		b, err := New(tc.cfg, fakeSource{}, nil).Body()
 		require.NoError(t, err)

@@ -12,36 +12,22 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cascade-live/cascade/internal/testpeer"
 )
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-	buildOut  []byte
-)
-
-// brokerBinary builds kfakebroker once per test binary.
+// brokerBinary builds kfakebroker into the test's directory (the build
+// cache makes it quick after the first time).
 func brokerBinary(t testing.TB) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = tempDir()
-		if buildErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, "kfakebroker"),
-			"github.com/cascade-live/cascade/internal/cmd/kfakebroker")
-		buildOut, buildErr = cmd.CombinedOutput()
-	})
-	if buildErr != nil {
-		t.Fatalf("kafkatest: build kfakebroker: %v\n%s", buildErr, buildOut)
+	bin := filepath.Join(t.TempDir(), "kfakebroker")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/cascade-live/cascade/internal/cmd/kfakebroker").CombinedOutput()
+	if err != nil {
+		t.Fatalf("kafkatest: build kfakebroker: %v\n%s", err, out)
 	}
-	return filepath.Join(buildDir, "kfakebroker")
+	return bin
 }
 
 // Broker is a running kfakebroker.
@@ -49,7 +35,8 @@ type Broker struct {
 	Addr  string // 127.0.0.1:port
 	Topic string
 	proc  *testpeer.Process
-	dir   string
+	bin   string // the built broker
+	dir   string // its log
 	t     testing.TB
 }
 
@@ -58,14 +45,14 @@ type Broker struct {
 // a directory of the test's so that Restart finds it again.
 func StartBroker(t testing.TB, topic string) *Broker {
 	t.Helper()
-	b := &Broker{Topic: topic, dir: t.TempDir(), t: t}
+	b := &Broker{Topic: topic, bin: brokerBinary(t), dir: t.TempDir(), t: t}
 	b.start(0)
 	return b
 }
 
 func (b *Broker) start(port int) {
 	b.t.Helper()
-	b.proc = testpeer.Start(b.t, brokerBinary(b.t), "-port", strconv.Itoa(port), "-topic", b.Topic,
+	b.proc = testpeer.Start(b.t, b.bin, "-port", strconv.Itoa(port), "-topic", b.Topic,
 		"-partitions", "1", "-data", b.dir)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
