@@ -156,9 +156,33 @@ func (p *Producer) Publish(t time.Time, payload hooks.Payload) {
 		p.failed.Add(1)
 		return
 	}
-	var k struct{ Vhost, App, Stream string }
-	_ = json.Unmarshal(body, &k)
-	p.produce(Key(k.Vhost, k.App, k.Stream), t, body)
+	p.produce(keyOf(payload), t, body)
+}
+
+// keyOf is the key of a callback's event: its connection's vhost and app,
+// and its stream (none for on_close).
+func keyOf(p hooks.Payload) string {
+	var c hooks.Conn
+	var stream string
+	switch e := p.(type) {
+	case hooks.OnConnect:
+		c, stream = e.Conn, e.Stream
+	case hooks.OnClose:
+		c = e.Conn
+	case hooks.OnPublish:
+		c, stream = e.Conn, e.Stream
+	case hooks.OnUnpublish:
+		c, stream = e.Conn, e.Stream
+	case hooks.OnPlay:
+		c, stream = e.Conn, e.Stream
+	case hooks.OnStop:
+		c, stream = e.Conn, e.Stream
+	case hooks.OnDVR:
+		c, stream = e.Conn, e.Stream
+	case hooks.OnHLS:
+		c, stream = e.Conn, e.Stream
+	}
+	return Key(c.Vhost, c.App, stream)
 }
 
 // StreamStats is one stream's periodic report.

@@ -2,6 +2,7 @@ package kafka_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -168,5 +169,21 @@ func TestParseConfig(t *testing.T) {
 		}
 		require.NoError(t, err)
 		assert.Equal(t, tc.want, got)
+	}
+}
+
+// BenchmarkPublish is the cost of one event on the caller's goroutine:
+// the callback body, the key, and the hand-off to the client's buffer.
+func BenchmarkPublish(b *testing.B) {
+	broker := kafkatest.StartBroker(b, "bench")
+	p, err := kafka.New(kafka.Config{Enabled: true, Brokers: []string{broker.Addr}, Topic: "bench"},
+		kafka.Options{ServerID: "vid-bench", Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(b, err)
+	b.Cleanup(func() { p.Close(context.Background()) })
+	ev := hooks.OnPublish{Conn: conn, TcURL: "rtmp://127.0.0.1/live", Stream: "s1", Param: "?k=v"}
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Publish(now, ev)
 	}
 }
