@@ -319,7 +319,7 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	}
 	r.vhost = v
 	r.req.Vhost = v.Name
-	if bc := st.vhost(v).bandcheck; bc.Enabled {
+	if bc := st.vhost(v).bwcheck; bc.Enabled {
 		return r.startBandcheck(cmd, p, bc)
 	}
 	r.connected = true

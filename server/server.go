@@ -64,10 +64,7 @@ type Server struct {
 	disk      *diskpool.Pool // opens and reads static files
 
 	hooks        *hooks.Client
-	events       events.Bus                     // what happens to clients and streams, for the sinks
-	kafka        atomic.Pointer[kafka.Producer] // nil unless the kafka block is on
-	bandLimiter  bandcheck.Limiter              // one bandwidth check per client IP per interval
-	clients      sync.Map                       // id → *clientInfo
+	clients      sync.Map // id → *clientInfo
 	clientsTotal atomic.Uint64
 	clientErrors atomic.Uint64
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
@@ -77,6 +74,10 @@ type Server struct {
 	watching     bool
 	startedAt    time.Time
 	nextLoop     atomic.Uint32 // spreads off-loop players over the loops
+
+	events      events.Bus                     // what happens to clients and streams, for the sinks
+	kafka       atomic.Pointer[kafka.Producer] // nil unless the kafka block is on
+	bandLimiter bandcheck.Limiter              // one bandwidth check per client IP per interval
 }
 
 // state is one loaded configuration with what is derived from it, swapped
@@ -89,14 +90,14 @@ type state struct {
 
 // vhostState is a vhost's configuration, parsed once per load.
 type vhostState struct {
-	live      *live.Config
-	security  *security.Rules
-	refer     *security.Refer
-	hooks     hooks.Config
-	dvr       dvr.Config
-	hds       hds.Config
-	hls       hls.Config
-	bandcheck bandcheck.Config
+	live     *live.Config
+	security *security.Rules
+	refer    *security.Refer
+	hooks    hooks.Config
+	dvr      dvr.Config
+	hds      hds.Config
+	hls      hls.Config
+	bwcheck  bandcheck.Config // bandcheck: SRS's bandwidth test
 }
 
 func newState(cfg *config.Config) (*state, error) {
@@ -125,7 +126,7 @@ func newState(cfg *config.Config) (*state, error) {
 		if vs.hls, err = hls.ParseConfig(v.Block.Get("hls")); err != nil {
 			return nil, err
 		}
-		if vs.bandcheck, err = bandcheck.ParseConfig(v.Block.Get("bandcheck")); err != nil {
+		if vs.bwcheck, err = bandcheck.ParseConfig(v.Block.Get("bandcheck")); err != nil {
 			return nil, err
 		}
 		st.vhosts[name] = vs
