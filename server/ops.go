@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -35,6 +36,18 @@ func parseOps(root *config.Directive) (opsConfig, error) {
 	}
 	c.kafka, err = kafka.ParseConfig(root)
 	return c, err
+}
+
+// opsUnreloadable names the blocks that changed but apply at start only.
+func opsUnreloadable(old, cur opsConfig) []string {
+	var out []string
+	if !reflect.DeepEqual(old.heartbeat, cur.heartbeat) {
+		out = append(out, "heartbeat")
+	}
+	if !reflect.DeepEqual(old.kafka, cur.kafka) {
+		out = append(out, "kafka")
+	}
+	return out
 }
 
 // defaultKafkaStatsInterval is how often each stream's stats event goes to

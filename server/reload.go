@@ -52,6 +52,9 @@ func (s *Server) Reload() error {
 	if err != nil {
 		return err
 	}
+	for _, change := range opsUnreloadable(s.state.Load().ops, st.ops) {
+		s.log.Warn("reload: this change needs a restart; keeping the running value", "directive", change)
+	}
 	if err := s.syncListeners(cfg); err != nil {
 		return fmt.Errorf("server: reload: %w", err)
 	}
