@@ -4,12 +4,13 @@ GO       ?= go
 FUZZTIME ?= 60s
 BIN      := bin
 
-.PHONY: all run build test deps vet fmt-check lint fuzz bench clean
+.PHONY: all run build test deps vet fmt-check lint fuzz bench clean console-vendor
 
 all: build
 
 ## run: run the server from source
 run:
+	mkdir -p objs/nginx/html
 	$(GO) run ./cmd/cascade
 
 ## build: build bin/cascade and bin/cascade-bench
@@ -20,6 +21,10 @@ build:
 ## deps: install the real peers the tests drive (ffmpeg, rtmpdump, GStreamer, ...)
 deps:
 	bash scripts/install-test-deps.sh
+
+## console-vendor: copy the console's npm libraries (pinned by internal/console/package-lock.json) into its embedded assets
+console-vendor:
+	bash scripts/vendor-console.sh
 
 ## vet: go vet every package
 vet:

@@ -9,14 +9,16 @@ import (
 // withCORS answers cross-origin requests as SRS does: with crossdomain on, a
 // request that carries Origin gets permissive CORS headers (SRS needs no
 // cookies, so credentials stay off) and OPTIONS is answered 200 with no
-// body; with it off, OPTIONS is 405. OPTIONS never reaches auth, because
+// body; with it off, OPTIONS is 405. Authorization is named beside "*"
+// because a wildcard never covers it: a page on another port (the web
+// console) sends basic credentials itself. OPTIONS never reaches auth, because
 // browsers send preflights without credentials.
 func withCORS(next http.Handler, enabled bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if enabled && r.Header.Get("Origin") != "" {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", "*")
-			h.Set("Access-Control-Allow-Headers", "*")
+			h.Set("Access-Control-Allow-Headers", "*, Authorization")
 			h.Set("Access-Control-Allow-Methods", "*")
 			h.Set("Access-Control-Expose-Headers", "*")
 			h.Set("Access-Control-Allow-Credentials", "false")

@@ -56,7 +56,7 @@ func TestJSONPRejectsUnsafeCallback(t *testing.T) {
 func TestCORS(t *testing.T) {
 	corsHeaders := map[string]string{
 		"Access-Control-Allow-Origin":      "*",
-		"Access-Control-Allow-Headers":     "*",
+		"Access-Control-Allow-Headers":     "*, Authorization",
 		"Access-Control-Allow-Methods":     "*",
 		"Access-Control-Expose-Headers":    "*",
 		"Access-Control-Allow-Credentials": "false",

@@ -69,6 +69,9 @@ type StreamVideo struct {
 	Level   string `json:"level"`
 	Width   int    `json:"width"`
 	Height  int    `json:"height"`
+	// FPS is the frame rate the SPS's timing info gives, when it has one
+	// (not in SRS's API: the web console shows it).
+	FPS float64 `json:"fps,omitempty"`
 }
 
 // StreamAudio is a stream's audio object: codec as SRS names it ("AAC",

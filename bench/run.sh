@@ -166,7 +166,7 @@ bench() {
 	local name=$1 url=$2
 	echo "run.sh: $N $name players for $DURATION (server pid $pid)"
 	if ! taskset -c 1 bin/cascade-bench -url "$url" -n "$N" -ramp "$RAMP" -duration "$DURATION" -warmup "$WARMUP" \
-		-pid "$pid" -expect-kbps "$EXPECT_KBPS" -json-file "$OUT_DIR/$name.json" \
+		-pid "$pid" -expect-kbps "$EXPECT_KBPS" -json-file "$OUT_DIR/$name.json" -svg "$OUT_DIR/$name.svg" \
 		>"$OUT_DIR/$name.txt" 2>"$OUT_DIR/$name.progress"; then
 		echo "run.sh: cascade-bench failed: $(tail -n1 "$OUT_DIR/$name.progress")" | tee -a "$OUT_DIR/$name.txt" >&2
 		status=1
@@ -199,5 +199,5 @@ for name in "${ran[@]}"; do
 	cat "$OUT_DIR/$name.txt"
 	echo
 done
-echo "run.sh: logs and JSON reports ($(IFS=,; echo "${ran[*]}") .json) in $OUT_DIR"
+echo "run.sh: logs, JSON reports and SVG charts ($(IFS=,; echo "${ran[*]}") .json .svg) in $OUT_DIR"
 exit "$status"

@@ -131,6 +131,10 @@ func TestDefault(t *testing.T) {
 		t.Errorf("default vhost: remux %+v play %+v", v.HTTPRemux, v.Play)
 	}
 
+	if hls := v.Block.Get("hls"); hls.Get("enabled").Arg0() != "on" {
+		t.Errorf("default vhost: HLS is not on (%v), as in SRS's srs.conf", hls)
+	}
+
 	// Each call returns a configuration of its own.
 	c.Listen[0] = ":1"
 	c.Vhosts[DefaultVhost].Play.GopCache = false

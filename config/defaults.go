@@ -2,9 +2,12 @@ package config
 
 // builtinConfig is the configuration used when none is given: what SRS's
 // conf/srs.conf serves, in the foreground. RTMP on 1935, the HTTP API on 1985,
-// and HTTP-FLV on 8080 at [vhost]/[app]/[stream].flv. Unlike srs.conf it
-// allows 10000 connections: out of the box it is an edge for thousands of
-// players (a file without max_connections still gets SRS's 1000).
+// and on 8080 HTTP-FLV at [vhost]/[app]/[stream].flv, HLS at
+// [app]/[stream].m3u8 (SRS's 10 s fragments in a 60 s window, served from
+// memory and written under ./objs/nginx/html) and the web console at
+// /console/. Unlike srs.conf it allows 10000 connections: out of the box it
+// is an edge for thousands of players (a file without max_connections still
+// gets SRS's 1000).
 const builtinConfig = `
 listen              1935;
 max_connections     10000;
@@ -21,6 +24,9 @@ http_server {
     dir             ./objs/nginx/html;
 }
 vhost __defaultVhost__ {
+    hls {
+        enabled     on;
+    }
     http_remux {
         enabled     on;
         mount       [vhost]/[app]/[stream].flv;

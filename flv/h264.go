@@ -9,7 +9,8 @@ const (
 )
 
 // h264SPS holds the fields of an H.264 sequence parameter set up to the
-// frame cropping (7.3.2.1.1); VUI parameters are not read.
+// frame cropping (7.3.2.1.1), and the frame rate of the VUI's timing info
+// (E.1.1), the only VUI field read.
 type h264SPS struct {
 	profileIDC, constraints, levelIDC uint8
 	id                                uint32
@@ -23,6 +24,7 @@ type h264SPS struct {
 	maxNumRefFrames                   uint32
 	frameMbsOnly                      bool
 	width, height                     int
+	frameRate                         float64 // 0 without VUI timing info
 }
 
 // profiles whose SPS carries chroma_format_idc, bit depths and scaling
@@ -53,6 +55,7 @@ func ParseH264SPS(sps []byte) (VideoInfo, error) {
 		LevelIDC:     int(s.levelIDC),
 		ChromaFormat: int(s.chromaFormatIDC),
 		BitDepth:     int(s.bitDepthLumaMinus8) + 8,
+		FrameRate:    s.frameRate,
 	}, nil
 }
 
@@ -152,7 +155,43 @@ func parseH264SPS(nalu []byte) (*h264SPS, error) {
 		return nil, fmt.Errorf("flv: H.264 SPS: picture size %dx%d: %w", width, height, ErrMalformed)
 	}
 	s.width, s.height = int(width), int(height)
+	if r.flag("vui_parameters_present_flag") {
+		s.frameRate = h264VUIFrameRate(&r)
+	}
 	return s, nil
+}
+
+// h264VUIFrameRate reads vui_parameters() (E.1.1) up to the timing info
+// and returns the frame rate it gives, time_scale / (2 num_units_in_tick),
+// or 0. A VUI that is cut short or odd costs the frame rate, not the SPS.
+func h264VUIFrameRate(r *bitReader) float64 {
+	if r.flag("aspect_ratio_info_present_flag") {
+		if r.bits("aspect_ratio_idc", 8) == 255 { // Extended_SAR
+			r.skip("sar_width, sar_height", 32)
+		}
+	}
+	if r.flag("overscan_info_present_flag") {
+		r.skip("overscan_appropriate_flag", 1)
+	}
+	if r.flag("video_signal_type_present_flag") {
+		r.skip("video_format, video_full_range_flag", 4)
+		if r.flag("colour_description_present_flag") {
+			r.skip("colour_primaries, transfer_characteristics, matrix_coefficients", 24)
+		}
+	}
+	if r.flag("chroma_loc_info_present_flag") {
+		r.ue("chroma_sample_loc_type_top_field")
+		r.ue("chroma_sample_loc_type_bottom_field")
+	}
+	if !r.flag("timing_info_present_flag") {
+		return 0
+	}
+	units := r.bits("num_units_in_tick", 32)
+	scale := r.bits("time_scale", 32)
+	if r.err != nil || units == 0 || scale == 0 {
+		return 0
+	}
+	return float64(scale) / (2 * float64(units))
 }
 
 // skipScalingList reads scaling_list() (7.3.2.1.1.1) and discards it.

@@ -149,23 +149,24 @@ func TestMediaFiles(t *testing.T) {
 		audioRateFlag  uint8
 		hasAudioHeader bool
 	}
-	// Frame counts, keyframes and stream properties as ffprobe reports them.
+	// Frame counts, keyframes and stream properties as ffprobe reports them
+	// (the frame rate as the file names say).
 	for _, tc := range []struct {
 		file string
 		want want
 	}{
 		{"h264_aac_720p25.flv", want{
-			video:     VideoInfo{Codec: "H264", Profile: "High", Level: "3.1", Width: 1280, Height: 720, ProfileIDC: 100, LevelIDC: 31, ChromaFormat: 1, BitDepth: 8},
+			video:     VideoInfo{Codec: "H264", Profile: "High", Level: "3.1", Width: 1280, Height: 720, ProfileIDC: 100, LevelIDC: 31, ChromaFormat: 1, BitDepth: 8, FrameRate: 25},
 			keyframes: 5, gopMillis: 2000, videoFrames: 250,
 			soundFormat: SoundFormatAAC, sampleRate: 44100, channels: 2, audioFrames: 432, soundTypeFlag: 1, audioRateFlag: 3, hasAudioHeader: true,
 		}},
 		{"h264_mp3_360p30.flv", want{
-			video:     VideoInfo{Codec: "H264", Profile: "Baseline", Level: "3", Width: 640, Height: 360, ProfileIDC: 66, LevelIDC: 30, ChromaFormat: 1, BitDepth: 8},
+			video:     VideoInfo{Codec: "H264", Profile: "Baseline", Level: "3", Width: 640, Height: 360, ProfileIDC: 66, LevelIDC: 30, ChromaFormat: 1, BitDepth: 8, FrameRate: 30},
 			keyframes: 3, gopMillis: 2000, videoFrames: 180,
 			soundFormat: SoundFormatMP3, audioFrames: 231, soundTypeFlag: 0, audioRateFlag: 3, hasAudioHeader: true,
 		}},
 		{"h264_only.flv", want{
-			video:     VideoInfo{Codec: "H264", Profile: "High", Level: "3", Width: 640, Height: 360, ProfileIDC: 100, LevelIDC: 30, ChromaFormat: 1, BitDepth: 8},
+			video:     VideoInfo{Codec: "H264", Profile: "High", Level: "3", Width: 640, Height: 360, ProfileIDC: 100, LevelIDC: 30, ChromaFormat: 1, BitDepth: 8, FrameRate: 25},
 			keyframes: 6, gopMillis: 1000, videoFrames: 150,
 		}},
 		{"aac_only.flv", want{

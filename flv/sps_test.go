@@ -406,3 +406,49 @@ func TestLevelNames(t *testing.T) {
 		t.Errorf("profile from compatibility flag = %q, want Main10", got)
 	}
 }
+
+func TestH264VUIFrameRate(t *testing.T) {
+	timing := func(w *bitWriter, units, scale uint32) {
+		w.flag(true) // timing_info_present_flag
+		w.bits(units, 32)
+		w.bits(scale, 32)
+		w.flag(false) // fixed_frame_rate_flag
+	}
+	for _, tc := range []struct {
+		name  string
+		write func(w *bitWriter)
+		want  float64
+	}{
+		{"timing only", func(w *bitWriter) {
+			w.bits(0, 4) // no aspect ratio, overscan, signal type, chroma location
+			timing(w, 1, 50)
+		}, 25},
+		{"everything before the timing", func(w *bitWriter) {
+			w.flag(true)
+			w.bits(255, 8) // Extended_SAR
+			w.bits(0, 32)  // sar_width, sar_height
+			w.flag(true)   // overscan_info_present_flag
+			w.flag(false)  // overscan_appropriate_flag
+			w.flag(true)   // video_signal_type_present_flag
+			w.bits(5, 4)   // video_format, video_full_range_flag
+			w.flag(true)   // colour_description_present_flag
+			w.bits(0, 24)  // colour_primaries, transfer_characteristics, matrix_coefficients
+			w.flag(true)   // chroma_loc_info_present_flag
+			writeUE(w, 1)  // chroma_sample_loc_type_top_field
+			writeUE(w, 2)  // chroma_sample_loc_type_bottom_field
+			timing(w, 1001, 60000)
+		}, 60000.0 / 2002},
+		{"no timing", func(w *bitWriter) { w.bits(0, 5) }, 0},
+		{"zero units", func(w *bitWriter) { w.bits(0, 4); timing(w, 0, 50) }, 0},
+		{"cut short", func(w *bitWriter) { w.bits(0, 4); w.flag(true); w.bits(1, 16) }, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := bitWriter{}
+			tc.write(&w)
+			r := bitReader{buf: w.buf}
+			if got := h264VUIFrameRate(&r); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -18,6 +18,10 @@ type VideoInfo struct {
 	LevelIDC     int // level_idc (H.265: general_level_idc)
 	ChromaFormat int // chroma_format_idc: 0 mono, 1 4:2:0, 2 4:2:2, 3 4:4:4
 	BitDepth     int // luma bit depth
+
+	// FrameRate is the frame rate the VUI's timing info gives (H.264), 0
+	// when the SPS has none.
+	FrameRate float64
 }
 
 // h264ProfileName names an H.264 profile as SRS does.

@@ -3,7 +3,8 @@
 # suite drives as real peers: ffmpeg/ffprobe, rtmpdump, GStreamer with its
 # plugin sets, yt-dlp, redis-server, curl, kcat (a Kafka client), and Chromium with Node.js for the
 # browser tests (whose npm packages, hls.js and playwright-core, it installs
-# in internal/browser from the npm registry).
+# in internal/browser from the npm registry, beside the web console's hls.js
+# and mpegts.js in internal/console).
 #
 # make is installed too, since the test suite runs through it.
 #
@@ -74,16 +75,20 @@ check() {
 	fi
 }
 
-# npm_packages installs the browser tests' npm packages (hls.js and
-# playwright-core, pinned by package-lock.json) when they are missing.
+# npm_packages installs the npm packages pinned by package-lock.json files:
+# the browser tests' (hls.js, playwright-core, in internal/browser) and the
+# web console's (hls.js, mpegts.js, in internal/console, whose committed
+# copies its tests compare), each when missing.
 npm_packages() {
-	local dir
-	dir="$(cd "$(dirname "$0")/.." && pwd)/internal/browser"
-	if [[ -f "$dir/node_modules/hls.js/dist/hls.min.js" && -d "$dir/node_modules/playwright-core" ]]; then
-		return 0
-	fi
-	log "installing npm packages in $dir"
-	npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
+	local root dir
+	root="$(cd "$(dirname "$0")/.." && pwd)"
+	for dir in "$root/internal/browser" "$root/internal/console"; do
+		if npm ls --prefix "$dir" --all >/dev/null 2>&1 && [[ -d "$dir/node_modules" ]]; then
+			continue
+		fi
+		log "installing npm packages in $dir"
+		npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
+	done
 }
 
 check

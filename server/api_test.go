@@ -90,6 +90,7 @@ vhost __defaultVhost__ {
 	assert.Equal(t, "H264", video["codec"])
 	assert.EqualValues(t, 1280, video["width"])
 	assert.EqualValues(t, 720, video["height"])
+	assert.EqualValues(t, 25, video["fps"], "from the SPS's timing info")
 	assert.Equal(t, "High", video["profile"])
 	audio := st["audio"].(map[string]any)
 	assert.Equal(t, "AAC", audio["codec"])

@@ -178,7 +178,9 @@ vhost __defaultVhost__ { play { gop_cache on; } }
 	early, pub := playAndPublish(t, ctx, ts, "cs")
 
 	isKey := func(tag fileTag) bool { return tag.typ == 9 && tag.data[0]>>4 == 1 && tag.data[1] == 1 }
-	isHeader := func(tag fileTag) bool { return (tag.typ == 9 && tag.data[1] == 0) || (tag.typ == 8 && tag.data[1] == 0) }
+	isHeader := func(tag fileTag) bool {
+		return (tag.typ == 9 && tag.data[1] == 0) || (tag.typ == 8 && tag.data[1] == 0)
+	}
 	const first = 200 // past the second keyframe (GOP of 2 s)
 	var wantEarly, headers []fileTag
 	lastKey := 0

@@ -68,6 +68,9 @@ func startServer(t testing.TB, mutate func(*config.Config)) *testServer {
 	cfg.HTTPServer.Enabled = true
 	cfg.HTTPServer.Listen = []string{"127.0.0.1:0"}
 	cfg.HTTPAPI.Listen = []string{"127.0.0.1:0"}
+	// The built-in HLS writes under the working directory: keep it in the test's.
+	hls := cfg.Vhosts[config.DefaultVhost].Block.Get("hls")
+	hls.Children = append(hls.Children, &config.Directive{Name: "hls_path", Args: []string{t.TempDir()}})
 	if mutate != nil {
 		mutate(cfg)
 	}

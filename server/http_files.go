@@ -223,8 +223,9 @@ func (h *httpSession) serveDisk(req *http1.Request) error {
 				h.file = nil
 				if !errors.Is(err, os.ErrNotExist) {
 					c.Log.Warn("http: open file", "path", req.Path, "err", err)
+					return h.errorReply(req, 404)
 				}
-				return h.errorReply(req, 404)
+				return h.notFound(req)
 			}
 			fs.off, fs.left = fh.off, fh.length
 			if req.Method == "HEAD" || fh.status != 200 && fh.status != 206 {

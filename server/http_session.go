@@ -137,7 +137,7 @@ func (h *httpSession) serve(req *http1.Request) error {
 		return h.errorReply(req, 405)
 	}
 	if !h.serveStream(st, req) && !h.serveHLS(st, req) {
-		if h.serveMemory(req) {
+		if h.serveMemory(req) || h.serveRedirect(req) {
 			return nil
 		}
 		return h.serveDisk(req)

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"sort"
@@ -114,8 +115,8 @@ func (p *provider) Vhosts() []api.Vhost {
 			av.RecvBytes += int64(src.Stats.BytesIn.Load())
 			av.SendBytes += int64(src.Stats.BytesOut.Load())
 		}
-		if hls := v.Block.Get("hls"); hls != nil {
-			av.HLS.Enabled = hls.Get("enabled").Arg0() == "on"
+		if hls := p.s.state.Load().vhost(v).hls; hls.Enabled {
+			av.HLS.Enabled, av.HLS.Fragment = true, hls.Fragment.Seconds()
 		}
 		out = append(out, av)
 	}
@@ -179,7 +180,8 @@ func codecInfo(src *live.Source) (*api.StreamVideo, *api.StreamAudio) {
 			}
 		}
 		if perr == nil && info.Codec != "" {
-			video = &api.StreamVideo{Codec: info.Codec, Profile: info.Profile, Level: info.Level, Width: info.Width, Height: info.Height}
+			video = &api.StreamVideo{Codec: info.Codec, Profile: info.Profile, Level: info.Level, Width: info.Width, Height: info.Height,
+				FPS: math.Round(info.FrameRate*100) / 100}
 		}
 	}
 	if h, err := flv.ParseAudioTagHeader(ash); err == nil && h.HeaderLen <= len(ash) {

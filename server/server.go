@@ -21,6 +21,7 @@ import (
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/console"
 	"github.com/cascade-live/cascade/internal/diskpool"
 	"github.com/cascade-live/cascade/internal/events"
 	"github.com/cascade-live/cascade/internal/kafka"
@@ -197,7 +198,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
 	s.disk = diskpool.New(diskWorkers)
-	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore)
+	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, console.New(s.consoleInfo))
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err

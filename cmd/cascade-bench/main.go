@@ -3,7 +3,7 @@
 // and, given the server's pid, what it cost the server.
 //
 //	cascade-bench -url rtmp://127.0.0.1:1935/live/livestream -n 2000 -duration 60s -pid $(pidof cascade)
-//	cascade-bench -url http://127.0.0.1:8080/live/livestream.flv -n 2000 -json
+//	cascade-bench -url http://127.0.0.1:8080/live/livestream.flv -n 2000 -json-file run.json -svg run.svg
 //
 // The bandcheck subcommand runs SRS's RTMP bandwidth test instead and prints
 // play kbps, publish kbps and RTT:
@@ -48,6 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	readBuf := fs.Int("readbuf", bench.DefaultReadBufferSize, "read buffer per player, in `bytes`")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	jsonFile := fs.String("json-file", "", "also write the JSON report to `file`")
+	svgFile := fs.String("svg", "", "also write an SVG chart of players, CPU and bitrate over time to `file`")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -95,7 +96,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "done in %.1fs\n", time.Since(start).Seconds())
 	}
 	if *jsonFile != "" {
-		if err := writeJSONFile(*jsonFile, rep); err != nil {
+		if err := writeFile(*jsonFile, func(w io.Writer) error { return writeJSON(w, rep) }); err != nil {
+			fmt.Fprintln(stderr, "cascade-bench:", err)
+			return 1
+		}
+	}
+	if *svgFile != "" {
+		if err := writeFile(*svgFile, rep.WriteSVG); err != nil {
 			fmt.Fprintln(stderr, "cascade-bench:", err)
 			return 1
 		}
@@ -121,14 +128,15 @@ func writeJSON(w io.Writer, rep *bench.Report) error {
 	return nil
 }
 
-func writeJSONFile(name string, rep *bench.Report) error {
+// writeFile creates name and fills it with write.
+func writeFile(name string, write func(io.Writer) error) error {
 	f, err := os.Create(name)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if err := writeJSON(f, rep); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
-		return err
+		return fmt.Errorf("write report: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write report: %w", err)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,9 +34,10 @@ func TestJSONReport(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 
+	svg := filepath.Join(t.TempDir(), "run.svg")
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"-url", "http://" + addr + "/live/livestream.flv", "-n", "3", "-ramp", "0",
-		"-duration", "600ms", "-warmup", "200ms", "-json", "-q"}, &stdout, &stderr)
+		"-duration", "600ms", "-warmup", "200ms", "-json", "-q", "-svg", svg}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
 	var rep struct {
 		Players struct {
@@ -47,4 +50,8 @@ func TestJSONReport(t *testing.T) {
 	assert.Equal(t, 3, rep.Players.Attempted)
 	assert.Zero(t, rep.Players.Connected)
 	assert.Equal(t, map[string]int{"dial: connection refused": 3}, rep.Failures)
+	chart, err := os.ReadFile(svg)
+	require.NoError(t, err)
+	assert.Contains(t, string(chart), "<svg")
+	assert.Equal(t, 1, strings.Count(string(chart), `stroke="#dc2626" stroke-width`), "the failed players' line")
 }

@@ -1,6 +1,7 @@
 // Command cascade is the live-streaming server. Run it with no arguments for
-// the built-in default configuration (RTMP on :1935, HTTP-FLV on :8080), or
-// with -c FILE for an SRS-style configuration file.
+// the built-in default configuration (RTMP on :1935; HTTP-FLV, HLS and the
+// web console on :8080; the HTTP API on :1985), or with -c FILE for an
+// SRS-style configuration file.
 package main
 
 import (
