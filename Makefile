@@ -43,18 +43,21 @@ fmt-check:
 ## lint: go vet and the gofmt check
 lint: vet fmt-check
 
-## test: install test tools, lint, then run every test (fuzz seed corpora included)
+## test: install test tools, lint, run every test (fuzz seed corpora included), then the
+## packages with the data path again under the race detector
+RACE_PKGS ?= ./buffer ./live ./netpoll ./server
 test: deps lint
 	$(GO) test -race=false -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
 
 ## fuzz: run every Fuzz* target in the module for FUZZTIME each (default 60s)
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) bash scripts/fuzz.sh
 
-## bench: run the Go benchmarks, then the load harness bench/run.sh if present
+## bench: run the Go benchmarks, then a short run of every load mode (bench/modes.sh)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
-	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench/run.sh not present; skipping load harness"; fi
+	bash bench/modes.sh
 
 ## clean: remove build output and test caches
 clean:

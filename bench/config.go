@@ -74,7 +74,29 @@ type Config struct {
 	SampleInterval time.Duration
 	// Progress, when set, is called after each sample while the run goes on.
 	Progress func(Sample)
+
+	// Storm is a join storm: this many more players connect all at once at
+	// StormAt, when Players (the incumbents) are playing. The report then
+	// tells how the storm's players started and what the incumbents got
+	// during StormWindow after it.
+	Storm       int
+	StormAt     time.Duration
+	StormWindow time.Duration // default DefaultStormWindow
+
+	// PublishFile, when set, makes the load tool the publisher: it sends
+	// this FLV file, looped in real time, to PublishURL (rtmp://…), with
+	// each H.264 frame stamped so that players measure the server's
+	// delivery latency.
+	PublishFile string
+	PublishURL  string
+	// Publishers, with PublishFile, publishes that many streams (the
+	// URLs' stream names numbered -0, -1, …); players spread over them.
+	Publishers int
 }
+
+// DefaultStormWindow is how long after a storm the incumbents' rate is
+// measured.
+const DefaultStormWindow = 10 * time.Second
 
 // withDefaults returns c with its zero fields set to the defaults.
 func (c Config) withDefaults() Config {
@@ -102,6 +124,9 @@ func (c Config) withDefaults() Config {
 	if c.SampleInterval == 0 {
 		c.SampleInterval = DefaultSampleInterval
 	}
+	if c.Storm > 0 && c.StormWindow == 0 {
+		c.StormWindow = DefaultStormWindow
+	}
 	return c
 }
 
@@ -122,6 +147,14 @@ func (c Config) check() error {
 		return fmt.Errorf("bench: negative expected bitrate %v", c.ExpectKbps)
 	case c.SampleInterval <= 0:
 		return fmt.Errorf("bench: sample interval %v", c.SampleInterval)
+	case c.PublishFile != "" && !strings.HasPrefix(c.PublishURL, "rtmp://"):
+		return fmt.Errorf("bench: publishing %s: want an rtmp:// publish URL, not %q", c.PublishFile, c.PublishURL)
+	case c.Publishers < 0 || c.Publishers > MaxPlayers || (c.Publishers > 0 && c.PublishFile == ""):
+		return fmt.Errorf("bench: %d publishers: want up to %d, with a file to publish", c.Publishers, MaxPlayers)
+	case c.Storm < 0 || c.Players+c.Storm > MaxPlayers:
+		return fmt.Errorf("bench: %d players and a storm of %d: want at most %d in all", c.Players, c.Storm, MaxPlayers)
+	case c.Storm > 0 && c.StormAt+c.StormWindow > c.Duration:
+		return fmt.Errorf("bench: storm at %v with a %v window does not fit a %v run", c.StormAt, c.StormWindow, c.Duration)
 	}
 	return nil
 }
@@ -157,6 +190,7 @@ type Protocol string
 const (
 	ProtoRTMP Protocol = "rtmp"
 	ProtoFLV  Protocol = "http-flv"
+	ProtoHLS  Protocol = "hls"
 )
 
 // Target is a parsed, resolved stream URL.
@@ -198,6 +232,9 @@ func ResolveTarget(ctx context.Context, rawURL string) (*Target, error) {
 		t.Proto, port = ProtoFLV, "80"
 		if u.Path == "" {
 			return nil, fmt.Errorf("bench: target %q: no path", rawURL)
+		}
+		if strings.HasSuffix(u.Path, ".m3u8") {
+			t.Proto = ProtoHLS
 		}
 	default:
 		return nil, fmt.Errorf("bench: target %q: scheme must be rtmp or http", rawURL)

@@ -26,6 +26,10 @@ const (
 type player struct {
 	// start is when the player began to connect, on the run's clock.
 	start time.Duration
+	// storm marks the players of a join storm.
+	storm bool
+	// lat, when set, receives the delivery latency of stamped frames.
+	lat *latencyHist
 	// clock returns the time since the start of the run.
 	clock func() time.Duration
 
@@ -112,6 +116,11 @@ func (p *player) onMedia(typ uint8, head []byte) {
 	if p.firstMedia.Load() == 0 {
 		p.firstMedia.Store(int64(max(p.clock()-p.start, 1)))
 	}
+	if p.lat != nil && typ == flv.TagVideo {
+		if sent, ok := readStamp(head); ok {
+			p.lat.add(p.clock() - sent)
+		}
+	}
 	if typ != flv.TagVideo || p.firstVideo.Load() != 0 || len(head) == 0 {
 		return
 	}
@@ -129,7 +138,7 @@ func (p *player) onMedia(typ uint8, head []byte) {
 
 // wantsVideoHead reports whether the next video message's first bytes are
 // needed to classify the first frame.
-func (p *player) wantsVideoHead() bool { return p.firstVideo.Load() == 0 }
+func (p *player) wantsVideoHead() bool { return p.lat != nil || p.firstVideo.Load() == 0 }
 
 // videoHeadSize is how many leading payload bytes of a video message are
 // kept to classify it.

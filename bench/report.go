@@ -77,6 +77,11 @@ type Report struct {
 	} `json:"expected"`
 
 	Server *ServerReport `json:"server,omitempty"`
+	Storm  *StormReport  `json:"storm,omitempty"`
+	// HLS is the playlist and segment fetches of HLS players.
+	HLS *HLSReport `json:"hls,omitempty"`
+	// Delivery is measured when the load tool publishes (PublishFile).
+	Delivery *DeliveryReport `json:"delivery,omitempty"`
 
 	Tool struct {
 		// CPU is the load tool's CPU use over the window, in percent of
@@ -93,6 +98,8 @@ type Latency struct {
 	Count int     `json:"count"`
 	P50   float64 `json:"p50_ms"`
 	P90   float64 `json:"p90_ms"`
+	P95   float64 `json:"p95_ms"`
+	P99   float64 `json:"p99_ms"`
 	Max   float64 `json:"max_ms"`
 }
 
@@ -263,7 +270,8 @@ func latency(d []time.Duration) Latency {
 	}
 	slices.Sort(d)
 	ms := func(v time.Duration) float64 { return float64(v) / float64(time.Millisecond) }
-	return Latency{Count: len(d), P50: ms(percentile(d, 0.5)), P90: ms(percentile(d, 0.9)), Max: ms(d[len(d)-1])}
+	return Latency{Count: len(d), P50: ms(percentile(d, 0.5)), P90: ms(percentile(d, 0.9)),
+		P95: ms(percentile(d, 0.95)), P99: ms(percentile(d, 0.99)), Max: ms(d[len(d)-1])}
 }
 
 // WriteText writes the report for people.
@@ -300,7 +308,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 			p("  %-11s none\n", name)
 			return
 		}
-		p("  %-11s p50 %.1fms  p90 %.1fms  max %.1fms  (%d players)\n", name, l.P50, l.P90, l.Max, l.Count)
+		p("  %-11s p50 %.1fms  p90 %.1fms  p95 %.1fms  p99 %.1fms  max %.1fms  (%d players)\n", name, l.P50, l.P90, l.P95, l.P99, l.Max, l.Count)
 	}
 	lat("first media", rep.FirstMedia)
 	lat("first video", rep.FirstVideo)
@@ -314,6 +322,28 @@ func (rep *Report) WriteText(w io.Writer) error {
 		p("  server      pid %d  cpu %.1f%% of a core (max %.1f%%)\n", s.PID, s.CPU, s.CPUMax)
 		p("  server rss  before %s  window start %s  max %s  end %s;  %.1f KiB per player\n",
 			mib(s.RSSBefore), mib(s.RSSStart), mib(s.RSSMax), mib(s.RSSEnd), s.RSSPerPlayer/1024)
+	}
+	if h := rep.HLS; h != nil {
+		p("  hls         %d segments fetched in the window: p50 %.1fms  p90 %.1fms  p99 %.1fms  max %.1fms; %d playlists, %d errors\n",
+			h.Segments, h.Fetch.P50, h.Fetch.P90, h.Fetch.P99, h.Fetch.Max, h.Playlists, h.Errors)
+	}
+	if d := rep.Delivery; d != nil {
+		p("  delivery    p50 %.2fms  p90 %.2fms  p99 %.2fms  max %.1fms  (%d frames)\n", d.P50, d.P90, d.P99, d.Max, d.Frames)
+		p("  publishers  %d (%d failed) sent %d frames, at most %dms behind real time\n",
+			d.Publishers, d.PublishersFailed, d.PublisherFrames, d.PublisherBehind)
+		if s := rep.Server; s != nil && d.Publishers > 1 {
+			p("  per stream  server cpu %.3f%% of a core\n", s.CPU/float64(d.Publishers))
+		}
+	}
+	if st := rep.Storm; st != nil {
+		p("  storm       %d players at %.1fs: connected %d  receiving %d\n", st.Players, st.At, st.Connected, st.Receiving)
+		for reason, n := range st.Failures {
+			p("  storm fail  %6d  %s\n", n, reason)
+		}
+		lat("storm video", st.FirstVideo)
+		in := st.Incumbents
+		p("  incumbents  %d over %.1fs after the storm: kbit/s min %.1f  p10 %.1f  p50 %.1f;  %.1f%% at least 95%% of expected\n",
+			in.Players, in.Window, in.Min, in.P10, in.P50, 100*in.AtLeast95)
 	}
 	p("  load tool   cpu %.1f%% of a core\n", rep.Tool.CPU)
 	for _, warn := range rep.Warnings {

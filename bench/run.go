@@ -31,10 +31,17 @@ type Sample struct {
 type run struct {
 	cfg    Config
 	target *Target
-	start  time.Time
+	// targets are the streams players spread over: target, or with
+	// Publishers, one per publisher.
+	targets []*Target
+	reqs    [][]byte // HTTP-FLV requests, per target
+	start   time.Time
 
 	mu      sync.Mutex
 	players []*player
+
+	lat *latencyHist // with a publisher of our own
+	hls *hlsRun      // with HLS players
 
 	wg sync.WaitGroup
 }
@@ -62,7 +69,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{cfg: cfg, target: target}
+	r := &run{cfg: cfg, target: target, targets: []*Target{target}}
+	if target.Proto == ProtoHLS {
+		r.hls = newHLSRun(cfg.Players + cfg.Storm)
+		defer r.hls.client.CloseIdleConnections()
+	}
+	if cfg.Publishers > 0 {
+		r.targets = r.targets[:0]
+		for i := range cfg.Publishers {
+			t, err := ResolveTarget(ctx, Numbered(cfg.URL, i))
+			if err != nil {
+				return nil, err
+			}
+			r.targets = append(r.targets, t)
+		}
+	}
+	for _, t := range r.targets {
+		var req []byte
+		if t.Proto == ProtoFLV {
+			req = flvRequest(t)
+		}
+		r.reqs = append(r.reqs, req)
+	}
 
 	// Baselines, before any player connects.
 	self := os.Getpid()
@@ -81,6 +109,45 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.start = time.Now()
 	playCtx, stopPlayers := context.WithCancel(context.Background())
 	defer stopPlayers()
+	pubs := make([]*publishStats, max(cfg.Publishers, 1))
+	var pubWG sync.WaitGroup
+	if cfg.PublishFile != "" {
+		tags, err := readMediaFile(cfg.PublishFile)
+		if err != nil {
+			return nil, err
+		}
+		r.lat = &latencyHist{}
+		for i := range pubs {
+			st := &publishStats{ready: make(chan struct{})}
+			pubs[i] = st
+			url := cfg.PublishURL
+			if cfg.Publishers > 0 {
+				url = Numbered(url, i)
+			}
+			st.done = make(chan struct{})
+			pubWG.Add(1)
+			go func() {
+				defer pubWG.Done()
+				defer close(st.done)
+				if err := publish(playCtx, url, tags, r.clock, st); err != nil {
+					st.err.Store(&err)
+				}
+			}()
+			// Players start once the streams are up (an HTTP-FLV server
+			// may answer 404 before).
+			select {
+			case <-st.ready:
+			case <-st.done:
+				err := context.Canceled
+				if e := st.err.Load(); e != nil {
+					err = *e
+				}
+				return nil, fmt.Errorf("bench: publish to %s: %w", url, err)
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
 	spawnDone := make(chan struct{})
 	go func() {
 		defer close(spawnDone)
@@ -94,6 +161,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer warmup.Stop()
 	end := time.NewTimer(cfg.Duration)
 	defer end.Stop()
+	var storm stormWindow
+	var stormStart, stormEnd <-chan time.Time
+	if cfg.Storm > 0 {
+		t0 := time.NewTimer(cfg.StormAt)
+		defer t0.Stop()
+		t1 := time.NewTimer(cfg.StormAt + cfg.StormWindow)
+		defer t1.Stop()
+		stormStart, stormEnd = t0.C, t1.C
+	}
 
 	var timeline []Sample
 	var prevMedia uint64
@@ -133,6 +209,16 @@ loop:
 			if err := w.open(r, cfg.PID, self); err != nil {
 				return nil, err
 			}
+			if r.lat != nil {
+				r.lat.on.Store(true)
+			}
+			if r.hls != nil {
+				r.hls.fetch.on.Store(true)
+			}
+		case now := <-stormStart:
+			storm.open(r, now)
+		case now := <-stormEnd:
+			storm.close(r, now)
 		case <-end.C:
 			break loop
 		case <-ctx.Done():
@@ -151,13 +237,43 @@ loop:
 		}
 	}
 	w.close(r, cfg.PID, self)
+	if r.lat != nil {
+		r.lat.on.Store(false)
+	}
+	if r.hls != nil {
+		r.hls.fetch.on.Store(false)
+	}
 	takeSample(w.end)
 
 	stopPlayers()
 	<-spawnDone
 	r.wg.Wait()
+	pubWG.Wait()
 
 	rep := buildReport(r, w, srvBefore, timeline)
+	if cfg.Storm > 0 {
+		rep.Storm = buildStormReport(r, &storm, rep.Expected.Kbps)
+	}
+	if r.hls != nil {
+		rep.HLS = r.hls.report()
+	}
+	if r.lat != nil {
+		d := r.lat.report()
+		failed := 0
+		for _, st := range pubs {
+			d.PublisherFrames += st.frames.Load()
+			d.PublisherBehind = max(d.PublisherBehind, st.behind.Load())
+			if err := st.err.Load(); err != nil {
+				failed++
+				d.PublisherError = (*err).Error()
+			}
+		}
+		if failed > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d publishers failed, the last with: %s", failed, d.PublisherError))
+		}
+		d.Publishers, d.PublishersFailed = len(pubs), failed
+		rep.Delivery = &d
+	}
 	if interrupted {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("interrupted after %.1fs: the steady window is shorter", w.end.Sub(r.start).Seconds()))
 	}
@@ -167,10 +283,6 @@ loop:
 // spawn starts the players at the configured rate until all are started
 // or ctx is done.
 func (r *run) spawn(ctx context.Context) {
-	var req []byte
-	if r.target.Proto == ProtoFLV {
-		req = flvRequest(r.target)
-	}
 	for i := range r.cfg.Players {
 		if r.cfg.Ramp > 0 {
 			at := time.Duration(float64(i) / r.cfg.Ramp * float64(time.Second))
@@ -187,21 +299,47 @@ func (r *run) spawn(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		p := newPlayer(r.clock)
-		r.mu.Lock()
-		r.players = append(r.players, p)
-		r.mu.Unlock()
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			buf := make([]byte, r.cfg.ReadBufferSize)
-			if r.target.Proto == ProtoRTMP {
-				playRTMP(ctx, p, r.target, &r.cfg, buf)
-			} else {
-				playFLV(ctx, p, r.target, &r.cfg, req, buf)
-			}
-		}()
+		r.startPlayer(ctx, i, false)
 	}
+	if r.cfg.Storm == 0 {
+		return
+	}
+	if wait := r.cfg.StormAt - r.clock(); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	for i := range r.cfg.Storm {
+		r.startPlayer(ctx, r.cfg.Players+i, true)
+	}
+}
+
+// startPlayer starts player i on its own goroutine, on the stream it
+// falls to.
+func (r *run) startPlayer(ctx context.Context, i int, storm bool) {
+	t, req := r.targets[i%len(r.targets)], r.reqs[i%len(r.targets)]
+	p := newPlayer(r.clock)
+	p.storm, p.lat = storm, r.lat
+	r.mu.Lock()
+	r.players = append(r.players, p)
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		buf := make([]byte, r.cfg.ReadBufferSize)
+		switch t.Proto {
+		case ProtoRTMP:
+			playRTMP(ctx, p, t, &r.cfg, buf)
+		case ProtoHLS:
+			r.hls.play(ctx, p, t, &r.cfg, buf)
+		default:
+			playFLV(ctx, p, t, &r.cfg, req, buf)
+		}
+	}()
 }
 
 // sample counts the players' states at now and sums their media bytes.

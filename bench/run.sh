@@ -11,10 +11,18 @@
 #   DURATION=60s       length of each run (cascade-bench -duration)
 #   WARMUP=10s         left out of the steady window (cascade-bench -warmup)
 #   RAMP=200/s         connect rate (cascade-bench -ramp)
-#   PROTO=both         rtmp, flv or both
+#   PROTO=both         rtmp, flv, both, or hls (HLS players; turns HLS on)
+#   MW_LATENCY=350     the vhost's play.mw_latency in ms, and MIN_LATENCY=off its min_latency
+#   SELF_PUBLISH=0     1: the load tool publishes the stream itself instead of ffmpeg,
+#                      stamping frames, and reports the server's delivery latency
+#   BENCH_ARGS=        more cascade-bench flags (e.g. "-storm 2000", "-publishers 100")
+#   OUTPUTS=0          1: HLS and DVR on for every stream (files under OUT_DIR)
+#   MEDIA_FILE=h264_aac_720p25.flv   the stream published (from the media folder)
 #   EXPECT_KBPS=1130   expected media bitrate per player
 #   RTMP_PORT=1935     ports the server listens on (127.0.0.1); both must be free
 #   HTTP_PORT=8080
+#   FLOOR=1            run the do-nothing fan-out server (bin/cascade-floor) instead:
+#                      the floor that bench/floor.sh compares cascade with
 #   SERVER_CMD=        run another server instead of bin/cascade (SRS, nginx-rtmp…),
 #                      in the foreground, listening on RTMP_PORT and, for flv,
 #                      serving http://127.0.0.1:HTTP_PORT/live/livestream.flv
@@ -37,9 +45,20 @@ export RTMP_PORT HTTP_PORT
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 case $PROTO in
-rtmp | flv | both) ;;
-*) die "PROTO=$PROTO: want rtmp, flv or both" ;;
+rtmp | flv | both | hls) ;;
+*) die "PROTO=$PROTO: want rtmp, flv, both or hls" ;;
 esac
+MW_LATENCY=${MW_LATENCY:-350}
+MIN_LATENCY=${MIN_LATENCY:-off}
+SELF_PUBLISH=${SELF_PUBLISH:-0}
+BENCH_ARGS=${BENCH_ARGS:-}
+hls_block=
+if [[ $PROTO == hls || ${OUTPUTS:-0} == 1 ]]; then
+	hls_block="hls { enabled on; hls_fragment 2; hls_window 10; hls_path @OUT_DIR@/hls; }"
+fi
+if [[ ${OUTPUTS:-0} == 1 ]]; then
+	hls_block="$hls_block dvr { enabled on; dvr_plan session; dvr_path @OUT_DIR@/dvr/[app]/[stream].[timestamp].flv; }"
+fi
 for tool in taskset ss ffmpeg go; do
 	command -v "$tool" >/dev/null || die "$tool is required"
 done
@@ -49,7 +68,7 @@ repo=$(cd "$script_dir/.." && pwd)
 
 # The reference stream: $CASCADE_MEDIA, or shared/media beside the repository
 # (looking upwards from this script).
-media_file=h264_aac_720p25.flv
+media_file=${MEDIA_FILE:-h264_aac_720p25.flv}
 media=${CASCADE_MEDIA:-}
 if [[ -z $media ]]; then
 	dir=$script_dir
@@ -70,12 +89,17 @@ done
 
 OUT_DIR=${OUT_DIR:-$(mktemp -d /tmp/cascade-bench.XXXXXX)}
 mkdir -p "$OUT_DIR"
+hls_block=${hls_block//@OUT_DIR@/$OUT_DIR}
 echo "run.sh: logs and reports in $OUT_DIR"
 
 cd "$repo"
 echo "run.sh: building bin/cascade and bin/cascade-bench"
 go build -o bin/cascade ./cmd/cascade
 go build -o bin/cascade-bench ./cmd/cascade-bench
+if [[ ${FLOOR:-0} == 1 ]]; then
+	go build -o bin/cascade-floor ./cmd/cascade-floor
+	SERVER_CMD="bin/cascade-floor -rtmp 127.0.0.1:$RTMP_PORT -http 127.0.0.1:$HTTP_PORT -flv $media/$media_file"
+fi
 
 # Every player is a socket on both sides.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -120,9 +144,12 @@ vhost __defaultVhost__ {
         enabled     on;
         mount       [vhost]/[app]/[stream].flv;
     }
+    min_latency     $MIN_LATENCY;
     play {
         gop_cache   on;
+        mw_latency  $MW_LATENCY;
     }
+    $hls_block
 }
 EOF
 	SERVER_CMD="bin/cascade -c $conf"
@@ -144,29 +171,38 @@ pid=${listener_pid:-$server_pid}
 
 rtmp_url=rtmp://127.0.0.1:$RTMP_PORT/live/livestream
 flv_url=http://127.0.0.1:$HTTP_PORT/live/livestream.flv
+hls_url=http://127.0.0.1:$HTTP_PORT/live/livestream.m3u8
 
-echo "run.sh: publishing $media/$media_file to $rtmp_url"
-taskset -c 1 ffmpeg -hide_banner -nostdin -loglevel error -re -stream_loop -1 \
-	-i "$media/$media_file" -c copy -f flv "$rtmp_url" >"$OUT_DIR/ffmpeg.log" 2>&1 &
-publisher_pid=$!
+extra=()
+if [[ $SELF_PUBLISH == 1 ]]; then
+	# The load tool publishes (frames stamped for the delivery latency).
+	extra=(-publish "$media/$media_file" -publish-url "$rtmp_url")
+else
+	echo "run.sh: publishing $media/$media_file to $rtmp_url"
+	taskset -c 1 ffmpeg -hide_banner -nostdin -loglevel error -re -stream_loop -1 \
+		-i "$media/$media_file" -c copy -f flv "$rtmp_url" >"$OUT_DIR/ffmpeg.log" 2>&1 &
+	publisher_pid=$!
 
-# The stream is up when one player receives it.
-up=
-for _ in $(seq 30); do
-	kill -0 "$publisher_pid" 2>/dev/null || die "ffmpeg exited: see $OUT_DIR/ffmpeg.log"
-	if bin/cascade-bench -url "$rtmp_url" -n 1 -duration 1s -warmup 0 -q 2>/dev/null | grep -q 'receiving 1 '; then
-		up=1
-		break
-	fi
-	sleep 0.5
-done
-[[ -n $up ]] || die "the stream did not come up: see $OUT_DIR/server.log and $OUT_DIR/ffmpeg.log"
+	# The stream is up when one player receives it.
+	up=
+	for _ in $(seq 30); do
+		kill -0 "$publisher_pid" 2>/dev/null || die "ffmpeg exited: see $OUT_DIR/ffmpeg.log"
+		if bin/cascade-bench -url "$rtmp_url" -n 1 -duration 1s -warmup 0 -q 2>/dev/null | grep -q 'receiving 1 '; then
+			up=1
+			break
+		fi
+		sleep 0.5
+	done
+	[[ -n $up ]] || die "the stream did not come up: see $OUT_DIR/server.log and $OUT_DIR/ffmpeg.log"
+fi
+# shellcheck disable=SC2206 # BENCH_ARGS is a list of flags
+extra+=($BENCH_ARGS)
 
 bench() {
 	local name=$1 url=$2
 	echo "run.sh: $N $name players for $DURATION (server pid $pid)"
 	if ! taskset -c 1 bin/cascade-bench -url "$url" -n "$N" -ramp "$RAMP" -duration "$DURATION" -warmup "$WARMUP" \
-		-pid "$pid" -expect-kbps "$EXPECT_KBPS" -json-file "$OUT_DIR/$name.json" -svg "$OUT_DIR/$name.svg" \
+		-pid "$pid" -expect-kbps "$EXPECT_KBPS" -json-file "$OUT_DIR/$name.json" -svg "$OUT_DIR/$name.svg" "${extra[@]}" \
 		>"$OUT_DIR/$name.txt" 2>"$OUT_DIR/$name.progress"; then
 		echo "run.sh: cascade-bench failed: $(tail -n1 "$OUT_DIR/$name.progress")" | tee -a "$OUT_DIR/$name.txt" >&2
 		status=1
@@ -175,7 +211,7 @@ bench() {
 		echo "run.sh: the server exited during the $name run: see $OUT_DIR/server.log" | tee -a "$OUT_DIR/$name.txt" >&2
 		status=1
 	fi
-	if ! kill -0 "$publisher_pid" 2>/dev/null; then
+	if [[ -n $publisher_pid ]] && ! kill -0 "$publisher_pid" 2>/dev/null; then
 		echo "run.sh: ffmpeg exited during the $name run: see $OUT_DIR/ffmpeg.log" | tee -a "$OUT_DIR/$name.txt" >&2
 		status=1
 	fi
@@ -192,6 +228,10 @@ fi
 if [[ $PROTO == flv || $PROTO == both ]]; then
 	bench flv "$flv_url"
 	ran+=(flv)
+fi
+if [[ $PROTO == hls ]]; then
+	bench hls "$hls_url"
+	ran+=(hls)
 fi
 
 echo

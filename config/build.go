@@ -48,10 +48,18 @@ func (r *reader) global(c *Config) {
 		r.fail(valueError(listen, "", ErrInvalidValue, "needs at least one endpoint"))
 	}
 	c.Listen = r.endpoints(listen, defaultListen)
+	for i, ep := range c.Listen {
+		// As SRS, the RTMP port must be positive; "host:0", for the system
+		// to pick a port, is cascade's own (tests use it).
+		if ep == ":0" && r.err == nil {
+			r.fail(valueError(listen, listen.Args[i], ErrOutOfRange, "listen port must be positive"))
+		}
+	}
 	c.ChunkSize = r.integer(first(root.Get("chunk_size"), rtmp.Get("chunk_size")), defaultChunkSize, minChunkSize, maxChunkSize)
 	c.MaxConnections = r.integer(root.Get("max_connections"), defaultMaxConnections, 1, math.MaxInt32)
 	c.Daemon = isOn(root.Get("daemon"), true)
 	c.PidFile = arg0Or(root.Get("pid"), "./objs/srs.pid")
+	c.ServerID = root.Get("server_id").Arg0()
 	c.WorkDir = arg0Or(root.Get("work_dir"), "./")
 	c.LogTank = r.oneOf(root.Get("srs_log_tank"), LogTankConsole, LogTankConsole, LogTankFile)
 	level := root.Get("srs_log_level_v2")
@@ -60,6 +68,10 @@ func (r *reader) global(c *Config) {
 	}
 	c.LogLevel = r.oneOf(level, "trace", logLevels...)
 	c.LogFile = arg0Or(root.Get("srs_log_file"), "./objs/srs.log")
+
+	// The exporter (package metrics) reads its block itself; its endpoint
+	// is checked here so that -t reports a bad one.
+	r.endpoints(root.Get("exporter").Get("listen"), nil)
 
 	hs := root.Get("http_server")
 	c.HTTPServer = HTTPServer{

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"time"
 )
 
@@ -35,6 +37,7 @@ type Config struct {
 	MaxConnections int      // max_connections: 1000 by default
 	Daemon         bool     // daemon: on by default (off in Default and FromEnv)
 	PidFile        string   // pid: ./objs/srs.pid by default
+	ServerID       string   // server_id: "" (the server makes one up) by default
 	WorkDir        string   // work_dir: ./ by default
 	LogTank        string   // srs_log_tank: LogTankConsole (SRS defaults to file) or LogTankFile
 	LogLevel       string   // srs_log_level_v2, else srs_log_level: trace by default
@@ -144,13 +147,32 @@ func (c *Config) Vhost(name string) *Vhost {
 	return c.Vhosts[DefaultVhost]
 }
 
-// Load reads, parses, checks and returns the configuration file at path.
+// Load reads, parses, checks and returns the configuration file at path,
+// with the process's SRS_* environment variables overriding it, as SRS 6
+// does (see LoadEnv).
 func Load(path string) (*Config, error) {
+	return LoadEnv(path, os.Environ())
+}
+
+// LoadEnv reads, parses and checks the configuration file at path, with the
+// SRS_* variables of environ overriding its directives (see ApplyEnv). As
+// SRS, a file must give at least one RTMP listen endpoint (the environment
+// may give it instead), so an empty file is refused.
+func LoadEnv(path string, environ []string) (*Config, error) {
 	root, err := ParseFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return FromDirective(root, path)
+	envWarnings := ApplyEnv(root, environ)
+	if root.Get("listen") == nil && root.Get("rtmp").Get("listen") == nil {
+		return nil, &ValueError{File: path, Directive: "listen", Err: fmt.Errorf("%w: listen requires params", ErrInvalidValue)}
+	}
+	c, err := FromDirective(root, path)
+	if err != nil {
+		return nil, err
+	}
+	c.Warnings = append(envWarnings, c.Warnings...)
+	return c, nil
 }
 
 // FromDirective builds the configuration held by root, a tree returned by
@@ -165,7 +187,7 @@ func FromDirective(root *Directive, file string) (*Config, error) {
 	}
 	transformLegacy(root)
 	c := &Config{File: file, Root: root}
-	c.Warnings = unknownDirectives(root)
+	c.Warnings = append(unknownDirectives(root), unbuiltDirectives(root)...)
 	r := &reader{}
 	r.global(c)
 	r.vhosts(c)

@@ -21,8 +21,11 @@
 // reported at the line where it is missing.
 //
 // "include a.conf b.conf;" may stand wherever a directive may, and is replaced
-// by the directives of the named files. Relative names are resolved against
-// the directory of the file that holds the include. Include cycles, include
+// by the directives of the named files. As in SRS, a relative name is
+// resolved against the working directory (SRS's configs say
+// "include ./conf/x.conf;" and are run from SRS's root); when no such file
+// exists, against the directory of the file that holds the include, so the
+// working directory wins when both have the file. Include cycles, include
 // depth, file size, token size and block nesting are all bounded (see
 // MaxFileSize and the other limits), so any input parses in bounded time and
 // memory.
@@ -36,12 +39,18 @@
 // needs, with SRS's defaults filled in; Load does ParseFile and FromDirective
 // in one step, Default returns the built-in configuration used when no file
 // is given, and FromEnv builds a configuration from SRS_* environment
-// variables alone, like "srs -e". Everything else stays reachable through the
+// variables alone, like "srs -e". As in SRS 6, Load lets the SRS_* variables
+// of the environment override the file (LoadEnv takes them explicitly), and
+// refuses a file without an RTMP listen (an empty file) as SRS does, unless
+// the environment gives one; "listen 0" is refused too ("host:0", to let the
+// system pick a port, is cascade's own). Everything else stays reachable through the
 // raw tree (Config.Root, Vhost.Block).
 //
 // Directives that SRS has renamed or moved over the years (http_stream,
 // vhost-level gop_cache, the mr block, ...) are rewritten into their current
 // form before the typed values are read, as SRS does when it loads a file.
 // Directives SRS would reject as unknown are reported in Config.Warnings
-// with their file and line; a configuration SRS accepts produces no warning.
+// with their file and line, and so are the directives that turn on an SRS
+// feature cascade does not implement yet (forward, edge, transcode, ...; the
+// table is in unbuilt.go), so that an operator does not believe it works.
 package config

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -204,9 +206,20 @@ func (p *parser) include(parent *Directive, from string, line int, name string, 
 	if name == "" {
 		return fail(nil, "empty file name")
 	}
+	p.includes++
+	if p.includes > MaxIncludes {
+		return fail(ErrTooManyIncludes, "%v: more than %d", ErrTooManyIncludes, MaxIncludes)
+	}
+	// As SRS, a relative name is relative to the working directory; when no
+	// such file exists, the including file's directory is tried.
 	path := name
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(filepath.Dir(from), path)
+	data, err := p.read(path)
+	if alt := filepath.Join(filepath.Dir(from), name); errors.Is(err, fs.ErrNotExist) && !filepath.IsAbs(name) && alt != path {
+		path = alt
+		data, err = p.read(path)
+	}
+	if err != nil {
+		return fail(err, "%v", err)
 	}
 	if i := slices.Index(p.files, fileIdentity(path)); i >= 0 {
 		chain := append(slices.Clone(p.files[i:]), fileIdentity(path))
@@ -214,14 +227,6 @@ func (p *parser) include(parent *Directive, from string, line int, name string, 
 	}
 	if len(p.files) > MaxIncludeDepth {
 		return fail(ErrIncludeDepth, "%v: more than %d levels", ErrIncludeDepth, MaxIncludeDepth)
-	}
-	p.includes++
-	if p.includes > MaxIncludes {
-		return fail(ErrTooManyIncludes, "%v: more than %d", ErrTooManyIncludes, MaxIncludes)
-	}
-	data, err := p.read(path)
-	if err != nil {
-		return fail(err, "%v", err)
 	}
 	return p.parseFile(parent, path, data, depth)
 }

@@ -79,9 +79,6 @@ func ParseConfig(block *config.Directive) (Config, error) {
 	}
 	if d := block.Get("dvr_path"); d != nil && d.Arg0() != "" {
 		c.Path = d.Arg0()
-		if strings.HasSuffix(c.Path, ".mp4") {
-			return c, directiveError(d, "MP4 recording is not supported, use .flv", ErrUnsupportedFormat)
-		}
 	}
 	if d := block.Get("dvr_duration"); d != nil && d.Arg0() != "" {
 		secs, err := strconv.ParseFloat(d.Arg0(), 64)

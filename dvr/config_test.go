@@ -41,7 +41,6 @@ func TestParseConfig(t *testing.T) {
 		{name: "bad plan", text: "dvr_plan append;", err: ErrInvalidConfig},
 		{name: "bad duration", text: "dvr_duration soon;", err: ErrInvalidConfig},
 		{name: "negative duration", text: "dvr_duration -1;", err: ErrInvalidConfig},
-		{name: "mp4", text: "dvr_path ./[stream].mp4;", err: ErrUnsupportedFormat},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

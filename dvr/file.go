@@ -20,6 +20,19 @@ const tmpSuffix = ".tmp"
 // writeBufferSize is the write cache of a file (SRS uses the same).
 const writeBufferSize = 64 << 10
 
+// recording is a file being written: FLV or MP4.
+type recording interface {
+	// writeMedia writes an audio or video message (FLV tag body) at the
+	// stream's timestamp.
+	writeMedia(typ uint8, streamTs uint32, payload []byte, keyframe bool) error
+	// finish completes the file and renames it to its path.
+	finish() (time.Duration, int64, error)
+	// abort closes a file that failed; its ".tmp" stays for inspection.
+	abort()
+	times() *timeline
+	info() (path string, opened time.Time)
+}
+
 // flvFile is one recording file being written.
 type flvFile struct {
 	path   string
@@ -33,7 +46,12 @@ type flvFile struct {
 	metaOff int64 // file offset of the onMetaData payload
 	index   *keyframeIndex
 
-	// Timestamps: base is subtracted from every timestamp when rebase.
+	timeline
+}
+
+// timeline maps a stream's timestamps to a file's and measures the file.
+type timeline struct {
+	// base is subtracted from every timestamp when rebase.
 	rebase    bool
 	base      uint32
 	maxTs     uint32 // largest timestamp written, after rebasing
@@ -115,42 +133,52 @@ func (ff *flvFile) writeTag(typ uint8, ts uint32, payload []byte) error {
 }
 
 // timestamp maps a stream timestamp to the file's timeline.
-func (ff *flvFile) timestamp(ts uint32) uint32 {
-	if !ff.rebase {
+func (tl *timeline) timestamp(ts uint32) uint32 {
+	if !tl.rebase {
 		return ts
 	}
-	if ts < ff.base {
+	if ts < tl.base {
 		return 0 // a frame from just before the cut, e.g. interleaved audio
 	}
-	return ts - ff.base
+	return ts - tl.base
 }
 
-// writeMedia writes an audio or video tag; keyframes go to the index.
-func (ff *flvFile) writeMedia(typ uint8, streamTs uint32, payload []byte, keyframe bool) error {
-	ts := ff.timestamp(streamTs)
-	if keyframe {
-		ff.index.add(ts, ff.off)
-	}
+// note maps the timestamp of a frame written to the file and measures it.
+func (tl *timeline) note(typ uint8, streamTs uint32) uint32 {
+	ts := tl.timestamp(streamTs)
 	if typ == flv.TagVideo {
-		if ff.videos > 0 && ts > ff.lastVideo {
-			ff.frameGap = ts - ff.lastVideo
+		if tl.videos > 0 && ts > tl.lastVideo {
+			tl.frameGap = ts - tl.lastVideo
 		}
-		ff.lastVideo = ts
-		ff.videos++
+		tl.lastVideo = ts
+		tl.videos++
 	}
-	ff.maxTs = max(ff.maxTs, ts)
-	return ff.writeTag(typ, ts, payload)
+	tl.maxTs = max(tl.maxTs, ts)
+	return ts
 }
 
 // duration is the span of the file: its last timestamp plus one video
 // frame (so that it matches what players compute), from its first.
-func (ff *flvFile) duration() time.Duration {
+func (tl *timeline) duration() time.Duration {
 	first := uint32(0)
-	if !ff.rebase {
-		first = ff.base
+	if !tl.rebase {
+		first = tl.base
 	}
-	return time.Duration(ff.maxTs-min(first, ff.maxTs)+ff.frameGap) * time.Millisecond
+	return time.Duration(tl.maxTs-min(first, tl.maxTs)+tl.frameGap) * time.Millisecond
 }
+
+// writeMedia writes an audio or video tag; keyframes go to the index.
+func (ff *flvFile) writeMedia(typ uint8, streamTs uint32, payload []byte, keyframe bool) error {
+	ts := ff.note(typ, streamTs)
+	if keyframe {
+		ff.index.add(ts, ff.off)
+	}
+	return ff.writeTag(typ, ts, payload)
+}
+
+func (ff *flvFile) times() *timeline { return &ff.timeline }
+
+func (ff *flvFile) info() (string, time.Time) { return ff.path, ff.opened }
 
 // finish writes the final metadata in place, closes the file and renames
 // it to its final path.

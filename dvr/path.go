@@ -16,13 +16,13 @@ type StreamID struct {
 func (id StreamID) String() string { return id.Vhost + "/" + id.App + "/" + id.Stream }
 
 // ExpandPath turns a dvr_path template into the path of a file opened at
-// now, as SRS does: a template not ending in ".flv" is a directory, to
+// now, as SRS does: a template not ending in ".flv" or ".mp4" is a directory, to
 // which "/[stream].[timestamp].flv" is added; then [vhost], [app] and
 // [stream] name the stream, [2006] [01] [02] [15] [04] [05] [999] are the
 // local year, month, day, hour, minute, second and millisecond (Go's
 // reference time), and [timestamp] is the Unix time in milliseconds.
 func ExpandPath(template string, id StreamID, now time.Time) string {
-	if !strings.HasSuffix(template, ".flv") {
+	if !strings.HasSuffix(template, ".flv") && !isMP4(template) {
 		template = strings.TrimSuffix(template, "/") + "/[stream].[timestamp].flv"
 	}
 	r := strings.NewReplacer(
@@ -40,3 +40,7 @@ func ExpandPath(template string, id StreamID, now time.Time) string {
 	)
 	return r.Replace(template)
 }
+
+// isMP4 reports whether path names an MP4 file, which is recorded as
+// fragmented MP4 instead of FLV.
+func isMP4(path string) bool { return strings.HasSuffix(path, ".mp4") }

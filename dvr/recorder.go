@@ -30,12 +30,13 @@ type Recorder struct {
 	files atomic.Uint64
 
 	// Owned by the recorder's goroutine.
-	file     *flvFile
+	file     recording
 	metadata amf.ECMAArray
 	videoSH  *live.Packet
 	audioSH  *live.Packet
 	sawAudio bool
 	sawVideo bool
+	audioTag byte // the header byte of the last audio message
 }
 
 // NewRecorder starts a recorder for stream id; events may be nil.
@@ -138,7 +139,7 @@ func (r *Recorder) handle(p *live.Packet) {
 			r.sawAudio = true
 		}
 		if r.file != nil { // a codec change inside the file
-			r.writeOrAbort(func(f *flvFile) error { return f.writeMedia(tagType(p), p.Timestamp, data, false) })
+			r.writeOrAbort(func(f recording) error { return f.writeMedia(tagType(p), p.Timestamp, data, false) })
 		}
 		return
 	}
@@ -146,6 +147,9 @@ func (r *Recorder) handle(p *live.Packet) {
 		r.sawVideo = true
 	} else {
 		r.sawAudio = true
+		if len(data) > 0 {
+			r.audioTag = data[0]
+		}
 	}
 	if r.file != nil && r.cut(p) {
 		r.closeFile()
@@ -160,7 +164,7 @@ func (r *Recorder) handle(p *live.Packet) {
 		}
 	}
 	keyframe := p.SeekableKeyframe()
-	r.writeOrAbort(func(f *flvFile) error { return f.writeMedia(tagType(p), p.Timestamp, data, keyframe) })
+	r.writeOrAbort(func(f recording) error { return f.writeMedia(tagType(p), p.Timestamp, data, keyframe) })
 }
 
 // hasVideo reports whether the stream carries video.
@@ -180,8 +184,7 @@ func (r *Recorder) cut(p *live.Packet) bool {
 	if r.cfg.Plan != PlanSegment || r.cfg.Duration <= 0 {
 		return false
 	}
-	f := r.file
-	elapsed := time.Duration(int64(p.Timestamp)-int64(f.base)) * time.Millisecond
+	elapsed := time.Duration(int64(p.Timestamp)-int64(r.file.times().base)) * time.Millisecond
 	return elapsed >= r.cfg.Duration && r.canStart(p)
 }
 
@@ -190,13 +193,20 @@ func (r *Recorder) openFile(first *live.Packet) {
 	path := ExpandPath(r.cfg.Path, r.id, now)
 	hasAudio := r.audioSH != nil || r.sawAudio || hasProp(r.metadata, "audiocodecid")
 	hasVideo := r.hasVideo() || hasProp(r.metadata, "videocodecid")
-	f, err := createFile(path, now, hasAudio, hasVideo, r.metadata, r.cap)
+	var f recording
+	var err error
+	if isMP4(path) {
+		f, err = createMP4(path, now, r.videoSH, r.audioSH, mp3Track(r.audioTag, r.metadata))
+	} else {
+		f, err = createFile(path, now, hasAudio, hasVideo, r.metadata, r.cap)
+	}
 	if err != nil {
 		r.fail(err)
 		return
 	}
-	f.rebase = r.cfg.TimeJitter != live.JitterOff
-	f.base = first.Timestamp
+	tl := f.times()
+	tl.rebase = r.cfg.TimeJitter != live.JitterOff
+	tl.base = first.Timestamp
 	for _, sh := range []*live.Packet{r.videoSH, r.audioSH} {
 		if sh == nil {
 			continue
@@ -210,7 +220,7 @@ func (r *Recorder) openFile(first *live.Packet) {
 	r.file = f
 }
 
-func (r *Recorder) writeOrAbort(write func(*flvFile) error) {
+func (r *Recorder) writeOrAbort(write func(recording) error) {
 	if err := write(r.file); err != nil {
 		r.file.abort()
 		r.file = nil
@@ -229,7 +239,8 @@ func (r *Recorder) closeFile() {
 	r.files.Add(1)
 	if r.events != nil {
 		cwd, _ := os.Getwd()
-		r.events.OnDVR(FileInfo{Stream: r.id, Path: f.path, Cwd: cwd, Opened: f.opened, Duration: d, Size: size})
+		path, opened := f.info()
+		r.events.OnDVR(FileInfo{Stream: r.id, Path: path, Cwd: cwd, Opened: opened, Duration: d, Size: size})
 	}
 }
 
@@ -245,7 +256,7 @@ func (r *Recorder) endPublish() {
 		}
 	}
 	r.metadata = nil
-	r.sawAudio, r.sawVideo = false, false
+	r.sawAudio, r.sawVideo, r.audioTag = false, false, 0
 }
 
 func swap(slot **live.Packet, p *live.Packet) {

@@ -7,5 +7,9 @@
 // A Muxer is a live.Output: it takes packets on the publisher's event loop
 // without blocking and builds and writes fragments on its own goroutine.
 // Its Store serves the current files from memory, so that an HTTP server on
-// an event loop never reads the disk.
+// an event loop never reads the disk. The bootstrap the Store serves also
+// lists the fragment being cut, which the Store marks pending: the server
+// holds a request for it until it is complete, so that a client polling the
+// bootstrap never falls a fragment behind (the one on disk lists only
+// complete fragments, for web servers that cannot hold a request).
 package hds

@@ -35,22 +35,18 @@ func (c *trackClock) tick(ts uint32) {
 	c.frames++
 }
 
-// reset starts a fragment at start with the tags a player needs to decode
-// it on its own: metadata and the sequence headers, all at start.
-func (fb *fragmentBuilder) reset(start uint32, metadata []byte, headers ...[]byte) {
+// reset starts a fragment at start with the sequence headers (video,
+// audio; nil when absent), so that a player decodes it on its own. The
+// stream's onMetaData is not repeated here but given by the manifest: in
+// the FLV a downloader assembles, a script tag past the start is taken by
+// ffmpeg for a data stream of its own.
+func (fb *fragmentBuilder) reset(start uint32, videoSH, audioSH []byte) {
 	*fb = fragmentBuilder{body: fb.body[:0], keyframes: fb.keyframes[:0], start: start, last: start}
-	if metadata != nil {
-		fb.body = flv.AppendTag(fb.body, flv.TagScript, start, metadata)
+	if videoSH != nil {
+		fb.body = flv.AppendTag(fb.body, flv.TagVideo, start, videoSH)
 	}
-	for i, h := range headers {
-		if h == nil {
-			continue
-		}
-		typ := uint8(flv.TagVideo)
-		if i == 1 {
-			typ = flv.TagAudio
-		}
-		fb.body = flv.AppendTag(fb.body, typ, start, h)
+	if audioSH != nil {
+		fb.body = flv.AppendTag(fb.body, flv.TagAudio, start, audioSH)
 	}
 }
 

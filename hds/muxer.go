@@ -56,6 +56,7 @@ type Muxer struct {
 	live        bool
 	manifest    []byte
 	bitrate     int
+	pending     string // URL path of the fragment being cut, once announced
 }
 
 // fragment is a finished fragment.
@@ -179,8 +180,9 @@ func (m *Muxer) handle(p *live.Packet) {
 		if m.sawVideo && !p.SeekableKeyframe() {
 			return // a fragment of a video stream starts on a keyframe
 		}
-		m.cur.reset(p.Timestamp, m.metadata, shPayload(m.videoSH), shPayload(m.audioSH))
+		m.cur.reset(p.Timestamp, shPayload(m.videoSH), shPayload(m.audioSH))
 		m.started = true
+		m.announce()
 	}
 	m.cur.add(tagType(p), p.Timestamp, data, flvBytes(p), p.SeekableKeyframe())
 }
@@ -217,9 +219,43 @@ func (m *Muxer) finish(end uint32) {
 	}
 	name := m.id.Stream + "Seg1-Frag" + strconv.FormatUint(uint64(f.number), 10)
 	m.writeFile(name, data.B)
-	m.store.put(m.urlPrefix+"Seg1-Frag"+strconv.FormatUint(uint64(f.number), 10), data, ContentTypeFragment)
+	url := m.fragmentURL(f.number)
+	m.store.put(url, data, ContentTypeFragment)
+	if m.pending == url {
+		m.pending = ""
+	}
 	m.window = append(m.window, f)
 	m.slide()
+}
+
+func (m *Muxer) fragmentURL(n uint32) string {
+	return m.urlPrefix + "Seg1-Frag" + strconv.FormatUint(uint64(n), 10)
+}
+
+// announce lists the fragment just started in the bootstrap (once the
+// stream has a finished one), and marks it pending in the Store, which
+// holds requests for it until it is complete. A player that has the
+// newest fragment so asks for the next one at once instead of sleeping
+// until it polls the bootstrap again.
+func (m *Muxer) announce() {
+	if len(m.window) == 0 {
+		return
+	}
+	m.pending = m.fragmentURL(m.next)
+	m.store.announce(m.pending)
+	m.publishIndex()
+}
+
+// cancelPending gives up the announced fragment, if any.
+func (m *Muxer) cancelPending() {
+	if m.pending != "" {
+		m.store.cancel(m.pending)
+		m.pending = ""
+	}
+}
+
+// publishIndex writes the bootstrap, and the manifest the first time.
+func (m *Muxer) publishIndex() {
 	m.writeBootstrap()
 	if m.manifest == nil {
 		m.writeManifest()
@@ -252,15 +288,14 @@ func (m *Muxer) retire(f fragment) {
 
 func (m *Muxer) deleteFragment(f fragment) {
 	suffix := "Seg1-Frag" + strconv.FormatUint(uint64(f.number), 10)
-	m.store.remove(m.urlPrefix + suffix)
+	m.store.remove(m.fragmentURL(f.number))
 	if err := os.Remove(filepath.Join(m.dir, m.id.Stream+suffix)); err != nil && !os.IsNotExist(err) {
 		m.fail(fmt.Errorf("hds: remove fragment: %w", err))
 	}
 }
 
 // bootstrap describes the window.
-func (m *Muxer) bootstrap() *Bootstrap {
-	m.infoVersion++
+func (m *Muxer) bootstrap(withPending bool) *Bootstrap {
 	b := &Bootstrap{
 		InfoVersion: m.infoVersion,
 		Profile:     ProfileNamed,
@@ -279,14 +314,30 @@ func (m *Muxer) bootstrap() *Bootstrap {
 			frt.Entries = append(frt.Entries, FragmentRun{FirstFragment: last.number + 1, FirstTimestamp: b.CurrentMediaTime, Discontinuity: EndOfPresentation})
 		}
 	}
+	if withPending && m.pending != "" {
+		// The fragment being cut, with its nominal duration.
+		frt.Entries = append(frt.Entries, FragmentRun{FirstFragment: m.next, FirstTimestamp: uint64(m.cur.start),
+			Duration: uint32(m.cfg.Fragment.Milliseconds())})
+		b.SegmentRuns[0].Entries[0].FragmentsPerSegment++
+	}
 	b.FragmentRuns = []FragmentRunTable{frt}
 	return b
 }
 
+// writeBootstrap writes the bootstrap: the one on disk lists the complete
+// fragments, for a web server that serves hds_path and cannot hold a
+// request; the one in the Store, which cascade serves, also lists the
+// fragment being cut (see announce).
 func (m *Muxer) writeBootstrap() {
+	m.infoVersion++
+	disk := m.bootstrap(false).AppendBox(nil)
+	m.writeFile(m.id.Stream+".abst", disk)
 	buf := buffer.Get()
-	buf.B = m.bootstrap().AppendBox(buf.B)
-	m.writeFile(m.id.Stream+".abst", buf.B)
+	if m.pending == "" {
+		buf.B = append(buf.B, disk...)
+	} else {
+		buf.B = m.bootstrap(true).AppendBox(buf.B)
+	}
 	m.store.put(m.urlPrefix+".abst", buf, ContentTypeBootstrap)
 }
 
@@ -328,11 +379,12 @@ func (m *Muxer) endPublish() {
 	if m.started && m.cur.media {
 		m.finish(m.cur.end())
 	}
+	m.cancelPending()
 	m.started = false
 	if m.live {
 		m.live = false
 		if len(m.window) > 0 {
-			m.writeBootstrap()
+			m.publishIndex()
 		}
 	}
 	for _, sh := range []**live.Packet{&m.videoSH, &m.audioSH} {
@@ -347,8 +399,9 @@ func (m *Muxer) endPublish() {
 
 // unpublishAll removes the stream from the Store.
 func (m *Muxer) unpublishAll() {
+	m.cancelPending()
 	for _, f := range append(m.retired, m.window...) {
-		m.store.remove(m.urlPrefix + "Seg1-Frag" + strconv.FormatUint(uint64(f.number), 10))
+		m.store.remove(m.fragmentURL(f.number))
 	}
 	m.store.remove(m.urlPrefix + ".abst")
 	m.store.remove(m.urlPrefix + ".f4m")

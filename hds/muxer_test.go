@@ -155,8 +155,10 @@ func TestMuxerWindowDownloadsWithYtDlp(t *testing.T) {
 }
 
 // checkFragment parses fragment n: an afra box whose entries point at the
-// keyframes, then an mdat box of FLV tags starting with metadata and the
-// sequence headers at the fragment's start time.
+// keyframes, then an mdat box of FLV tags starting with the sequence
+// headers at the fragment's start time. No fragment holds onMetaData: it
+// is in the manifest, and a script tag in the middle of the stream is
+// taken by ffmpeg for a data stream of its own.
 func checkFragment(t *testing.T, store *Store, dir string, n int, start uint64) {
 	t.Helper()
 	name := "livestreamSeg1-Frag" + strconv.Itoa(n)
@@ -193,7 +195,8 @@ func checkFragment(t *testing.T, store *Store, dir string, n int, start uint64) 
 		}
 		require.NoError(t, err)
 		offsets[off] = tag
-		if len(kinds) < 3 {
+		require.NotEqual(t, uint8(flv.TagScript), tag.Type, "script data in fragment %d at %d", n, tag.Timestamp)
+		if len(kinds) < 2 {
 			kinds = append(kinds, tag.Type)
 			assert.Equal(t, uint32(start), tag.Timestamp, "header tag %d of fragment %d", len(kinds), n)
 		}
@@ -201,7 +204,7 @@ func checkFragment(t *testing.T, store *Store, dir string, n int, start uint64) 
 			keyframes = append(keyframes, uint64(tag.Timestamp))
 		}
 	}
-	assert.Equal(t, []uint8{flv.TagScript, flv.TagVideo, flv.TagAudio}, kinds)
+	assert.Equal(t, []uint8{flv.TagVideo, flv.TagAudio}, kinds)
 	require.Len(t, afra.Entries, len(keyframes))
 	for i, e := range afra.Entries {
 		assert.Equal(t, keyframes[i], e.Time)
@@ -247,21 +250,63 @@ func TestMuxerWhileLive(t *testing.T) {
 	packets := testmedia.Packets(t, "h264_aac_720p25.flv")
 	m, store := startMuxer(t, dir, 2*time.Second, 60*time.Second)
 	testmedia.Feed(m, packets, 0, 7000)
-	b := bootstrapFrom(t, store, func(b *Bootstrap) bool { return len(b.FragmentRuns[0].Entries) == 3 })
+	b := bootstrapFrom(t, store, func(b *Bootstrap) bool { return len(b.FragmentRuns[0].Entries) == 4 })
 	assert.True(t, b.Live)
-	assert.Equal(t, uint64(6000), b.CurrentMediaTime)
-	assert.Equal(t, []SegmentRun{{1, 3}}, b.SegmentRuns[0].Entries)
+	assert.Equal(t, uint64(6000), b.CurrentMediaTime, "up to the last complete fragment")
+	// Three complete fragments, and the one being cut since 6 s.
+	assert.Equal(t, []SegmentRun{{1, 4}}, b.SegmentRuns[0].Entries)
 	for i, e := range b.FragmentRuns[0].Entries {
 		assert.Equal(t, FragmentRun{FirstFragment: uint32(i + 1), FirstTimestamp: uint64(i) * 2000, Duration: 2000}, e)
 	}
+	// The bootstrap on disk, for a web server that cannot hold requests,
+	// lists only the complete fragments.
+	onDisk, err := os.ReadFile(filepath.Join(dir, "live", "livestream.abst"))
+	require.NoError(t, err)
+	db, err := ParseBootstrap(onDisk)
+	require.NoError(t, err)
+	assert.Equal(t, []SegmentRun{{1, 3}}, db.SegmentRuns[0].Entries)
+	assert.Len(t, db.FragmentRuns[0].Entries, 3)
+
+	// A request for the fragment in progress waits until it is complete.
+	pending := store.Pending("/live/livestreamSeg1-Frag4?x=1")
+	require.NotNil(t, pending, "the fragment in progress is pending")
+	_, _, ok := store.Get("/live/livestreamSeg1-Frag4")
+	assert.False(t, ok)
+	select {
+	case <-pending:
+		t.Fatal("the fragment in progress is not complete yet")
+	case <-time.After(50 * time.Millisecond):
+	}
+	assert.Nil(t, store.Pending("/live/livestreamSeg1-Frag3"), "a complete fragment is not pending")
+
 	// A new publish starts a new window; numbers go on.
 	m.Unpublish()
+	select {
+	case <-pending:
+	case <-time.After(10 * time.Second):
+		t.Fatal("unpublish did not complete the pending fragment")
+	}
+	buf, _, ok := store.Get("/live/livestreamSeg1-Frag4")
+	require.True(t, ok, "fragment 4 is stored when it is complete")
+	buf.Release()
 	testmedia.Feed(m, packets, 0, 5000)
 	b = bootstrapFrom(t, store, func(b *Bootstrap) bool {
-		return b.Live && len(b.FragmentRuns[0].Entries) == 2
+		return b.Live && len(b.FragmentRuns[0].Entries) == 3
 	})
 	assert.Equal(t, uint32(5), b.FragmentRuns[0].Entries[0].FirstFragment, "fragment 4 ended the first publish")
-	assert.Equal(t, []SegmentRun{{1, 2}}, b.SegmentRuns[0].Entries)
+	assert.Equal(t, []SegmentRun{{1, 3}}, b.SegmentRuns[0].Entries)
+	assert.Equal(t, uint32(7), b.FragmentRuns[0].Entries[2].FirstFragment, "fragment 7 is being cut")
+
+	// Close gives up the fragment in progress: waiters are woken.
+	pending = store.Pending("/live/livestreamSeg1-Frag7")
+	require.NotNil(t, pending)
+	m.Close()
+	<-m.Done()
+	select {
+	case <-pending:
+	case <-time.After(10 * time.Second):
+		t.Fatal("close did not wake the waiters of the pending fragment")
+	}
 }
 
 func TestMuxerDeletesOldFragments(t *testing.T) {

@@ -20,8 +20,9 @@ const (
 // "/app/streamSeg1-Frag7"). It is safe for concurrent use; Get never
 // blocks on I/O.
 type Store struct {
-	mu    sync.RWMutex
-	files map[string]storedFile
+	mu      sync.RWMutex
+	files   map[string]storedFile
+	pending map[string]chan struct{} // fragments the bootstrap lists while they are cut
 }
 
 type storedFile struct {
@@ -31,7 +32,7 @@ type storedFile struct {
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{files: make(map[string]storedFile)}
+	return &Store{files: make(map[string]storedFile), pending: make(map[string]chan struct{})}
 }
 
 // Get returns the file at urlPath (a query is ignored) with a reference
@@ -72,11 +73,55 @@ func digits(s string) bool {
 	return err == nil
 }
 
+// Pending returns a channel that is closed when the fragment at urlPath,
+// which the bootstrap lists while it is still being cut, is stored (or
+// given up); nil if urlPath is no such fragment. An HTTP server holds a
+// request for it until then, so that a player polling the bootstrap gets
+// every fragment as soon as it is complete (yt-dlp, for one, only looks at
+// the last two fragments of a live bootstrap and then sleeps 5 s: without
+// the fragment in progress it skips fragments shorter than 2.5 s).
+func (s *Store) Pending(urlPath string) <-chan struct{} {
+	if i := strings.IndexByte(urlPath, '?'); i >= 0 {
+		urlPath = urlPath[:i]
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if ch, ok := s.pending[fragmentKey(urlPath)]; ok {
+		return ch
+	}
+	return nil
+}
+
+// announce marks the fragment at urlPath as being cut.
+func (s *Store) announce(urlPath string) {
+	s.mu.Lock()
+	if _, ok := s.pending[urlPath]; !ok {
+		s.pending[urlPath] = make(chan struct{})
+	}
+	s.mu.Unlock()
+}
+
+// cancel gives up an announced fragment: those waiting for it are woken.
+func (s *Store) cancel(urlPath string) {
+	s.mu.Lock()
+	s.wake(urlPath)
+	s.mu.Unlock()
+}
+
+// wake closes the pending channel of urlPath; s.mu is held.
+func (s *Store) wake(urlPath string) {
+	if ch, ok := s.pending[urlPath]; ok {
+		close(ch)
+		delete(s.pending, urlPath)
+	}
+}
+
 // put stores b, taking over the caller's reference.
 func (s *Store) put(urlPath string, b *buffer.Buffer, contentType string) {
 	s.mu.Lock()
 	old, had := s.files[urlPath]
 	s.files[urlPath] = storedFile{buf: b, contentType: contentType}
+	s.wake(urlPath)
 	s.mu.Unlock()
 	if had {
 		old.buf.Release()

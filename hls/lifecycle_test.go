@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -269,4 +270,61 @@ func looksLikeTS(b []byte) bool {
 		}
 	}
 	return sync > n/2
+}
+
+// TestEndedStreamsLeaveMemory: without hls_dispose, the files of streams
+// that ended leave the Store once their window has expired, and the Store
+// forgets the streams, so memory does not grow with every stream name that
+// ever lived; the files stay on disk. A stream publishing meanwhile keeps
+// its files.
+func TestEndedStreamsLeaveMemory(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.Fragment = time.Second
+	cfg.Window = 2 * time.Second
+	cfg.Dispose = 0
+	store := NewStore()
+	defer store.Close()
+	tags := loadTags(t, "h264_only.flv")
+
+	running, err := NewMuxer(cfg, StreamID{Vhost: liveID.Vhost, App: "live", Stream: "running"}, store, nil)
+	require.NoError(t, err)
+	defer running.Close()
+	feed(running, tags, 0)
+
+	const streams = 40
+	for i := range streams {
+		id := StreamID{Vhost: liveID.Vhost, App: "live", Stream: fmt.Sprintf("s%d", i)}
+		m, err := NewMuxer(cfg, id, store, nil)
+		require.NoError(t, err)
+		feed(m, tags, 0)
+		m.Unpublish()
+		require.NoError(t, m.Close())
+	}
+	files, states := store.Len()
+	t.Logf("right after: %d files of %d streams in memory", files, states)
+	require.Greater(t, states, streams/2, "the ended streams are kept while their window lasts")
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		files, states = store.Len()
+		if states == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	assert.Equal(t, 1, states, "only the running stream is remembered")
+	b, _, ok := store.Get("/live/running.m3u8")
+	require.True(t, ok, "the running stream is still served from memory")
+	b.Release()
+	assert.LessOrEqual(t, files, 8, "only the running stream's playlist and window stay")
+	_, _, ok = store.Get("/live/s0.m3u8")
+	assert.False(t, ok, "an ended stream's playlist left memory")
+	assert.True(t, exists(filepath.Join(dir, "live", "s0.m3u8")), "its files stay on disk")
+
+	// A republish after that starts a fresh window and is served again.
+	publish(t, cfg, store, nil, tags, 1)
+	b, _, ok = store.Get("/live/livestream.m3u8")
+	require.True(t, ok)
+	b.Release()
 }

@@ -2,6 +2,7 @@ package hls
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/ts"
@@ -61,6 +62,8 @@ func (s *session) packet(p *live.Packet) {
 
 func (s *session) start() {
 	s.started = true
+	// The Store may have forgotten the stream since the last publish.
+	s.m.state = s.m.store.stream(s.m.id)
 	s.discNext = s.m.state.activate()
 }
 
@@ -146,7 +149,7 @@ func (s *session) end() {
 	if s.seg != nil {
 		s.seg.buf.Release()
 	}
-	s.m.state.deactivate(s.m.store, s.m.cfg.Dispose, s.tsm)
+	s.m.state.deactivate(s.m.store, s.m.cfg.Dispose, max(s.m.cfg.Window, s.m.cfg.Fragment, time.Second), s.tsm)
 	*s = session{m: s.m, sizeHint: s.sizeHint}
 }
 

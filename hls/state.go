@@ -65,50 +65,62 @@ func (st *streamState) activate() (republish bool) {
 	return len(st.window) > 0
 }
 
-// deactivate records a session ending, keeping its muxer for the next,
-// and, with a dispose delay, arms the timer that removes the stream's
-// files once no session is running.
-func (st *streamState) deactivate(s *Store, dispose time.Duration, tsm *ts.Muxer) {
+// deactivate records a session ending, keeping its muxer for the next.
+// Once no session is running it arms a timer: with a dispose delay, to
+// remove the stream's files from disk and memory; without one, to drop
+// them from memory only once the window has expired (keep), so that memory
+// does not grow with every stream that ever lived. Disk files then stay,
+// as in SRS, and are served from disk.
+func (st *streamState) deactivate(s *Store, dispose, keep time.Duration, tsm *ts.Muxer) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.active--
 	if tsm != nil {
 		st.tsm = tsm
 	}
-	if st.active > 0 || dispose <= 0 {
+	if st.active > 0 {
 		return
 	}
 	gen := st.gen
-	st.timer = time.AfterFunc(dispose, func() { st.dispose(s, gen) })
+	if dispose > 0 {
+		st.timer = time.AfterFunc(dispose, func() { st.dispose(s, gen, true) })
+		return
+	}
+	st.timer = time.AfterFunc(keep, func() { st.dispose(s, gen, false) })
 }
 
-// dispose removes every file of the stream, from disk and from the Store,
-// unless a session started since the timer was armed. It runs on the
-// timer's goroutine.
-func (st *streamState) dispose(s *Store, gen uint64) {
+// dispose removes every file of the stream from the Store, and from disk
+// too when fromDisk, then forgets the stream, unless a session started
+// since the timer was armed. It runs on the timer's goroutine.
+func (st *streamState) dispose(s *Store, gen uint64, fromDisk bool) {
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	if st.gen != gen || st.active > 0 {
+		st.mu.Unlock()
 		return
 	}
 	st.timer = nil
+	remove := func(urlPath, file string) {
+		s.remove(urlPath)
+		if fromDisk {
+			_ = removeFile(file)
+		}
+	}
 	for _, e := range st.window {
-		s.remove(e.urlPath)
-		_ = removeFile(e.file)
+		remove(e.urlPath, e.file)
 	}
 	keys := st.keysInUse(nil)
 	if st.key != nil {
 		keys[st.key] = true
 	}
 	for k := range keys {
-		s.remove(k.urlPath)
-		_ = removeFile(k.file)
+		remove(k.urlPath, k.file)
 	}
 	st.window, st.key, st.tsm = nil, nil, nil
 	if st.m3u8URL != "" {
-		s.remove(st.m3u8URL)
-		_ = removeFile(st.m3u8File)
+		remove(st.m3u8URL, st.m3u8File)
 	}
+	st.mu.Unlock()
+	s.forget(st, gen)
 }
 
 // takeMuxer returns the last publish's muxer if it carries the program

@@ -17,9 +17,10 @@ const (
 )
 
 // Store keeps the HLS files players fetch in memory, by URL path, and the
-// state of every stream that has been muxed: sequence numbers, sliding
-// window, current key, dispose timer. One Store serves a whole server; it
-// is safe for concurrent use.
+// state of the streams being muxed: sequence numbers, sliding window,
+// current key, dispose timer. A stream that ended is forgotten after
+// hls_dispose, or without it once its window has expired (its files stay
+// on disk). One Store serves a whole server; it is safe for concurrent use.
 type Store struct {
 	mu    sync.RWMutex
 	files map[string]storedFile
@@ -123,7 +124,8 @@ func (s *Store) remove(urlPath string) {
 	}
 }
 
-// stream returns the state of the stream id, creating it.
+// stream returns the state of the stream id, creating it. A pending
+// dispose of it is voided: a publish is starting.
 func (s *Store) stream(id StreamID) *streamState {
 	s.streamsMu.Lock()
 	defer s.streamsMu.Unlock()
@@ -132,5 +134,32 @@ func (s *Store) stream(id StreamID) *streamState {
 		st = &streamState{id: id}
 		s.streams[id] = st
 	}
+	st.mu.Lock()
+	st.gen++
+	st.mu.Unlock()
 	return st
+}
+
+// forget drops the state of a stream that ended, unless a publish started
+// since gen.
+func (s *Store) forget(st *streamState, gen uint64) {
+	s.streamsMu.Lock()
+	defer s.streamsMu.Unlock()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.gen == gen && st.active == 0 && s.streams[st.id] == st {
+		delete(s.streams, st.id)
+	}
+}
+
+// Len is how many files the Store holds, and of how many streams it keeps
+// state.
+func (s *Store) Len() (files, streams int) {
+	s.mu.RLock()
+	files = len(s.files)
+	s.mu.RUnlock()
+	s.streamsMu.Lock()
+	streams = len(s.streams)
+	s.streamsMu.Unlock()
+	return files, streams
 }

@@ -64,9 +64,13 @@ type Conn struct {
 
 	// Output the socket did not take yet, written as it drains (Send).
 	out      []outPiece
-	outOwned int  // bytes of out that count against MaxOutbound
-	draining bool // in loop.draining
-	ending   bool // close once drained (CloseGracefully)
+	outOwned int   // bytes of out that count against MaxOutbound
+	draining bool  // output waits for the socket
+	inList   bool  // in loop.draining, the tick's list
+	ending   bool  // close once drained (CloseGracefully)
+	watchID  int32 // with the writable watcher, 0 before the first wait
+	armed    bool  // a writable event is armed for it
+	drainRun drainTask
 
 	// Bytes counted on the loop, read by the API and metrics anywhere.
 	BytesIn, BytesOut atomic.Uint64
@@ -197,8 +201,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 
 // Send writes head then body after everything written before, without
 // copying body: what the socket does not take at once waits in the
-// connection's queue and is written as the socket drains (on the loop's
-// tick). The unsent part of head is copied; body is kept as it is until
+// connection's queue and is written as the socket drains. The unsent part of head is copied; body is kept as it is until
 // written and must not change, and owner (which may be nil) is released
 // then, or when the connection closes. Send takes over owner's reference
 // even when it fails. A body without an owner counts against MaxOutbound
@@ -273,11 +276,46 @@ func (c *Conn) checkOutbound() error {
 		c.Fail(err)
 		return err
 	}
-	if !c.draining && !c.Drained() {
-		c.draining = true
-		c.loop.draining = append(c.loop.draining, c)
+	if !c.Drained() {
+		c.waitWritable()
 	}
 	return nil
+}
+
+// waitWritable has the rest written when the socket can take it: on a
+// writable event, or at the latest on the loop's tick.
+func (c *Conn) waitWritable() {
+	c.draining = true
+	if !c.inList {
+		c.inList = true
+		c.loop.draining = append(c.loop.draining, c)
+	}
+	c.engine.writable.watch(c)
+}
+
+// drainNow writes what waits; once all is written it closes a connection
+// that is ending, or tells a Drainer session and lets it read on. It
+// reports whether all was written.
+func (c *Conn) drainNow() bool {
+	if !c.flushGnet() || !c.flushQueue() {
+		if !c.closing {
+			c.waitWritable()
+		}
+		return false
+	}
+	c.draining = false
+	if c.ending {
+		c.Fail(nil)
+		return true
+	}
+	if d, ok := c.session.(Drainer); ok {
+		if err := d.OnDrained(c); err != nil {
+			c.Fail(err)
+			return true
+		}
+		c.resume()
+	}
+	return true
 }
 
 // flushGnet writes what gnet buffered; it reports whether its buffer is

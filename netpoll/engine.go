@@ -39,11 +39,12 @@ type Options struct {
 
 // Engine owns the event loops and the listeners feeding them.
 type Engine struct {
-	opts   Options
-	cli    *gnet.Client
-	log    *slog.Logger
-	maxCon atomic.Int64
-	conns  atomic.Int64
+	opts     Options
+	cli      *gnet.Client
+	writable *writable
+	log      *slog.Logger
+	maxCon   atomic.Int64
+	conns    atomic.Int64
 
 	bytesIn, bytesOut atomic.Uint64 // of closed connections plus open ones' so far
 
@@ -105,6 +106,11 @@ func New(opts Options) (*Engine, error) {
 		tickDone:  make(chan struct{}),
 	}
 	e.maxCon.Store(int64(opts.MaxConnections))
+	w, err := newWritable()
+	if err != nil {
+		return nil, err
+	}
+	e.writable = w
 	nodelay := gnet.TCPDelay
 	if opts.TCPNoDelay {
 		nodelay = gnet.TCPNoDelay
@@ -117,6 +123,7 @@ func New(opts Options) (*Engine, error) {
 		gnet.WithLoadBalancing(gnet.LeastConnections),
 	)
 	if err != nil {
+		w.close()
 		return nil, fmt.Errorf("netpoll: new engine: %w", err)
 	}
 	e.cli = cli
@@ -129,6 +136,7 @@ func (e *Engine) Start() error {
 		return fmt.Errorf("netpoll: start: %w", err)
 	}
 	go e.ticker()
+	e.writable.start()
 	return nil
 }
 
@@ -181,7 +189,10 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 				continue
 			}
 			delay = 0
-			if max := e.maxCon.Load(); max > 0 && e.conns.Load() >= max {
+			// The slot is taken here, not in OnOpen, so that listeners
+			// accepting at the same time cannot overshoot the limit.
+			if n, max := e.conns.Add(1), e.maxCon.Load(); max > 0 && n > max {
+				e.conns.Add(-1)
 				e.log.Warn("connection refused: max_connections reached", "listener", name,
 					"remote", nc.RemoteAddr().String(), "max_connections", max)
 				_ = nc.Close()
@@ -193,6 +204,9 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 			if _, err := e.cli.EnrollContext(nc, c); err != nil {
 				e.log.Warn("enroll failed", "listener", name, "err", err)
 				_ = nc.Close()
+			}
+			if c.Conn == nil {
+				e.conns.Add(-1) // never opened (EnrollContext returns after OnOpen)
 			}
 		}
 	}()
@@ -222,7 +236,9 @@ func (e *Engine) Stop() error {
 	e.accepts.Wait()
 	close(e.stop)
 	<-e.tickDone
-	return e.cli.Stop()
+	err := e.cli.Stop()
+	e.writable.stop()
+	return err
 }
 
 // Drain waits until every connection closed or ctx ends (graceful stop
@@ -323,8 +339,7 @@ func (ls *loopState) tick() {
 }
 
 // drain writes the queues of connections whose socket was full, and tells
-// the sessions of those that drained. There is no writable event from gnet:
-// this runs on every tick.
+// the sessions of those that drained: the fallback for writable events.
 func (ls *loopState) drain() {
 	if len(ls.draining) == 0 {
 		return
@@ -332,30 +347,14 @@ func (ls *loopState) drain() {
 	list := ls.draining
 	ls.draining = ls.drainSpare[:0]
 	for _, c := range list {
-		if c.closing {
-			c.draining = false
+		if !c.closing && c.draining {
+			c.drainNow() // may queue more (OnDrained)
+		}
+		if c.closing || !c.draining {
+			c.inList = false
 			continue
 		}
-		if !c.flushGnet() || !c.flushQueue() {
-			if c.closing {
-				c.draining = false
-			} else {
-				ls.draining = append(ls.draining, c)
-			}
-			continue
-		}
-		c.draining = false
-		if c.ending {
-			c.Fail(nil)
-			continue
-		}
-		if d, ok := c.session.(Drainer); ok {
-			if err := d.OnDrained(c); err != nil {
-				c.Fail(err)
-				continue
-			}
-			c.resume()
-		}
+		ls.draining = append(ls.draining, c)
 	}
 	clear(list)
 	ls.drainSpare = list[:0]
@@ -374,7 +373,6 @@ func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	}
 	c.Conn = gc
 	c.loop = h.e.loopOf(gc.EventLoop())
-	h.e.conns.Add(1)
 	if p, ok := c.session.(pendingSession); ok {
 		c.session = p.new(c)
 	}
@@ -409,6 +407,7 @@ func (h *handler) OnClose(gc gnet.Conn, err error) gnet.Action {
 	h.e.conns.Add(-1)
 	c.closing, c.closed = true, true
 	c.dropQueue()
+	h.e.writable.forget(c)
 	if c.closeErr != nil {
 		err = c.closeErr
 	}

@@ -135,3 +135,45 @@ func TestDeadlineAndMaxConnections(t *testing.T) {
 		t.Fatal("the deadline did not close the connection")
 	}
 }
+
+// TestMaxConnectionsAcrossListeners: listeners accepting at the same time
+// never open more than MaxConnections between them.
+func TestMaxConnectionsAcrossListeners(t *testing.T) {
+	const max, dials = 5, 60
+	e, ln1 := newEngine(t, max)
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var mu sync.Mutex
+	opened, peak := 0, 0
+	newSession := func(*Conn) Session {
+		mu.Lock()
+		opened++
+		peak = opened
+		mu.Unlock()
+		return &idle{closed: make(chan error, 1)}
+	}
+	e.Serve(ln1, "one", newSession)
+	e.Serve(ln2, "two", newSession)
+	var wg sync.WaitGroup
+	for i := range dials {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			addr := ln1.Addr().String()
+			if i%2 == 1 {
+				addr = ln2.Addr().String()
+			}
+			c, err := net.Dial("tcp", addr)
+			if err == nil {
+				t.Cleanup(func() { c.Close() })
+			}
+		}()
+	}
+	wg.Wait()
+	require.Eventually(t, func() bool { return e.Connections() == max }, 5*time.Second, 10*time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // let every accept finish
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, max, peak, "never more than max_connections")
+	assert.Equal(t, max, e.Connections())
+}

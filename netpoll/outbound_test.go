@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/cascade-live/cascade/buffer"
 )
@@ -222,31 +223,35 @@ func TestQueueReleasedOnClose(t *testing.T) {
 	keep.Release()
 }
 
-// BenchmarkWritev is the players' path: one writev(2) of shared slices.
-func BenchmarkWritev(b *testing.B) {
+// benchConn returns a connection on a running loop whose peer reads and
+// drops everything.
+func benchConn(b *testing.B) *Conn {
 	e, err := New(Options{EventLoops: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(b, err)
 	require.NoError(b, e.Start())
-	defer e.Stop()
+	b.Cleanup(func() { _ = e.Stop() })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(b, err)
 	conns := make(chan *Conn, 1)
 	e.Serve(ln, "bench", func(c *Conn) Session { conns <- c; return &idle{closed: make(chan error, 1)} })
 	peer, err := net.Dial("tcp", ln.Addr().String())
 	require.NoError(b, err)
-	defer peer.Close()
+	b.Cleanup(func() { peer.Close() })
 	go func() { _, _ = io.Copy(io.Discard, peer) }()
-	c := <-conns
+	return <-conns
+}
+
+// BenchmarkWritev is the players' path: one writev(2) of shared slices.
+func BenchmarkWritev(b *testing.B) {
+	c := benchConn(b)
 	bufs := make([][]byte, 16)
 	for i := range bufs {
 		bufs[i] = make([]byte, 1024)
 	}
 	b.SetBytes(16 * 1024)
 	b.ReportAllocs()
-	done := make(chan struct{})
 	b.ResetTimer()
-	err = c.Conn.EventLoop().Execute(context.Background(), runFunc(func() {
-		defer close(done)
+	onLoop(b, c, func() {
 		for i := 0; i < b.N; i++ {
 			for {
 				n, err := c.Writev(bufs)
@@ -259,6 +264,38 @@ func BenchmarkWritev(b *testing.B) {
 				}
 			}
 		}
+	})
+}
+
+// BenchmarkSend is a memory file's answer: a head and a shared body, what
+// the socket does not take kept by reference and written as it drains.
+func BenchmarkSend(b *testing.B) {
+	c := benchConn(b)
+	head := make([]byte, 200)
+	body := buffer.GetSize(64 << 10)
+	body.B = body.B[:64<<10]
+	defer body.Release()
+	b.SetBytes(int64(len(head) + len(body.B)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	onLoop(b, c, func() {
+		for i := 0; i < b.N; i++ {
+			if err := c.Send(head, body.B, body.Retain()); err != nil {
+				b.Error(err)
+				return
+			}
+			for !c.flushQueue() {
+			}
+		}
+	})
+}
+
+// onLoop runs fn on c's loop and waits for it.
+func onLoop(b *testing.B, c *Conn, fn func()) {
+	done := make(chan struct{})
+	err := c.Conn.EventLoop().Execute(context.Background(), runFunc(func() {
+		defer close(done)
+		fn()
 	}))
 	require.NoError(b, err)
 	<-done
@@ -267,3 +304,121 @@ func BenchmarkWritev(b *testing.B) {
 type runFunc func()
 
 func (f runFunc) Run(context.Context) error { f(); return nil }
+
+// closer sends a body by reference, then closes gracefully.
+type closer struct{ sender }
+
+func (s *closer) OnTraffic(c *Conn) error {
+	if err := s.sender.OnTraffic(c); err != nil {
+		return err
+	}
+	c.CloseGracefully()
+	return nil
+}
+
+// TestCloseGracefullyWritesQueueFirst: a graceful close waits until what
+// is queued reached the socket, then closes without telling OnDrained.
+func TestCloseGracefullyWritesQueueFirst(t *testing.T) {
+	e, ln := newEngine(t, 0)
+	body := buffer.GetSize(4 << 20)
+	body.B = body.B[:4<<20]
+	for i := range body.B {
+		body.B[i] = byte(i * 31)
+	}
+	want := append([]byte("HEAD"), body.B...)
+	s := &closer{sender{body: body, drained: make(chan struct{}, 4), closed: make(chan error, 1)}}
+	e.Serve(ln, "test", func(c *Conn) Session { return s })
+	c := dialSmall(t, ln.Addr().String())
+	_, err := c.Write([]byte("go"))
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond) // the queue fills while nobody reads
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(20*time.Second)))
+	got, err := io.ReadAll(c)
+	require.NoError(t, err, "closed in order, after the body")
+	assert.True(t, bytes.Equal(want, got), "every byte before the close (%d of %d)", len(got), len(want))
+	assert.NoError(t, <-s.closed)
+	assert.Empty(t, s.drained)
+}
+
+// repeater sends body n times, each time the previous one drained,
+// through a small send buffer (as on a link with a small window), so that
+// the socket is full after every few writes.
+type repeater struct {
+	body    *buffer.Buffer
+	left    int
+	done    chan struct{}
+	started bool
+}
+
+func (r *repeater) next(c *Conn) error {
+	for r.left > 0 {
+		r.left--
+		if err := c.Send(nil, r.body.B, r.body.Retain()); err != nil {
+			return err
+		}
+		if !c.Drained() {
+			return nil // OnDrained goes on
+		}
+	}
+	close(r.done)
+	return nil
+}
+
+func (r *repeater) OnTraffic(c *Conn) error {
+	_, _ = c.Discard(c.InboundBuffered())
+	if r.started {
+		return nil
+	}
+	r.started = true
+	if err := unix.SetsockoptInt(c.Fd(), unix.SOL_SOCKET, unix.SO_SNDBUF, 64<<10); err != nil {
+		return err
+	}
+	return r.next(c)
+}
+
+func (r *repeater) OnDrained(c *Conn) error { return r.next(c) }
+func (r *repeater) OnClose(*Conn, error)    {}
+
+// sendRepeated has a repeater send n MiB to a peer that reads at once.
+func sendRepeated(tb testing.TB, n int) {
+	e, err := New(Options{EventLoops: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(tb, err)
+	require.NoError(tb, e.Start())
+	tb.Cleanup(func() { _ = e.Stop() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	body := buffer.GetSize(1 << 20)
+	body.B = body.B[:1<<20]
+	defer body.Release()
+	r := &repeater{body: body, left: n, done: make(chan struct{})}
+	e.Serve(ln, "bench", func(*Conn) Session { return r })
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(tb, err)
+	defer peer.Close()
+	if b, ok := tb.(*testing.B); ok {
+		b.SetBytes(int64(len(body.B)))
+		b.ReportAllocs()
+		b.ResetTimer()
+	}
+	_, err = peer.Write([]byte("go"))
+	require.NoError(tb, err)
+	got, err := io.CopyN(io.Discard, peer, int64(n)*int64(len(body.B)))
+	require.NoError(tb, err)
+	require.Equal(tb, int64(n)*int64(len(body.B)), got)
+	<-r.done
+}
+
+// TestDrainFollowsWritableEvents: queued output goes out as the socket
+// takes it, not once per tick: 32 MiB through a 64 KiB send buffer would
+// take over 10 s at one buffer per 50 ms tick.
+func TestDrainFollowsWritableEvents(t *testing.T) {
+	start := time.Now()
+	sendRepeated(t, 32)
+	d := time.Since(start)
+	t.Logf("32 MiB through a 64 KiB send buffer in %v", d)
+	assert.Less(t, d, 4*time.Second)
+}
+
+// BenchmarkSendAsDrained is a file or segment download: each 1 MiB goes
+// out once the socket took the one before, as fast as writable events come.
+func BenchmarkSendAsDrained(b *testing.B) { sendRepeated(b, b.N) }

@@ -199,8 +199,10 @@ vhost __defaultVhost__ { http_remux { enabled on; } }
 vhost reject.example.com { http_hooks { enabled on; on_publish %[1]s; on_play %[1]s; } http_remux { enabled on; } }
 vhost slow.example.com { http_hooks { enabled on; on_publish %[2]s; } }
 `, hook.URL(), slow.URL())
-	ts, _ := startServerConf(t, conf)
-	ts.hooks = hooks.NewClient(hooks.Options{Timeout: 2 * time.Second})
+	ts, _ := startServerConf(t, conf, func(s *Server) {
+		_ = s.hooks.Close()
+		s.hooks = hooks.NewClient(hooks.Options{Timeout: 2 * time.Second})
+	})
 	media := testpeer.Media(t, "h264_aac_720p25.flv")
 
 	// A stream on the default vhost keeps playing throughout.

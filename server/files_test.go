@@ -51,15 +51,18 @@ func TestLargeStaticFile(t *testing.T) {
 	ts := startServer(t, func(c *config.Config) { c.HTTPServer.Dir = dir })
 	url := "http://" + ts.HTTPAddr().String() + "/big.mp4"
 
-	out := filepath.Join(t.TempDir(), "got")
-	start := time.Now()
-	cmd := exec.Command("curl", "-sS", "--fail", "--max-time", "60", "-o", out, url)
-	b, err := cmd.CombinedOutput()
-	require.NoError(t, err, "curl: %s", b)
-	t.Logf("curl fetched %d MiB in %v", size>>20, time.Since(start))
-	got, err := os.ReadFile(out)
-	require.NoError(t, err)
-	assert.Equal(t, wantSum, sha256.Sum256(got), "curl got the file byte for byte")
+	// Keep-alive, and HTTP/1.0 where the server closes after the body.
+	for _, proto := range []string{"--http1.1", "--http1.0"} {
+		out := filepath.Join(t.TempDir(), "got")
+		start := time.Now()
+		cmd := exec.Command("curl", "-sS", "--fail", "--max-time", "60", proto, "-o", out, url)
+		b, err := cmd.CombinedOutput()
+		require.NoError(t, err, "curl: %s", b)
+		t.Logf("curl %s fetched %d MiB in %v", proto, size>>20, time.Since(start))
+		got, err := os.ReadFile(out)
+		require.NoError(t, err)
+		assert.Equal(t, wantSum, sha256.Sum256(got), "curl %s got the file byte for byte", proto)
+	}
 
 	resp, err := http.Get(url)
 	require.NoError(t, err)
@@ -96,8 +99,8 @@ func TestLargeStaticFile(t *testing.T) {
 			assert.True(t, bytes.Equal(want[tc.off:tc.off+tc.n], b), "%s: the range's bytes", tc.rng)
 		}
 	}
-	cmd = exec.Command("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "If-Modified-Since: "+lastModified, url)
-	b, err = cmd.CombinedOutput()
+	cmd := exec.Command("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "If-Modified-Since: "+lastModified, url)
+	b, err := cmd.CombinedOutput()
 	require.NoError(t, err, "curl: %s", b)
 	assert.Equal(t, "304", strings.TrimSpace(string(b)), "not modified since")
 

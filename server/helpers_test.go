@@ -60,8 +60,9 @@ type testServer struct {
 }
 
 // startServer runs a server on loopback ports the OS picks, with the
-// built-in configuration changed by mutate.
-func startServer(t testing.TB, mutate func(*config.Config)) *testServer {
+// built-in configuration changed by mutate, and the server by setup (run
+// before Start: timeouts, the hooks client).
+func startServer(t testing.TB, mutate func(*config.Config), setup ...func(*Server)) *testServer {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Listen = []string{"127.0.0.1:0"}
@@ -74,20 +75,19 @@ func startServer(t testing.TB, mutate func(*config.Config)) *testServer {
 	if mutate != nil {
 		mutate(cfg)
 	}
-	return runServer(t, cfg)
+	return runServer(t, cfg, setup...)
 }
 
 // runServer starts a server on cfg, logging into a buffer the test reads
-// (and prints when it fails); it stops with the test. Each of tune may
-// change the server's fields before it starts.
-func runServer(t testing.TB, cfg *config.Config, tune ...func(*Server)) *testServer {
+// (and prints when it fails); it stops with the test.
+func runServer(t testing.TB, cfg *config.Config, setup ...func(*Server)) *testServer {
 	t.Helper()
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := New(cfg, log)
 	require.NoError(t, err)
-	for _, fn := range tune {
-		fn(srv)
+	for _, f := range setup {
+		f(srv)
 	}
 	require.NoError(t, srv.Start())
 	ts := &testServer{Server: srv, t: t, logs: logs}
@@ -141,13 +141,13 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 
 // startServerConf runs a server from a configuration file with text
 // (which should listen on 127.0.0.1:0), so that Reload has a file to read.
-func startServerConf(t testing.TB, text string) (*testServer, string) {
+func startServerConf(t testing.TB, text string, setup ...func(*Server)) (*testServer, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "cascade.conf")
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
 	cfg, err := config.Load(path)
 	require.NoError(t, err)
-	return runServer(t, cfg), path
+	return runServer(t, cfg, setup...), path
 }
 
 // drain reads (and drops) what the server sends a publishing client, so

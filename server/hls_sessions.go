@@ -194,11 +194,12 @@ func (h *httpSession) serveHLS(st *state, req *http1.Request) bool {
 }
 
 // servePlaylist answers with the playlist from memory, its segment URIs
-// carrying the session id when hls_ts_ctx is on.
+// carrying the session id when hls_ts_ctx is on, or else from disk.
 func (h *httpSession) servePlaylist(req *http1.Request, id string, tsCtx bool) {
 	b, ctype, ok := h.srv.hlsStore.Get(req.Path)
 	if !ok {
-		_ = h.errorReply(req, 404)
+		// An ended stream's files leave memory but may stay on disk.
+		_ = h.serveDisk(req)
 		return
 	}
 	body := b.B

@@ -110,8 +110,48 @@ func (h *httpSession) sendBody(req *http1.Request, head, body []byte, owner *buf
 	}
 }
 
-// serveMemory answers from an output's in-memory files.
+// PendingFiles is implemented by a MemoryFiles whose index lists a file
+// before it is complete (HDS's fragment in progress): a request for it is
+// held until the channel Pending returns is closed.
+type PendingFiles interface {
+	Pending(urlPath string) <-chan struct{}
+}
+
+// maxPendingWait bounds how long a request waits for a pending file.
+const maxPendingWait = 30 * time.Second
+
+// serveMemory answers from an output's in-memory files, once a pending
+// one is complete.
 func (h *httpSession) serveMemory(req *http1.Request) bool {
+	for _, m := range h.srv.memoryFiles() {
+		if p, ok := m.(PendingFiles); ok {
+			if ch := p.Pending(req.Path); ch != nil {
+				h.busy = true
+				go func() {
+					t := time.NewTimer(maxPendingWait)
+					defer t.Stop()
+					select {
+					case <-ch:
+					case <-t.C:
+					case <-h.srv.done:
+					}
+					h.c.Do(func() error {
+						h.busy = false
+						if !h.serveStored(req) {
+							return h.errorReply(req, 404)
+						}
+						return nil
+					})
+				}()
+				return true
+			}
+		}
+	}
+	return h.serveStored(req)
+}
+
+// serveStored answers from an output's in-memory files as they are.
+func (h *httpSession) serveStored(req *http1.Request) bool {
 	for _, m := range h.srv.memoryFiles() {
 		b, ctype, ok := m.Get(req.Path)
 		if !ok {

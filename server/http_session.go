@@ -33,7 +33,7 @@ type httpSession struct {
 	c        *netpoll.Conn
 	consumer *live.Consumer
 	out      []byte
-	busy     bool      // a callback decides for this connection
+	busy     bool      // a callback decides, or a pending file is awaited, for this connection
 	file     *fileSend // a static file being sent
 	client   *clientInfo
 	req      StreamRequest // the stream played, for callbacks

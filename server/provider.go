@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/cascade-live/cascade/api"
 	"github.com/cascade-live/cascade/flv"
+	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/metrics"
 )
@@ -350,16 +352,32 @@ func (s *Server) startManagement() error {
 	return nil
 }
 
+// mgmtWriteTimeout bounds writing one answer of the API or the exporter.
+const mgmtWriteTimeout = 30 * time.Second
+
 // serveHTTP runs a net/http server on addr until the server closes.
 func (s *Server) serveHTTP(name, addr string, h http.Handler) error {
 	if !strings.Contains(addr, ":") {
 		addr = ":" + addr
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("server: %s listen %s: %w", name, addr, err)
+	s.mu.Lock()
+	ln := s.sharedAPI[endpointKey(addr)]
+	s.mu.Unlock()
+	if name != "api" || ln == nil {
+		var err error
+		if ln, err = listen.TCP(addr, endpoints(s.Config())); err != nil {
+			return fmt.Errorf("server: %s listen %s: %w", name, addr, err)
+		}
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ln = api.LimitListener(ln, s.MgmtConnections, func(c net.Conn) {
+		s.log.Warn(name+" connection refused: too many connections", "remote", c.RemoteAddr().String(),
+			"max", s.MgmtConnections)
+	})
+	// Slow or idle clients must not hold connections (and goroutines)
+	// forever: the head, the whole request and an idle keep-alive are timed.
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: s.RequestHeadTimeout, ReadTimeout: 2 * s.RequestHeadTimeout,
+		WriteTimeout: mgmtWriteTimeout, IdleTimeout: s.IdleTimeout, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	s.mu.Lock()
 	s.mgmt = append(s.mgmt, &listener{proto: name, addr: addr, ln: ln})
 	s.mu.Unlock()

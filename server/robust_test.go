@@ -116,9 +116,10 @@ func closedByServer(c net.Conn, d time.Duration) bool {
 // parallel stream keeps playing.
 func TestBadInputClosesOnlyThatConnection(t *testing.T) {
 	testpeer.Require(t, "ffmpeg")
-	ts := startServer(t, nil)
-	ts.HandshakeTimeout = time.Second
-	ts.RequestHeadTimeout = time.Second
+	ts := startServer(t, nil, func(s *Server) {
+		s.HandshakeTimeout = time.Second
+		s.RequestHeadTimeout = time.Second
+	})
 	testpeer.Publish(t, testpeer.Media(t, "h264_aac_720p25.flv"), ts.rtmpURL("good"), testpeer.PublishOptions{Loop: true})
 	ts.source("good", true)
 	player := dialRaw(t, ts.RTMPAddr(), 0)

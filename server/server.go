@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,7 @@ import (
 	"github.com/cascade-live/cascade/internal/diskpool"
 	"github.com/cascade-live/cascade/internal/events"
 	"github.com/cascade-live/cascade/internal/kafka"
+	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
@@ -48,10 +50,14 @@ type Server struct {
 	// Timeouts for peers that stall before they are served; tests shorten them.
 	HandshakeTimeout   time.Duration // RTMP handshake
 	ConnectTimeout     time.Duration // RTMP connect after the handshake
-	RequestHeadTimeout time.Duration // an HTTP request head
-	IdleTimeout        time.Duration // an idle keep-alive HTTP connection
+	RequestHeadTimeout time.Duration // an HTTP request head (HTTP port, API, exporter)
+	IdleTimeout        time.Duration // an idle keep-alive HTTP connection (HTTP port, API, exporter)
 	KafkaStatsInterval time.Duration // per-stream stats events to Kafka; 10 s when 0
 	KafkaOptions       kafka.Options // the producer's buffer and drop-log interval; ids and logger are set
+
+	// MgmtConnections caps the connections the HTTP API and the exporter
+	// each hold open; more are closed at once.
+	MgmtConnections int
 
 	serverID, serviceID string
 
@@ -71,7 +77,8 @@ type Server struct {
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
 	provider     *provider
 	hlsSessions  hlsSessions
-	mgmt         []*listener // HTTP API and exporter
+	mgmt         []*listener             // HTTP API and exporter
+	sharedAPI    map[string]net.Listener // the API's side of an HTTP server port it shares, by address
 	watching     bool
 	startedAt    time.Time
 	nextLoop     atomic.Uint32 // spreads off-loop players over the loops
@@ -190,9 +197,13 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{log: log, reg: live.NewRegistry(),
 		HandshakeTimeout: 10 * time.Second, ConnectTimeout: 30 * time.Second,
-		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second}
+		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second, MgmtConnections: 256}
 	s.done = make(chan struct{})
-	s.serverID = "vid-" + cid.New()
+	s.sharedAPI = make(map[string]net.Listener)
+	s.serverID = cfg.ServerID
+	if s.serverID == "" {
+		s.serverID = "vid-" + cid.New()
+	}
 	s.serviceID = cid.New()
 	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
@@ -222,6 +233,14 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
+// CheckConfig checks what New would refuse in cfg: the values of every
+// block the server reads (dvr, hls, hds, http_hooks, security, refer), each
+// error naming the file and line. It is what -t runs.
+func CheckConfig(cfg *config.Config) error {
+	_, err := newState(cfg)
+	return err
+}
+
 // anyNoDelay: tcp_nodelay is per vhost in SRS but a socket option here, set
 // when the connection opens; on when any vhost asks for it.
 func anyNoDelay(cfg *config.Config) bool {
@@ -232,6 +251,9 @@ func anyNoDelay(cfg *config.Config) bool {
 	}
 	return false
 }
+
+// ServerID is the server's id: server_id, or one made up at start.
+func (s *Server) ServerID() string { return s.serverID }
 
 // Config returns the configuration in force.
 func (s *Server) Config() *config.Config { return s.state.Load().cfg }
@@ -297,6 +319,41 @@ func wantedListeners(cfg *config.Config) []listener {
 	return out
 }
 
+// apiPrefixes are the paths the HTTP API answers on a port it shares with
+// the HTTP server, as SRS routes them.
+var apiPrefixes = []string{"/api/", "/rtc/"}
+
+// sharesAPI reports whether the HTTP API is on and listens on addr, an
+// HTTP server endpoint. Port 0 is never shared: each asks for a new port.
+func sharesAPI(cfg *config.Config, addr string) bool {
+	if !cfg.HTTPAPI.Enabled || strings.HasSuffix(addr, ":0") {
+		return false
+	}
+	return slices.ContainsFunc(cfg.HTTPAPI.Listen, func(a string) bool { return endpointKey(a) == endpointKey(addr) })
+}
+
+// endpointKey names the socket an endpoint opens: "8080" and
+// "0.0.0.0:8080" are the same one.
+func endpointKey(addr string) string {
+	if host, port, err := net.SplitHostPort(addr); err == nil && host == "0.0.0.0" {
+		return ":" + port
+	}
+	return addr
+}
+
+// endpoints lists every TCP endpoint cfg opens, so that IPv4 and IPv6
+// sockets on one port are opened to coexist.
+func endpoints(cfg *config.Config) []string {
+	out := slices.Clone(cfg.Listen)
+	if cfg.HTTPServer.Enabled {
+		out = append(out, cfg.HTTPServer.Listen...)
+	}
+	if cfg.HTTPAPI.Enabled { // an endpoint the HTTP server shares appears twice, which is harmless
+		out = append(out, cfg.HTTPAPI.Listen...)
+	}
+	return out
+}
+
 // syncListeners opens the listeners cfg wants that are not open and closes
 // those it no longer wants; connections accepted on a closed listener stay.
 // On error, what was opened in this call is closed again.
@@ -317,12 +374,18 @@ func (s *Server) syncListeners(cfg *config.Config) error {
 		if has(w, s.listeners) || has(w, opened) {
 			continue
 		}
-		ln, err := net.Listen("tcp", w.addr)
+		ln, err := listen.TCP(w.addr, endpoints(cfg))
 		if err != nil {
 			for _, o := range opened {
 				_ = o.ln.Close()
 			}
 			return fmt.Errorf("server: %s listen %s: %w", w.proto, w.addr, err)
+		}
+		if w.proto == "http" && sharesAPI(cfg, w.addr) && s.sharedAPI[endpointKey(w.addr)] == nil {
+			// SRS serves its HTTP API and HTTP server on one port.
+			d := listen.NewDemux(ln, apiPrefixes, s.RequestHeadTimeout)
+			ln = d.Rest()
+			s.sharedAPI[endpointKey(w.addr)] = d.Matched()
 		}
 		opened = append(opened, &listener{proto: w.proto, addr: w.addr, ln: ln})
 	}

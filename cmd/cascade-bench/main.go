@@ -50,6 +50,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	jsonFile := fs.String("json-file", "", "also write the JSON report to `file`")
 	svgFile := fs.String("svg", "", "also write an SVG chart of players, CPU and bitrate over time to `file`")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	storm := fs.Int("storm", 0, "join storm: this many more players connect all at once at -storm-at")
+	stormAt := fs.Duration("storm-at", 0, "when the storm starts (default: at the end of the warmup)")
+	stormWindow := fs.Duration("storm-window", bench.DefaultStormWindow, "how long after the storm the incumbents' rate is measured")
+	publishFile := fs.String("publish", "", "publish this FLV `file` (looped, in real time, frames stamped) and report the server's delivery latency")
+	publishURL := fs.String("publish-url", "", "where -publish sends it (rtmp://…; default: -url when it is rtmp)")
+	publishers := fs.Int("publishers", 0, "with -publish: publish this many streams (names numbered -0, -1, …), players spread over them")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -76,6 +82,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		PID:            *pid,
 		ExpectKbps:     *expect,
 		ReadBufferSize: *readBuf,
+		Storm:          *storm,
+		StormAt:        *stormAt,
+		StormWindow:    *stormWindow,
+		PublishFile:    *publishFile,
+		PublishURL:     *publishURL,
+		Publishers:     *publishers,
+	}
+	if cfg.PublishFile != "" && cfg.PublishURL == "" {
+		cfg.PublishURL = *url
+	}
+	if cfg.Storm > 0 && cfg.StormAt == 0 {
+		cfg.StormAt = *warmup
 	}
 	if !*quiet {
 		cfg.Progress = func(s bench.Sample) {

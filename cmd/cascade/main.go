@@ -13,11 +13,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/internal/pidfile"
 	"github.com/cascade-live/cascade/logfile"
 	"github.com/cascade-live/cascade/server"
 )
@@ -41,7 +43,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
+	if *confPath != "" {
+		// Reloads read the file again after the chdir to work_dir.
+		if abs, err := filepath.Abs(*confPath); err == nil {
+			*confPath = abs
+		}
+	}
 	cfg, err := loadConfig(*confPath, *fromEnv)
+	if err == nil {
+		err = server.CheckConfig(cfg)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -63,14 +74,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR1)
 
-	log, logFile := newLogger(cfg, stderr)
+	// As SRS, relative paths (dvr_path, hls_path, pid, the log file) are
+	// relative to work_dir.
+	if cfg.WorkDir != "" {
+		if err := os.Chdir(cfg.WorkDir); err != nil {
+			fmt.Fprintln(stderr, "work_dir:", err)
+			return 1
+		}
+	}
+	log, logFile := newLogger(cfg, stdout, stderr)
 	if logFile != nil {
 		defer logFile.Close()
+	}
+	if logFile != nil || cfg.Root.Get("srs_log_tank") != nil {
+		// The log is not stderr, where the warnings went: put them in it too.
+		for _, w := range cfg.Warnings {
+			log.Warn("config", "warning", w)
+		}
+	}
+	if cfg.File != "" || *fromEnv { // the built-in configuration writes no pid file
+		pid, err := pidfile.Create(cfg.PidFile)
+		if err != nil {
+			log.Error("start failed", "err", err)
+			return 1
+		}
+		defer pid.Remove()
+		if cfg.ServerID == "" { // as SRS: the id made up last time, if any
+			cfg.ServerID = pidfile.ReadID(cfg.PidFile)
+		}
 	}
 	srv, err := server.New(cfg, log)
 	if err != nil {
 		log.Error("start failed", "err", err)
 		return 1
+	}
+	if cfg.File != "" || *fromEnv {
+		if err := pidfile.WriteID(cfg.PidFile, srv.ServerID()); err != nil {
+			log.Warn("cannot keep the server id", "err", err)
+		}
 	}
 	if err := srv.Start(); err != nil {
 		log.Error("start failed", "err", err)
@@ -124,7 +165,9 @@ func loadConfig(path string, fromEnv bool) (*config.Config, error) {
 	return config.Default(), nil
 }
 
-func newLogger(cfg *config.Config, stderr io.Writer) (*slog.Logger, *logfile.File) {
+// newLogger logs to the log file, or to stdout when the configuration says
+// srs_log_tank console (as SRS), or else to stderr.
+func newLogger(cfg *config.Config, stdout, stderr io.Writer) (*slog.Logger, *logfile.File) {
 	// SRS's levels, lowest first: verbose, info, trace (its default), warn, error.
 	level := slog.LevelInfo
 	switch strings.ToLower(cfg.LogLevel) {
@@ -138,6 +181,9 @@ func newLogger(cfg *config.Config, stderr io.Writer) (*slog.Logger, *logfile.Fil
 		level = slog.LevelError
 	}
 	var w io.Writer = stderr
+	if cfg.LogTank == config.LogTankConsole && cfg.Root.Get("srs_log_tank") != nil {
+		w = stdout
+	}
 	var file *logfile.File
 	if cfg.LogTank == "file" && cfg.LogFile != "" {
 		f, err := logfile.Open(cfg.LogFile)

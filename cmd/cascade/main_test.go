@@ -44,6 +44,7 @@ func writeConf(t *testing.T, text string) string {
 func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	var o, e bytes.Buffer
 	cmd := exec.Command(binary, args...)
+	cmd.Dir = t.TempDir() // where ./objs/srs.pid goes
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
 	if ee, ok := err.(*exec.ExitError); ok {
@@ -85,6 +86,7 @@ var listening = regexp.MustCompile(`msg="(rtmp|http) listening" addr=(\S+)`)
 // start runs the binary on conf and waits for its RTMP address.
 func start(t *testing.T, conf string) (*exec.Cmd, string, *bufio.Scanner) {
 	cmd := exec.Command(binary, "-c", conf)
+	cmd.Dir = t.TempDir()
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -138,6 +140,7 @@ func TestLogFileReopenAndEnv(t *testing.T) {
 	logPath := filepath.Join(dir, "logs", "cascade.log")
 	conf := writeConf(t, "listen 127.0.0.1:0;\nsrs_log_tank file;\nsrs_log_file "+logPath+";\n")
 	cmd := exec.Command(binary, "-c", conf)
+	cmd.Dir = dir
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	waitLog := func(path, text string) {
@@ -163,6 +166,7 @@ func TestLogFileReopenAndEnv(t *testing.T) {
 
 	// -e: the whole configuration from SRS_* variables.
 	env := exec.Command(binary, "-e")
+	env.Dir = dir
 	env.Env = append(os.Environ(), "SRS_LISTEN=127.0.0.1:0", "SRS_HTTP_SERVER_ENABLED=on",
 		"SRS_HTTP_SERVER_LISTEN=127.0.0.1:0", "SRS_HTTP_API_ENABLED=off")
 	stderr, err := env.StderrPipe()

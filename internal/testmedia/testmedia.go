@@ -25,20 +25,29 @@ func Packets(t testing.TB, name string) []*live.Packet {
 	defer f.Close()
 	r, err := flv.NewReader(bufio.NewReader(f))
 	require.NoError(t, err)
-	var packets []*live.Packet
+	var tags []Tag
+	for {
+		tag, err := r.ReadTag()
+		if errors.Is(err, io.EOF) {
+			return TagPackets(t, tags)
+		}
+		require.NoError(t, err)
+		tags = append(tags, Tag{Type: tag.Type, Timestamp: tag.Timestamp, Data: tag.Data})
+	}
+}
+
+// TagPackets turns FLV tags into packets as a source would make them. The
+// packets are released when the test ends.
+func TagPackets(t testing.TB, tags []Tag) []*live.Packet {
+	packets := make([]*live.Packet, 0, len(tags))
 	t.Cleanup(func() {
 		for _, p := range packets {
 			p.Release()
 		}
 	})
-	for seq := uint64(1); ; seq++ {
-		tag, err := r.ReadTag()
-		if errors.Is(err, io.EOF) {
-			return packets
-		}
-		require.NoError(t, err)
+	for i, tag := range tags {
 		p := live.NewPacket()
-		p.Seq = seq
+		p.Seq = uint64(i + 1)
 		p.Timestamp = tag.Timestamp
 		switch tag.Type {
 		case flv.TagAudio:
@@ -57,6 +66,7 @@ func Packets(t testing.TB, name string) []*live.Packet {
 		p.FLV.B = flv.AppendTag(p.FLV.B, tag.Type, tag.Timestamp, tag.Data)
 		packets = append(packets, p)
 	}
+	return packets
 }
 
 // Feed writes the packets with timestamps in [from, to) to out (metadata

@@ -1,0 +1,116 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cascade-live/cascade/config"
+	"github.com/cascade-live/cascade/internal/testpeer"
+	"github.com/cascade-live/cascade/live"
+	"github.com/cascade-live/cascade/server"
+)
+
+func TestNumbered(t *testing.T) {
+	for in, want := range map[string]string{
+		"rtmp://127.0.0.1/live/s":             "rtmp://127.0.0.1/live/s-3",
+		"rtmp://127.0.0.1/live/s?token=1":     "rtmp://127.0.0.1/live/s-3?token=1",
+		"http://127.0.0.1:8080/live/s.flv":    "http://127.0.0.1:8080/live/s-3.flv",
+		"http://127.0.0.1:8080/live/s.flv?a=": "http://127.0.0.1:8080/live/s-3.flv?a=",
+	} {
+		assert.Equal(t, want, Numbered(in, 3))
+	}
+}
+
+func TestStampRoundTrip(t *testing.T) {
+	frame := []byte{0x27, 1, 0, 0, 0, 0, 0, 0, 2, 0x41, 0x9a}
+	for _, d := range []time.Duration{0, time.Millisecond, 90 * time.Minute, 1<<56 - 1} {
+		b := appendStamp(nil, frame, d)
+		got, ok := readStamp(b[:min(len(b), videoHeadSize)])
+		require.True(t, ok)
+		assert.Equal(t, d, got)
+		assert.Equal(t, frame[5:], b[5+4+stampNALLen:], "the frame's own NAL units follow")
+		assert.NotContains(t, string(b[9:9+stampNALLen]), "\x00\x00", "no emulation prevention needed")
+	}
+	_, ok := readStamp(frame)
+	assert.False(t, ok)
+}
+
+// TestDeliveryLatency: the load tool publishes to a real cascade and its
+// players measure how long the server takes to deliver each frame.
+func TestDeliveryLatency(t *testing.T) {
+	srv := startCascade(t)
+	for _, url := range []string{
+		fmt.Sprintf("rtmp://%s/live/lat", srv.RTMPAddr()),
+		fmt.Sprintf("http://%s/live/lat.flv", srv.HTTPAddr()),
+	} {
+		t.Run(url, func(t *testing.T) {
+			rc := quickConfig(url, 4)
+			rc.Duration, rc.Warmup = 3*time.Second, time.Second
+			rc.PublishFile = testpeer.Media(t, "h264_aac_720p25.flv")
+			rc.PublishURL = fmt.Sprintf("rtmp://%s/live/lat", srv.RTMPAddr())
+			rep, err := Run(context.Background(), rc)
+			require.NoError(t, err)
+			require.NotNil(t, rep.Delivery)
+			d := rep.Delivery
+			assert.Empty(t, d.PublisherError)
+			assert.Greater(t, d.Frames, 4*40, "four players, 25 fps, 2 s")
+			assert.Greater(t, d.P50, 0.0)
+			assert.Less(t, d.P50, 50.0, "min_latency on: delivered at once")
+			assert.Equal(t, 4, rep.Players.Receiving)
+		})
+	}
+}
+
+// TestManyPublishers: the load tool publishes several streams and spreads
+// its players over them.
+func TestManyPublishers(t *testing.T) {
+	srv := startCascade(t)
+	rc := quickConfig(fmt.Sprintf("http://%s/live/many.flv", srv.HTTPAddr()), 6)
+	rc.Duration, rc.Warmup = 3*time.Second, time.Second
+	rc.PublishFile = testpeer.Media(t, "h264_only.flv")
+	rc.PublishURL = fmt.Sprintf("rtmp://%s/live/many", srv.RTMPAddr())
+	rc.Publishers = 3
+	players := map[string]int{} // consumers per stream, seen during the run
+	rc.Progress = func(s Sample) {
+		if s.At < 2 || len(players) > 0 {
+			return
+		}
+		for i := range 3 {
+			name := fmt.Sprintf("many-%d", i)
+			if src := srv.Registry().Lookup(live.Key(server.DefaultVhost, "live", name)); src != nil && src.Publishing() {
+				players[name] = src.Consumers()
+			}
+		}
+	}
+	rep, err := Run(context.Background(), rc)
+	require.NoError(t, err)
+	assert.Equal(t, 6, rep.Players.Receiving)
+	require.NotNil(t, rep.Delivery)
+	assert.Equal(t, 3, rep.Delivery.Publishers)
+	assert.Zero(t, rep.Delivery.PublishersFailed)
+	assert.Equal(t, map[string]int{"many-0": 2, "many-1": 2, "many-2": 2}, players)
+}
+
+// startCascade runs a real cascade (min_latency on) on loopback ports.
+func startCascade(t *testing.T) *server.Server {
+	cfg := config.Default()
+	cfg.Listen = []string{"127.0.0.1:0"}
+	cfg.HTTPServer.Enabled = true
+	cfg.HTTPServer.Listen = []string{"127.0.0.1:0"}
+	cfg.HTTPAPI.Enabled = false
+	for _, v := range cfg.Vhosts {
+		v.MinLatency = true
+	}
+	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}

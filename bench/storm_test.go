@@ -1,0 +1,44 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRunStorm: incumbents play, then a storm of players joins at once;
+// the report tells the storm apart from the incumbents.
+func TestRunStorm(t *testing.T) {
+	msgs := syntheticStream(10, true)
+	const every = 100 * time.Millisecond
+	kbps := float64(mediaBytes(frameMsgs(msgs))) * 8 / every.Seconds() / 1000
+	for _, isRTMP := range []bool{true, false} {
+		srv := newFakeServer(t, isRTMP, fakeOptions{msgs: msgs, every: every, chunkSize: 4096})
+		t.Run(srv.URL(), func(t *testing.T) {
+			cfg := quickConfig(srv.URL(), 4)
+			cfg.Duration = 2 * time.Second
+			cfg.ExpectKbps = kbps
+			cfg.Storm, cfg.StormAt, cfg.StormWindow = 12, 600*time.Millisecond, time.Second
+			rep, err := Run(context.Background(), cfg)
+			require.NoError(t, err)
+			require.NotNil(t, rep.Storm)
+			st := rep.Storm
+			assert.Equal(t, 12, st.Players)
+			assert.Equal(t, 12, st.Connected)
+			assert.Equal(t, 12, st.FirstVideo.Count)
+			assert.Empty(t, st.Failures)
+			assert.Equal(t, 4, st.Incumbents.Players, "the storm's players are not incumbents")
+			assert.InEpsilon(t, kbps, st.Incumbents.P50, 0.3)
+			assert.Equal(t, 16, rep.Players.Attempted)
+			var text bytes.Buffer
+			require.NoError(t, rep.WriteText(&text))
+			assert.Contains(t, text.String(), "storm       12 players at 0.6s: connected 12")
+			assert.Contains(t, text.String(), "incumbents  4 over")
+		})
+	}
+	assert.Error(t, Config{URL: "rtmp://127.0.0.1/live/s", Players: 1, Storm: 1, StormAt: time.Minute, Duration: time.Second}.withDefaults().check())
+}
