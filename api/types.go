@@ -51,6 +51,9 @@ type Stream struct {
 	Publish   StreamPublish `json:"publish"`
 	Video     *StreamVideo  `json:"video"` // null until the video sequence header is seen
 	Audio     *StreamAudio  `json:"audio"` // null until the audio sequence header is seen
+	// Upstream is where an edge pulls the stream from (cascade's addition;
+	// absent on an origin).
+	Upstream string `json:"upstream,omitempty"`
 }
 
 // StreamPublish is a stream's publish object.
@@ -123,8 +126,21 @@ type Summary struct {
 	NowMs  int64  `json:"now_ms"`
 	Self   Self   `json:"self"`
 	System System `json:"system"`
+	// EventSinks is cascade's own: the event bus's sinks and what they
+	// lost to a full queue.
+	EventSinks []EventSink `json:"event_sinks,omitempty"`
 	// Kafka is the event producer's state, when the kafka block is on.
 	Kafka *KafkaState `json:"kafka,omitempty"`
+}
+
+// EventSink is one sink of the event bus (the HTTP callbacks, the
+// metrics, Kafka...).
+type EventSink struct {
+	Name      string `json:"name"`
+	Queued    int    `json:"queued"`
+	Delivered uint64 `json:"delivered"`
+	Dropped   uint64 `json:"dropped"`
+	Panicked  uint64 `json:"panicked"`
 }
 
 // Self is the summary of the server process. Percentages are fractions, as

@@ -49,6 +49,8 @@ srt_server {
     tsbpdmode; passphrase; pbkeylen;
 }
 rtsp_server { enabled; listen; }
+# cascade's own: the Redis stream directory of a fleet (internal/directory).
+stream_directory { enabled; redis; ttl; prefix; advertise; }
 stream_caster {
     enabled; caster; output; listen;
     sip { enabled; listen; timeout; reinvite; candidate; }
@@ -103,6 +105,7 @@ vhost {
         dvr_wait_keyframe; time_jitter;
     }
     exec { enabled; publish; }
+    snapshot { enabled; interval; }
     ingest { enabled; input; ffmpeg; engine; }
     transcode {
         enabled; ffmpeg;

@@ -8,10 +8,10 @@ import (
 	"github.com/cascade-live/cascade/rtmp"
 )
 
-// startBandcheck answers a connect to a vhost with bandcheck on: a wrong
-// key or a check from the same IP within interval is refused, otherwise
-// the connect is accepted and the check runs on this connection until it
-// closes it.
+// startBandcheck answers an admitted connect to a vhost with bandcheck on:
+// a wrong key or a check from the same IP within interval is refused,
+// otherwise the connect is accepted and the check runs on this connection
+// until it closes it.
 func (r *rtmpSession) startBandcheck(cmd *rtmp.Command, p *rtmp.ConnectParams, cfg bandcheck.Config) error {
 	if err := cfg.CheckKey(p.TcURL); err != nil {
 		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, err.Error()))
@@ -22,8 +22,6 @@ func (r *rtmpSession) startBandcheck(cmd *rtmp.Command, p *rtmp.ConnectParams, c
 		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, bandcheck.ErrTooSoon.Error()))
 		return fmt.Errorf("rtmp: %s: %w", ip, bandcheck.ErrTooSoon)
 	}
-	r.connected = true
-	r.c.SetDeadline(time.Time{})
 	r.acceptConnect(cmd, p)
 	r.bandcheck = bandcheck.NewSession(cfg, p.SwfURL != "")
 	r.c.Log.Info("rtmp bandcheck start", "tcUrl", p.TcURL, "limit_kbps", cfg.LimitKbps)

@@ -77,6 +77,12 @@ vhost __defaultVhost__ { }
 	k, _ := sum["data"].(map[string]any)["kafka"].(map[string]any)
 	assert.Equal(t, "down", k["state"], "%v", k)
 	assert.Positive(t, k["dropped"])
+	// The producer is a sink of the server's one event bus.
+	var sinks []string
+	for _, v := range sum["data"].(map[string]any)["event_sinks"].([]any) {
+		sinks = append(sinks, v.(map[string]any)["name"].(string))
+	}
+	assert.Contains(t, sinks, "kafka")
 	waitFor(t, 5*time.Second, "the drop log line", func() bool { return len(logs.Lines("kafka: events dropped")) > 0 })
 	resp, err := http.Get("http://" + ts.MgmtAddr("exporter").String() + "/metrics")
 	require.NoError(t, err)

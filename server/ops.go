@@ -77,22 +77,22 @@ func (s *Server) startOps(p *provider) error {
 		return err
 	}
 	s.kafka.Store(prod)
-	unsubscribe := s.events.Subscribe("kafka", 0, func(e events.Event) { prod.Publish(e.Time, e.Payload) })
+	// The sink ends with the bus (stopEvents), after the last sessions'
+	// events; stopKafka then flushes the producer.
+	s.Events().Subscribe("kafka", 0, func(e events.Event) { prod.Publish(e.Time, e.Payload) })
 	s.log.Info("kafka producer started", "brokers", oc.kafka.Brokers, "topic", oc.kafka.Topic)
 	interval := s.KafkaStatsInterval
 	if interval <= 0 {
 		interval = defaultKafkaStatsInterval
 	}
+	s.kafkaStats = make(chan struct{})
 	go func() {
+		defer close(s.kafkaStats)
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
-				unsubscribe()
-				closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-				prod.Close(closeCtx)
-				cancel()
 				return
 			case now := <-t.C:
 				prod.PublishStats(now, s.kafkaStreamStats())
@@ -102,20 +102,17 @@ func (s *Server) startOps(p *provider) error {
 	return nil
 }
 
-// event publishes a callback's event on the event bus for its sinks
-// (Kafka), whether or not the vhost has callbacks configured. The RTMP
-// session calls it where it calls its callbacks.
-func (s *Server) event(vhost string, p hooks.Payload) {
-	s.events.Publish(events.Event{Time: time.Now(), Vhost: vhost, Payload: p})
-}
-
-// notify publishes a fire-and-forget callback's event, and sends it to the
-// callback's urls when h is enabled.
-func (s *Server) notify(vhost string, h hooks.Config, urls []string, p hooks.Payload) {
-	s.event(vhost, p)
-	if h.Enabled && len(urls) > 0 {
-		s.hooks.Go(urls, p, nil)
+// stopKafka stops the Kafka producer, once the bus has handed it the last
+// events, giving what it buffered a second to reach a broker.
+func (s *Server) stopKafka() {
+	prod := s.kafka.Load()
+	if prod == nil {
+		return
 	}
+	<-s.kafkaStats
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	prod.Close(ctx)
 }
 
 // kafkaStreamStats reports every stream for the periodic Kafka event.

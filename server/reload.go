@@ -68,6 +68,7 @@ func (s *Server) Reload() error {
 			src.SetConfig(st.live(v))
 		}
 	}
+	s.applyFFmpeg()
 	s.log.Info("reloaded", "config", cfg.File)
 	s.startWatching()
 	return nil
