@@ -13,15 +13,11 @@ import (
 // gets a warning at start naming where it is set. Remove an entry when its
 // feature lands.
 var unbuilt = map[string]string{
-	"vhost.bandcheck":   "bandcheck: not supported yet; bandwidth checks will be refused",
 	"vhost.dash":        "dash: not supported yet; no MPEG-DASH will be served",
 	"vhost.rtc":         "rtc: not supported yet; WebRTC will not be served",
 	"vhost.srt":         "srt: not supported yet; SRT streams will not reach RTMP",
 	"vhost.rtsp":        "rtsp: not supported yet; RTSP will not be served",
 	"stream_caster":     "stream_caster: not supported yet; nothing will listen for it",
-	"heartbeat":         "heartbeat: not supported yet; no heartbeat will be sent",
-	"stats":             "stats: not supported yet; network and disk stats will not be collected",
-	"kafka":             "kafka: not supported yet; no events will be sent",
 	"srt_server":        "srt_server: not supported yet; nothing will listen for SRT",
 	"rtc_server":        "rtc_server: not supported yet; nothing will listen for WebRTC",
 	"rtsp_server":       "rtsp_server: not supported yet; nothing will listen for RTSP",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-test-deps.sh installs the external programs that cascade's test
 # suite drives as real peers: ffmpeg/ffprobe, rtmpdump, GStreamer with its
-# plugin sets, yt-dlp, redis-server, curl, and Chromium with Node.js for the
+# plugin sets, yt-dlp, redis-server, curl, kcat (a Kafka client), and Chromium with Node.js for the
 # browser tests (whose npm packages, hls.js and playwright-core, it installs
 # in internal/browser from the npm registry, beside the web console's hls.js
 # and mpegts.js in internal/console).
@@ -28,6 +28,7 @@ binaries=(
 	"redis-server redis-server"
 	"redis-cli redis-tools"
 	"curl curl"
+	"kcat kcat"
 	"make make"
 	"chromium chromium"
 	"node nodejs"

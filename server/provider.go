@@ -91,6 +91,10 @@ func (p *provider) Summary() api.Summary {
 		sum.EventSinks = append(sum.EventSinks, api.EventSink{Name: st.Name, Queued: st.Queued,
 			Delivered: st.Delivered, Dropped: st.Dropped, Panicked: st.Panicked})
 	}
+	if k := p.s.kafka.Load(); k != nil {
+		st := k.State()
+		sum.Kafka = &st
+	}
 	return sum
 }
 
@@ -312,6 +316,9 @@ func (s *Server) startManagement() error {
 	cfg := s.Config()
 	p := newProvider(s)
 	s.provider = p
+	if err := s.startOps(p); err != nil {
+		return err
+	}
 	go func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -348,6 +355,7 @@ func (s *Server) startManagement() error {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(metrics.NewCollector(metricsSource{p}, metrics.Options{Label: ex.Label, Tag: ex.Tag,
 			Version: Version, ServerID: s.serverID, ServiceID: s.serviceID}))
+		reg.MustRegister(s.kafkaCollectors()...)
 		if err := s.serveHTTP("exporter", ex.Listen, metrics.Handler(reg)); err != nil {
 			return err
 		}

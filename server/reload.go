@@ -52,10 +52,16 @@ func (s *Server) Reload() error {
 	if err != nil {
 		return err
 	}
+	for _, change := range opsUnreloadable(s.state.Load().ops, st.ops) {
+		s.log.Warn("reload: this change needs a restart; keeping the running value", "directive", change)
+	}
 	if err := s.syncListeners(cfg); err != nil {
 		return fmt.Errorf("server: reload: %w", err)
 	}
 	s.state.Store(st)
+	if s.provider != nil {
+		s.provider.host.SetStats(st.ops.stats)
+	}
 	s.eng.SetMaxConnections(cfg.MaxConnections)
 	for _, src := range s.reg.Sources() {
 		if v := cfg.Vhost(src.Vhost); v != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/admission"
+	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/internal/console"
 	"github.com/cascade-live/cascade/internal/diskpool"
@@ -28,6 +29,7 @@ import (
 	"github.com/cascade-live/cascade/internal/events"
 	"github.com/cascade-live/cascade/internal/ffmpeg"
 	"github.com/cascade-live/cascade/internal/forward"
+	"github.com/cascade-live/cascade/internal/kafka"
 	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/live"
@@ -55,6 +57,8 @@ type Server struct {
 	ConnectTimeout     time.Duration // RTMP connect after the handshake
 	RequestHeadTimeout time.Duration // an HTTP request head (HTTP port, API, exporter)
 	IdleTimeout        time.Duration // an idle keep-alive HTTP connection (HTTP port, API, exporter)
+	KafkaStatsInterval time.Duration // per-stream stats events to Kafka; 10 s when 0
+	KafkaOptions       kafka.Options // the producer's buffer and drop-log interval; ids and logger are set
 	CallbackTimeout    time.Duration // each HTTP callback (0: hooks.DefaultTimeout); read by Start
 	StopTimeout        time.Duration // how long Close waits for outputs to finish their files
 
@@ -92,6 +96,10 @@ type Server struct {
 	startedAt    time.Time
 	cluster      *cluster
 	nextLoop     atomic.Uint32 // spreads off-loop players over the loops
+
+	kafka       atomic.Pointer[kafka.Producer] // nil unless the kafka block is on
+	kafkaStats  chan struct{}                  // closed when the producer's stats loop has ended
+	bandLimiter bandcheck.Limiter              // one bandwidth check per client IP per interval
 }
 
 // state is one loaded configuration with what is derived from it, swapped
@@ -99,6 +107,7 @@ type Server struct {
 type state struct {
 	cfg    *config.Config
 	vhosts map[string]*vhostState // by vhost name
+	ops    opsConfig
 	ff     *ffmpeg.Config
 }
 
@@ -111,6 +120,7 @@ type vhostState struct {
 	hls     hls.Config
 	cluster edge.Config
 	forward forward.Config
+	bwcheck bandcheck.Config // bandcheck: SRS's bandwidth test
 }
 
 func newState(cfg *config.Config) (*state, error) {
@@ -119,6 +129,9 @@ func newState(cfg *config.Config) (*state, error) {
 		return nil, err
 	}
 	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState), ff: ff}
+	if st.ops, err = parseOps(cfg.Root); err != nil {
+		return nil, err
+	}
 	for name, v := range cfg.Vhosts {
 		vs := &vhostState{live: liveConfig(cfg, v)}
 		var err error
@@ -145,6 +158,9 @@ func newState(cfg *config.Config) (*state, error) {
 		}
 		if vs.forward, err = forward.ParseConfig(v.Block.Get("forward")); err != nil {
 			return nil, fmt.Errorf("vhost %s: %w", name, err)
+		}
+		if vs.bwcheck, err = bandcheck.ParseConfig(v.Block.Get("bandcheck")); err != nil {
+			return nil, err
 		}
 		st.vhosts[name] = vs
 	}
@@ -504,6 +520,7 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	s.stopEvents(ctx)
 	cancel()
+	s.stopKafka()
 	s.hlsStore.Close()
 	s.cluster.close()
 	return err
