@@ -13,26 +13,16 @@ import (
 // gets a warning at start naming where it is set. Remove an entry when its
 // feature lands.
 var unbuilt = map[string]string{
-	"vhost.forward":                   "forward: not supported yet; streams will not be forwarded",
-	"vhost.cluster/mode=remote":       "cluster edge (mode remote): not supported yet; the vhost serves as an origin",
-	"vhost.cluster/origin_cluster=on": "origin_cluster: not supported yet; origins will not be coworkers",
-	"vhost.transcode":                 "transcode: not supported yet; streams will not be transcoded",
-	"vhost.ingest":                    "ingest: not supported yet; inputs will not be ingested",
-	"vhost.exec":                      "exec: not supported yet; programs will not be run on publish",
-	"vhost.bandcheck":                 "bandcheck: not supported yet; bandwidth checks will be refused",
-	"vhost.dash":                      "dash: not supported yet; no MPEG-DASH will be served",
-	"vhost.rtc":                       "rtc: not supported yet; WebRTC will not be served",
-	"vhost.rtsp":                      "rtsp: not supported yet; RTSP will not be served",
-	"heartbeat":                       "heartbeat: not supported yet; no heartbeat will be sent",
-	"stats":                           "stats: not supported yet; network and disk stats will not be collected",
-	"kafka":                           "kafka: not supported yet; no events will be sent",
-	"rtc_server":                      "rtc_server: not supported yet; nothing will listen for WebRTC",
-	"rtsp_server":                     "rtsp_server: not supported yet; nothing will listen for RTSP",
-	"rtmps":                           "rtmps: not supported yet; nothing will listen for RTMPS",
-	"http_api.https":                  "http_api.https: not supported yet; the API will be served over plain HTTP only",
-	"http_server.https":               "http_server.https: not supported yet; streams will be served over plain HTTP only",
-	"tencentcloud_cls":                "tencentcloud_cls: not supported yet; no logs will be sent",
-	"tencentcloud_apm":                "tencentcloud_apm: not supported yet; no traces will be sent",
+	"vhost.dash":        "dash: not supported yet; no MPEG-DASH will be served",
+	"vhost.rtc":         "rtc: not supported yet; WebRTC will not be served",
+	"vhost.rtsp":        "rtsp: not supported yet; RTSP will not be served",
+	"rtc_server":        "rtc_server: not supported yet; nothing will listen for WebRTC",
+	"rtsp_server":       "rtsp_server: not supported yet; nothing will listen for RTSP",
+	"rtmps":             "rtmps: not supported yet; nothing will listen for RTMPS",
+	"http_api.https":    "http_api.https: not supported yet; the API will be served over plain HTTP only",
+	"http_server.https": "http_server.https: not supported yet; streams will be served over plain HTTP only",
+	"tencentcloud_cls":  "tencentcloud_cls: not supported yet; no logs will be sent",
+	"tencentcloud_apm":  "tencentcloud_apm: not supported yet; no traces will be sent",
 }
 
 // unbuiltDirectives returns a warning for each directive under root that

@@ -19,7 +19,7 @@ const (
 	MaxTimeout = 5 * time.Minute
 	// DefaultMaxConcurrent is how many calls Go and Notify make at once
 	// to one callback target.
-	DefaultMaxConcurrent = 32
+	DefaultMaxConcurrent = 64
 	// DefaultMaxQueued is how many calls to one target wait for a worker.
 	DefaultMaxQueued = 1024
 	// DefaultMaxTargets is how many callback targets may have calls in
@@ -180,13 +180,36 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// marshal returns p's JSON body with the header filled in. Like SRS, it
-// leaves <, > and & alone.
+// Shutdown lets the calls queued or in flight on the pool finish until ctx
+// ends, then closes the Client as Close does. Calls made meanwhile are
+// still taken.
+func (c *Client) Shutdown(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for !c.pool.idle() {
+		select {
+		case <-ctx.Done():
+			c.Close()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return c.Close()
+}
+
+// marshal returns p's JSON body with the header filled in.
 func (c *Client) marshal(p Payload) ([]byte, error) {
+	return Marshal(p, c.serverID, c.serviceID)
+}
+
+// Marshal returns the JSON body SRS would post for p, with the header
+// (server_id, service_id, action) filled in. Like SRS, it leaves <, > and &
+// alone. Other event sinks (Kafka) send the same bodies.
+func Marshal(p Payload, serverID, serviceID string) ([]byte, error) {
 	if p == nil {
 		return nil, errors.New("hooks: nil payload")
 	}
-	v := p.stamped(header{ServerID: c.serverID, ServiceID: c.serviceID, Action: p.Action()})
+	v := p.stamped(header{ServerID: serverID, ServiceID: serviceID, Action: p.Action()})
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -200,5 +223,27 @@ func (c *Client) marshal(p Payload) ([]byte, error) {
 func finish(done func(error), err error) {
 	if done != nil {
 		done(err)
+	}
+}
+
+// Post makes the callbacks SRS fires and forgets for p (on_close,
+// on_unpublish, on_stop, on_dvr, and on_hls with its on_hls_notify) to
+// cfg's URLs, on the worker pool. Failures are not reported, as SRS only
+// logs them. The callbacks that decide (on_connect, on_publish, on_play)
+// are not posted: admission makes them.
+func (c *Client) Post(cfg *Config, p Payload) {
+	if p == nil || !cfg.Enabled {
+		return
+	}
+	switch a := p.Action(); a {
+	case ActionConnect, ActionPublish, ActionPlay:
+		return
+	default:
+		if urls := cfg.URLs(a); len(urls) > 0 {
+			c.Go(urls, p, nil)
+		}
+	}
+	if h, ok := p.(OnHLS); ok && len(cfg.OnHLSNotify) > 0 {
+		c.Notify(cfg.OnHLSNotify, HLSNotify{App: h.App, Stream: h.Stream, Param: h.Param, TSURL: h.URL}, nil)
 	}
 }

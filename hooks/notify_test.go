@@ -102,3 +102,24 @@ func TestNotifyExpand(t *testing.T) {
 		assert.Equal(t, tt.want, c.expand(tt.tmpl, tt.n), "%q", tt.tmpl)
 	}
 }
+
+// TestPost: the fire-and-forget callbacks go to their URLs, on_hls with its
+// on_hls_notify; the deciding ones are left to admission.
+func TestPost(t *testing.T) {
+	rc := newReceiver(t, nil)
+	cfg := &Config{Enabled: true, OnConnect: []string{rc.URL + "/connect"}, OnPublish: []string{rc.URL + "/publish"},
+		OnPlay: []string{rc.URL + "/play"}, OnClose: []string{rc.URL + "/close"}, OnUnpublish: []string{rc.URL + "/unpublish"},
+		OnStop: []string{rc.URL + "/stop"}, OnDVR: []string{rc.URL + "/dvr"}, OnHLS: []string{rc.URL + "/hls"},
+		OnHLSNotify: []string{rc.URL + "/notify/[app]/[stream]/[ts_url]"}}
+	c := NewClient(Options{})
+	defer c.Close()
+	for _, p := range []Payload{OnConnect{}, OnPublish{}, OnPlay{}, OnClose{}, OnUnpublish{}, OnStop{}, OnDVR{},
+		OnHLS{Conn: Conn{App: "live"}, Stream: "s", URL: "s-1.ts"}} {
+		c.Post(cfg, p)
+	}
+	c.Post(&Config{OnClose: cfg.OnClose}, OnClose{}) // disabled
+	require.Eventually(t, func() bool { return len(rc.requests()) == 6 }, 5*time.Second, 10*time.Millisecond)
+	assert.ElementsMatch(t, []string{"/close", "/unpublish", "/stop", "/dvr", "/hls", "/notify/live/s/s-1.ts"}, rc.paths())
+	time.Sleep(50 * time.Millisecond)
+	assert.Len(t, rc.requests(), 6)
+}

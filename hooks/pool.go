@@ -106,6 +106,13 @@ func (p *pool) isClosed() bool {
 	return p.closed
 }
 
+// idle reports whether no job is queued or running.
+func (p *pool) idle() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.targets) == 0
+}
+
 // close cancels queued and running jobs and waits for the workers to exit.
 func (p *pool) close() {
 	p.mu.Lock()

@@ -277,3 +277,30 @@ func TestTargetOf(t *testing.T) {
 	assert.Equal(t, "http://a https://b:8443", targetOf([]string{"http://a/1", "https://b:8443/2"}))
 	assert.Equal(t, "http://[::1", targetOf([]string{"http://[::1"}))
 }
+
+func TestShutdown(t *testing.T) {
+	h := newHoldingReceiver(t)
+	c := NewClient(Options{Timeout: time.Minute})
+	results := make(chan error, 2)
+	c.Go([]string{h.URL}, OnDVR{}, func(err error) { results <- err })
+	h.waitArrivals(t, 1)
+
+	// A call that finishes within the grace is delivered.
+	time.AfterFunc(50*time.Millisecond, func() { close(h.release) })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, c.Shutdown(ctx))
+	assert.NoError(t, collect(t, results, 1)[0])
+	c.Go([]string{h.URL}, OnDVR{}, func(err error) { results <- err })
+	assert.ErrorIs(t, collect(t, results, 1)[0], ErrClosed)
+
+	// One that does not is cancelled when the grace ends.
+	hang := newHoldingReceiver(t)
+	c = NewClient(Options{Timeout: time.Minute})
+	c.Go([]string{hang.URL}, OnDVR{}, func(err error) { results <- err })
+	hang.waitArrivals(t, 1)
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, c.Shutdown(ctx), context.DeadlineExceeded)
+	assert.ErrorIs(t, collect(t, results, 1)[0], context.Canceled)
+}

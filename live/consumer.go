@@ -22,6 +22,14 @@ type Sink interface {
 // maxPendingBytes bounds a consumer's queue whatever the timestamps say.
 const maxPendingBytes = 64 << 20
 
+// maxRawBytes bounds the replies (pings, status) queued for a player that
+// does not read them: they are never dropped like media, so a peer that
+// keeps asking without reading is disconnected instead.
+const maxRawBytes = 1 << 20
+
+// ErrRepliesPiledUp is why a player whose replies pile up is disconnected.
+var ErrRepliesPiledUp = errors.New("live: player does not read its replies: over the bound of queued replies")
+
 // Consumer is one player of a source: an RTMP or HTTP-FLV connection. It
 // lives on its connection's event loop. Its queue holds references to shared
 // packets, never copies, and is bounded by the vhost's queue_length: over it
@@ -48,6 +56,7 @@ type Consumer struct {
 	joined    bool
 	stalledAt time.Time
 	chunkSize int // RTMP: the chunk size the player was last told, in queue order
+	rawBytes  int // of the replies queued by SendRaw and not yet sent
 
 	waitingRetry bool
 
@@ -82,8 +91,16 @@ func (c *Consumer) SendRaw(b []byte) {
 	if c.closed {
 		return
 	}
+	if c.rawBytes+len(b) > maxRawBytes {
+		c.fail(ErrRepliesPiledUp)
+		return
+	}
+	c.rawBytes += len(b)
 	c.pending = append(c.pending, rawPacket(c.form, b))
-	c.deliver(nil)
+	if len(c.pending) == 1 {
+		c.deliver(nil)
+	} // else the socket is full: the loop retries the queue as it drains
+
 }
 
 // ChunkSize is the RTMP chunk size the player has been told, as of the last
@@ -201,6 +218,9 @@ func (c *Consumer) deliver(fresh []*Packet) {
 		}
 		rest -= len(b)
 		if i < old {
+			if ents[i].Kind == KindRaw {
+				c.rawBytes -= len(ents[i].Bytes(c.form))
+			}
 			ents[i].Release()
 		}
 	}

@@ -420,3 +420,23 @@ func BenchmarkGoroutinePublisherFanout1000(b *testing.B) {
 		pub.Write(9, p.ts, body(frame))
 	}
 }
+
+// TestRepliesToANonReaderAreBounded: a player that keeps sending pings
+// (each answered through its queue) and never reads is disconnected once
+// the replies pile up, not kept growing.
+func TestRepliesToANonReaderAreBounded(t *testing.T) {
+	reg := NewRegistry()
+	l := NewLoop(0, inline{})
+	s := &sink{accept: 0}
+	c := reg.Play(l, "v", "live", "s", testConfig(), s, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
+	pong := make([]byte, 18)
+	for i := 0; i < 2*maxRawBytes/len(pong) && s.err == nil; i++ {
+		c.SendRaw(pong)
+	}
+	assert.ErrorIs(t, s.err, ErrRepliesPiledUp)
+	packets, bytes := c.Pending()
+	assert.LessOrEqual(t, bytes, maxRawBytes)
+	assert.Less(t, packets, maxRawBytes/len(pong)+1)
+	c.Close()
+	assert.Zero(t, LivePackets())
+}

@@ -28,6 +28,8 @@ type collector struct {
 	publishers, players, streamRecv, streamSend *prometheus.Desc
 	frames, dropped, kbpsIn, kbpsOut            *prometheus.Desc
 	gopFrames, uptime                           *prometheus.Desc
+
+	events, sinkDelivered, sinkDropped *prometheus.Desc
 }
 
 // NewCollector returns a collector of SRS's exporter metrics and the
@@ -83,6 +85,13 @@ func newCollector(src Source, opts Options, u *uname) *collector {
 	c.kbpsOut = stream("srs_stream_send_kbps", "Sent bitrate over the last 30 seconds, in kilobits per second.")
 	c.gopFrames = stream("srs_stream_gop_cache_frames", "Frames held in the stream's GOP cache.")
 	c.uptime = stream("srs_stream_uptime_seconds", "Seconds since the stream appeared.")
+
+	c.events = prometheus.NewDesc("cascade_events_total", "Events of clients and streams, by callback action.",
+		[]string{"action"}, nil)
+	c.sinkDelivered = prometheus.NewDesc("cascade_event_sink_delivered_total",
+		"Events handed to a sink of the event bus.", []string{"sink"}, nil)
+	c.sinkDropped = prometheus.NewDesc("cascade_event_sink_dropped_total",
+		"Events a sink of the event bus lost because its queue was full.", []string{"sink"}, nil)
 	return c
 }
 
@@ -94,7 +103,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.build, c.cpu, c.memory, c.sendBytes, c.recvBytes, c.streams, c.clients, c.clientsTotal, c.clientErr,
 		c.publishers, c.players, c.streamRecv, c.streamSend, c.frames, c.dropped, c.kbpsIn, c.kbpsOut,
-		c.gopFrames, c.uptime,
+		c.gopFrames, c.uptime, c.events, c.sinkDelivered, c.sinkDropped,
 	} {
 		ch <- d
 	}
@@ -123,6 +132,13 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(c.clients, float64(s.Clients))
 	counter(c.clientsTotal, s.ClientsTotal)
 	counter(c.clientErr, s.ClientsErrors)
+	for _, action := range slices.Sorted(maps.Keys(s.Events)) {
+		counter(c.events, s.Events[action], action)
+	}
+	for _, sink := range s.EventSinks {
+		counter(c.sinkDelivered, sink.Delivered, sink.Name)
+		counter(c.sinkDropped, sink.Dropped, sink.Name)
+	}
 
 	for _, st := range c.src.Streams() {
 		l := []string{st.Vhost, st.App, st.Stream}

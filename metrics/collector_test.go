@@ -215,3 +215,29 @@ func TestMajorOf(t *testing.T) {
 		assert.Equal(t, want, majorOf(in), in)
 	}
 }
+
+func TestEventSeries(t *testing.T) {
+	src := newSource()
+	src.server.Events = map[string]uint64{"on_publish": 2, "on_close": 5}
+	src.server.EventSinks = []EventSink{{Name: "http_hooks", Delivered: 7, Dropped: 0}, {Name: "kafka", Delivered: 3, Dropped: 4}}
+	c := newCollector(src, testOpts, testUname)
+	want := `
+# HELP cascade_events_total Events of clients and streams, by callback action.
+# TYPE cascade_events_total counter
+cascade_events_total{action="on_close"} 5
+cascade_events_total{action="on_publish"} 2
+# HELP cascade_event_sink_delivered_total Events handed to a sink of the event bus.
+# TYPE cascade_event_sink_delivered_total counter
+cascade_event_sink_delivered_total{sink="http_hooks"} 7
+cascade_event_sink_delivered_total{sink="kafka"} 3
+# HELP cascade_event_sink_dropped_total Events a sink of the event bus lost because its queue was full.
+# TYPE cascade_event_sink_dropped_total counter
+cascade_event_sink_dropped_total{sink="http_hooks"} 0
+cascade_event_sink_dropped_total{sink="kafka"} 4
+`
+	assert.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want),
+		"cascade_events_total", "cascade_event_sink_delivered_total", "cascade_event_sink_dropped_total"))
+	problems, err := testutil.CollectAndLint(c)
+	require.NoError(t, err)
+	assert.Empty(t, problems)
+}

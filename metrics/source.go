@@ -24,6 +24,19 @@ type Server struct {
 	Clients       int    // srs_clients: clients connected now
 	ClientsTotal  uint64 // srs_clients_total: clients ever connected
 	ClientsErrors uint64 // srs_clients_errs_total: clients that ended with an error
+
+	// Events counts the server's events by action ("on_publish", ...):
+	// cascade_events_total.
+	Events map[string]uint64
+	// EventSinks are the event bus's sinks: cascade_event_sink_*_total.
+	EventSinks []EventSink
+}
+
+// EventSink is the counters of one sink of the event bus.
+type EventSink struct {
+	Name      string
+	Delivered uint64 // cascade_event_sink_delivered_total
+	Dropped   uint64 // cascade_event_sink_dropped_total: lost to a full queue
 }
 
 // Stream is one stream's snapshot, exported with labels vhost, app and

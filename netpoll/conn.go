@@ -101,7 +101,7 @@ func (c *Conn) DoOrDrop(fn func() error, drop func()) {
 			}
 			return nil
 		}
-		if err := fn(); err != nil {
+		if err := guard(fn); err != nil {
 			c.Fail(err)
 			return nil
 		}
@@ -121,14 +121,20 @@ func (c *Conn) resume() {
 	if c.closing || c.ending || c.Conn.InboundBuffered() == 0 {
 		return
 	}
+	if err := c.traffic(); err != nil {
+		c.Fail(err)
+	}
+}
+
+// traffic lets the session consume its input, counting the bytes; a panic
+// in the session is returned as a *PanicError.
+func (c *Conn) traffic() error {
 	before := c.Conn.InboundBuffered()
-	err := c.session.OnTraffic(c)
+	err := guard(func() error { return c.session.OnTraffic(c) })
 	n := uint64(before - c.Conn.InboundBuffered())
 	c.BytesIn.Add(n)
 	c.engine.bytesIn.Add(n)
-	if err != nil {
-		c.Fail(err)
-	}
+	return err
 }
 
 // Kick closes the connection from any goroutine (the API's DELETE).
@@ -309,7 +315,7 @@ func (c *Conn) drainNow() bool {
 		return true
 	}
 	if d, ok := c.session.(Drainer); ok {
-		if err := d.OnDrained(c); err != nil {
+		if err := guard(func() error { return d.OnDrained(c) }); err != nil {
 			c.Fail(err)
 			return true
 		}

@@ -63,6 +63,7 @@ type Engine struct {
 // except for the fields set when it is created.
 type loopState struct {
 	el      gnet.EventLoop
+	log     *slog.Logger
 	live    *live.Loop
 	iov     []unix.Iovec
 	bufs    [][]byte  // scratch for writing a connection's queue
@@ -76,7 +77,10 @@ type loopState struct {
 type tickTask struct{ ls *loopState }
 
 func (t *tickTask) Run(context.Context) error {
-	t.ls.tick()
+	// A panic here is no one connection's: log it and keep the loop.
+	if err := guard(func() error { t.ls.tick(); return nil }); err != nil {
+		t.ls.log.Error("panic in the loop's tick", "err", err, "stack", string(stackOf(err)))
+	}
 	return nil
 }
 
@@ -307,7 +311,7 @@ func (e *Engine) loopOf(el gnet.EventLoop) *loopState {
 	if ls := e.loops[el]; ls != nil {
 		return ls
 	}
-	ls := &loopState{el: el, iov: make([]unix.Iovec, 0, maxIov)}
+	ls := &loopState{el: el, log: e.log, iov: make([]unix.Iovec, 0, maxIov)}
 	ls.live = live.NewLoop(len(e.loopList), loopExecutor{el})
 	ls.tickRun.ls = ls
 	e.loops[el] = ls
@@ -374,7 +378,15 @@ func (h *handler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c.Conn = gc
 	c.loop = h.e.loopOf(gc.EventLoop())
 	if p, ok := c.session.(pendingSession); ok {
-		c.session = p.new(c)
+		err := guard(func() error {
+			c.session = p.new(c)
+			return nil
+		})
+		if err != nil {
+			c.closing = true
+			c.closeErr = err
+			return nil, gnet.Close
+		}
 	}
 	return nil, gnet.None
 }
@@ -386,12 +398,7 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 		return gnet.None
 	}
 	c.loop.live.Touch()
-	before := gc.InboundBuffered()
-	err := c.session.OnTraffic(c)
-	n := uint64(before - gc.InboundBuffered())
-	c.BytesIn.Add(n)
-	h.e.bytesIn.Add(n)
-	if err != nil {
+	if err := c.traffic(); err != nil {
 		c.closing = true
 		c.closeErr = err
 		return gnet.Close
@@ -411,14 +418,20 @@ func (h *handler) OnClose(gc gnet.Conn, err error) gnet.Action {
 	if c.closeErr != nil {
 		err = c.closeErr
 	}
-	if !IsNormalClose(err) {
+	switch {
+	case stackOf(err) != nil:
+		c.Log.Error("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
+			"in", c.BytesIn.Load(), "out", c.BytesOut.Load(), "err", err, "stack", string(stackOf(err)))
+	case !IsNormalClose(err):
 		c.Log.Warn("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
 			"in", c.BytesIn.Load(), "out", c.BytesOut.Load(), "err", err)
-	} else {
+	default:
 		c.Log.Info("connection closed", "listener", c.Listener, "remote", gc.RemoteAddr().String(),
 			"in", c.BytesIn.Load(), "out", c.BytesOut.Load())
 	}
-	c.session.OnClose(c, err)
+	if perr := guard(func() error { c.session.OnClose(c, err); return nil }); perr != nil {
+		c.Log.Error("panic closing the connection", "err", perr, "stack", string(stackOf(perr)))
+	}
 	return gnet.None
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/testpeer"
 )
 
@@ -97,6 +96,12 @@ vhost __defaultVhost__ {
 	assert.EqualValues(t, 44100, audio["sample_rate"])
 	assert.EqualValues(t, 2, audio["channel"])
 
+	// The event bus's sinks, in the summaries.
+	_, body = apiGet(t, apiBase+"/api/v1/summaries", true)
+	sinks, _ := body["data"].(map[string]any)["event_sinks"].([]any)
+	require.NotNil(t, find(sinks, "name", "http_hooks"), "%v", body)
+	assert.EqualValues(t, 0, find(sinks, "name", "http_hooks")["dropped"])
+
 	// Clients: the publisher's cid is the stream's publish cid.
 	_, body = apiGet(t, apiBase+"/api/v1/clients?count=100", true)
 	pc := find(body["clients"], "id", fmt.Sprint(publish["cid"]))
@@ -135,6 +140,8 @@ vhost __defaultVhost__ {
 	assert.Contains(t, m, `srs_stream_publishers{app="live",stream="m",vhost="__defaultVhost__"} 1`)
 	assert.Contains(t, m, `srs_stream_players{app="live",protocol="rtmp",stream="m",vhost="__defaultVhost__"} 1`)
 	assert.Contains(t, m, `label="cascade-test"`)
+	assert.Contains(t, m, `cascade_events_total{action="on_publish"} 1`, "the metrics sink counts the bus's events")
+	assert.Contains(t, m, `cascade_event_sink_dropped_total{sink="http_hooks"} 0`)
 
 	// Kick the player: it sees the connection end; on_stop and on_close follow.
 	req, _ := http.NewRequest("DELETE", apiBase+"/api/v1/clients/"+playerID, nil)
@@ -199,10 +206,7 @@ vhost __defaultVhost__ { http_remux { enabled on; } }
 vhost reject.example.com { http_hooks { enabled on; on_publish %[1]s; on_play %[1]s; } http_remux { enabled on; } }
 vhost slow.example.com { http_hooks { enabled on; on_publish %[2]s; } }
 `, hook.URL(), slow.URL())
-	ts, _ := startServerConf(t, conf, func(s *Server) {
-		_ = s.hooks.Close()
-		s.hooks = hooks.NewClient(hooks.Options{Timeout: 2 * time.Second})
-	})
+	ts, _ := startServerConf(t, conf, func(s *Server) { s.CallbackTimeout = 2 * time.Second })
 	media := testpeer.Media(t, "h264_aac_720p25.flv")
 
 	// A stream on the default vhost keeps playing throughout.

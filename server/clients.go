@@ -38,9 +38,9 @@ type peer interface {
 	Kick(reason error)
 }
 
-// connPeer is an event loop's connection as a peer. Its address is read
-// when it is added, on its loop: gnet releases a closing connection's
-// address while the API may be listing it.
+// connPeer is an event loop's connection as a peer. Its address is taken
+// once, on the loop: the API and the cluster read it from elsewhere, while
+// the loop may be closing the connection.
 type connPeer struct {
 	*netpoll.Conn
 	ip netip.Addr

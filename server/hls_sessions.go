@@ -7,8 +7,8 @@ import (
 
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/http1"
+	"github.com/cascade-live/cascade/internal/admission"
 	"github.com/cascade-live/cascade/internal/cid"
-	"github.com/cascade-live/cascade/security"
 )
 
 // hlsSession is one HLS player, tracked as SRS's hls_ctx does: the first
@@ -17,7 +17,6 @@ import (
 type hlsSession struct {
 	id       string
 	req      StreamRequest
-	hooks    hooks.Config
 	conn     hooks.Conn
 	idle     time.Duration
 	started  time.Time
@@ -97,10 +96,7 @@ func (s *hlsSessions) count(vhost, app, stream string) int {
 func (s *Server) expireHLS(now time.Time) {
 	for _, hs := range s.hlsSessions.expire(now) {
 		s.log.Info("hls play stopped", "hls_ctx", hs.id, "stream", hs.req.StreamURL())
-		if hs.hooks.Enabled && len(hs.hooks.OnStop) > 0 {
-			s.hooks.Go(hs.hooks.OnStop, hooks.OnStop{Conn: hs.conn, TcURL: hs.req.TcURL, Stream: hs.req.Stream,
-				Param: hs.req.Param, StreamURL: hs.req.StreamURL()}, nil)
-		}
+		s.emit(hs.req.Vhost, hooks.OnStop(streamEvent(hs.conn, &hs.req, "")))
 	}
 }
 
@@ -154,42 +150,19 @@ func (h *httpSession) serveHLS(st *state, req *http1.Request) bool {
 	}
 	sr := StreamRequest{TcURL: "http://" + req.Host + "/" + app, Host: req.Host, Vhost: v.Name, App: app, Stream: stream,
 		Param: "?" + req.RawQuery}
-	if ok, rule := vs.security.Check(security.Play, ipOf(h.c)); !ok {
-		h.c.Log.Warn("hls play refused by security", "stream", sr.StreamURL(), "rule", rule)
-		_ = h.errorReply(req, 403)
-		return true
-	}
 	referer := req.Header.Get("Referer")
-	if ok, reason := vs.refer.Check(security.Play, referer); !ok {
-		h.c.Log.Warn("hls play refused by refer", "stream", sr.StreamURL(), "referer", referer, "reason", reason)
-		_ = h.errorReply(req, 403)
-		return true
-	}
 	idle := max(3*vs.hls.Fragment, 5*time.Second) // players refresh every target duration
-	hs := &hlsSession{id: id, req: sr, hooks: vs.hooks, idle: idle, lastSeen: time.Now(), started: time.Now(),
-		conn: hooks.Conn{ClientID: id, IP: ipOf(h.c).String(), Vhost: v.Name, App: app}}
-	start := func() {
+	ip := ipOf(h.c)
+	hs := &hlsSession{id: id, req: sr, idle: idle, lastSeen: time.Now(), started: time.Now(),
+		conn: hooks.Conn{ClientID: id, IP: ip.String(), Vhost: v.Name, App: app}}
+	ar := admission.Request{Action: admission.Play, Proto: "hls", ClientID: id, IP: ip, Vhost: v.Name,
+		App: app, Stream: stream, Param: sr.Param, TcURL: sr.TcURL, PageURL: referer}
+	h.admitPlay(req, ar, func() {
 		h.srv.hlsSessions.add(hs)
 		h.c.Log.Info("hls play", "hls_ctx", id, "stream", sr.StreamURL())
+		h.srv.emit(v.Name, playEvent(hs.conn, &sr, referer, ""))
 		h.servePlaylist(req, id, vs.hls.TSCtx)
-	}
-	if urls := vs.hooks.OnPlay; vs.hooks.Enabled && len(urls) > 0 {
-		h.busy = true
-		h.srv.hooks.Go(urls, hooks.OnPlay{Conn: hs.conn, Stream: stream, TcURL: sr.TcURL, Param: sr.Param,
-			PageURL: referer, StreamURL: sr.StreamURL()}, func(err error) {
-			h.c.Do(func() error {
-				h.busy = false
-				if err != nil {
-					h.c.Log.Warn("hls play rejected by on_play", "stream", sr.StreamURL(), "err", err)
-					return h.errorReply(req, 403)
-				}
-				start()
-				return nil
-			})
-		})
-		return true
-	}
-	start()
+	})
 	return true
 }
 

@@ -10,9 +10,9 @@ import (
 	"github.com/cascade-live/cascade/flv"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/http1"
+	"github.com/cascade-live/cascade/internal/admission"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
-	"github.com/cascade-live/cascade/security"
 )
 
 const maxRequestHead = 8 << 10
@@ -37,7 +37,6 @@ type httpSession struct {
 	file     *fileSend // a static file being sent
 	client   *clientInfo
 	req      StreamRequest // the stream played, for callbacks
-	vhost    *config.Vhost
 }
 
 func (s *Server) newHTTPSession(c *netpoll.Conn) netpoll.Session {
@@ -98,10 +97,33 @@ func (h *httpSession) OnClose(c *netpoll.Conn, err error) {
 	src := h.consumer.Source()
 	h.consumer.Close()
 	h.consumer = nil
-	if vs := h.srv.state.Load().vhost(h.vhost); vs.hooks.Enabled && len(vs.hooks.OnStop) > 0 {
-		h.srv.hooks.Go(vs.hooks.OnStop, hooks.OnStop{Conn: hookConn(c, &h.req), TcURL: h.req.TcURL,
-			Stream: h.req.Stream, Param: h.req.Param, StreamURL: h.req.StreamURL(), StreamID: src.ID}, nil)
+	h.srv.emit(h.req.Vhost, hooks.OnStop(streamEvent(hookConn(c, &h.req), &h.req, src.ID)))
+}
+
+// admitPlay asks admission whether the client may play, and runs start
+// (at once, or on the loop once a callback answered: the next request
+// waits). A refusal is answered 403, with one log line naming the rule or
+// callback.
+func (h *httpSession) admitPlay(req *http1.Request, ar admission.Request, start func()) {
+	verdict := func(err error) error {
+		if err != nil {
+			h.c.Log.Warn("http play refused", "url", req.Path, "err", err)
+			return h.errorReply(req, 403)
+		}
+		start()
+		return nil
 	}
+	decided, err := h.srv.admission.AdmitAsync(ar, func(err error) {
+		h.c.Do(func() error {
+			h.busy = false
+			return verdict(err)
+		})
+	})
+	if decided {
+		_ = verdict(err)
+		return
+	}
+	h.busy = true
 }
 
 // errorReply answers with an error status; the connection stays open only
@@ -162,8 +184,11 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 	if !ok {
 		return false
 	}
+	if h.redirectFLV(st.vhost(v), v, req, app, stream) {
+		return true
+	}
 	src := h.srv.reg.Lookup(live.Key(v.Name, app, stream))
-	if src == nil {
+	if src == nil && !st.vhost(v).cluster.Remote { // an edge pulls the stream for its first player
 		return false
 	}
 	sr := StreamRequest{TcURL: "http://" + req.Host + "/" + app, Host: req.Host, Vhost: v.Name, App: app, Stream: stream}
@@ -171,43 +196,16 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 		sr.Param = "?" + req.RawQuery
 	}
 	h.req = sr
-	h.vhost = v
-	vs := st.vhost(v)
-	if ok, rule := vs.security.Check(security.Play, ipOf(h.c)); !ok {
-		h.c.Log.Warn("http play refused by security", "stream", sr.StreamURL(), "rule", rule)
-		_ = h.errorReply(req, 403)
-		return true
-	}
 	referer := req.Header.Get("Referer")
-	if ok, reason := vs.refer.Check(security.Play, referer); !ok {
-		h.c.Log.Warn("http play refused by refer", "stream", sr.StreamURL(), "referer", referer, "reason", reason)
-		_ = h.errorReply(req, 403)
-		return true
-	}
 	h.client.update(func(cl *clientInfo) { cl.req, cl.pageURL = sr, referer })
-	if urls := vs.hooks.OnPlay; vs.hooks.Enabled && len(urls) > 0 && req.Method == "GET" {
-		h.busy = true
-		payload := hooks.OnPlay{Conn: hookConn(h.c, &sr), Stream: stream, TcURL: sr.TcURL, Param: sr.Param,
-			PageURL: referer, StreamURL: sr.StreamURL()}
-		h.srv.hooks.Go(urls, payload, func(err error) {
-			h.c.Do(func() error {
-				h.busy = false
-				if err != nil {
-					h.c.Log.Warn("http play rejected by on_play", "stream", sr.StreamURL(), "err", err)
-					return h.errorReply(req, 403)
-				}
-				h.startStream(st, v, req, src)
-				return nil
-			})
-		})
-		return true
-	}
-	h.startStream(st, v, req, src)
+	ar := admission.Request{Action: admission.Play, Proto: "http-flv", ClientID: h.c.ID, IP: ipOf(h.c), Vhost: v.Name,
+		App: app, Stream: stream, Param: sr.Param, TcURL: sr.TcURL, PageURL: referer, NoCallback: req.Method != "GET"}
+	h.admitPlay(req, ar, func() { h.startStream(st, v, req, src, referer) })
 	return true
 }
 
 // startStream answers a stream request and makes the connection a player.
-func (h *httpSession) startStream(st *state, v *config.Vhost, req *http1.Request, src *live.Source) {
+func (h *httpSession) startStream(st *state, v *config.Vhost, req *http1.Request, src *live.Source, referer string) {
 	form, ctype, typ := live.FormFLV, "video/x-flv", api.ClientFLVPlay
 	switch remuxOf(v.HTTPRemux.Mount) {
 	case live.RemuxTS:
@@ -232,7 +230,10 @@ func (h *httpSession) startStream(st *state, v *config.Vhost, req *http1.Request
 	}
 	b = append(b, "Connection: close\r\n\r\n"...)
 	if form == live.FormFLV {
-		hasAudio, hasVideo := src.HasAudio(), src.HasVideo()
+		hasAudio, hasVideo := false, false
+		if src != nil {
+			hasAudio, hasVideo = src.HasAudio(), src.HasVideo()
+		}
 		if !hasAudio && !hasVideo {
 			hasAudio, hasVideo = true, true
 		}
@@ -245,5 +246,6 @@ func (h *httpSession) startStream(st *state, v *config.Vhost, req *http1.Request
 	h.c.SetDeadline(time.Time{})
 	h.client.update(func(cl *clientInfo) { cl.src, cl.typ = h.consumer.Source(), typ })
 	h.c.Log.Info("http stream play", "url", req.Path, "vhost", v.Name, "remote", h.c.RemoteAddr().String(),
-		"source_cid", src.PublisherID())
+		"source_cid", h.consumer.Source().PublisherID())
+	h.srv.emit(v.Name, playEvent(hookConn(h.c, &h.req), &h.req, referer, h.consumer.Source().ID))
 }

@@ -15,11 +15,11 @@ import (
 	"github.com/cascade-live/cascade/buffer"
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/admission"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/internal/session"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/rtmp"
-	"github.com/cascade-live/cascade/security"
 )
 
 // The server is the session.Host of its casters, edges and ingests.
@@ -69,7 +69,7 @@ func (o *offloop) Kick(reason error) {
 }
 
 // newOffloop resolves req's vhost and admits it for action.
-func (s *Server) newOffloop(ctx context.Context, req session.Request, action security.Action) (*offloop, error) {
+func (s *Server) newOffloop(ctx context.Context, req session.Request, action admission.Action) (*offloop, error) {
 	o := &offloop{srv: s, id: cid.New(), proto: req.Proto, since: time.Now(), done: make(chan struct{})}
 	if host, _, err := net.SplitHostPort(req.RemoteAddr); err == nil {
 		if a, err := netip.ParseAddr(host); err == nil {
@@ -101,40 +101,19 @@ func (s *Server) newOffloop(ctx context.Context, req session.Request, action sec
 	if req.Internal {
 		return o, nil
 	}
-	vs := st.vhost(v)
-	if ok, rule := vs.security.Check(action, o.ip); !ok {
-		o.log.Warn(string(action)+" refused by security", "stream", o.req.StreamURL(), "rule", rule)
-		return nil, fmt.Errorf("server: %s %s refused by security rule %s: %w", req.Proto, o.req.StreamURL(), rule, session.ErrRejected)
-	}
-	if !vs.hooks.Enabled {
-		return o, nil
-	}
-	conn := o.hookConn()
-	calls := []hookCall{{"on_connect", vs.hooks.OnConnect, hooks.OnConnect{Conn: conn, Param: o.req.Param, TcURL: o.req.TcURL}}}
-	if action == security.Publish {
-		calls = append(calls, hookCall{"on_publish", vs.hooks.OnPublish, hooks.OnPublish{Conn: conn,
-			TcURL: o.req.TcURL, Stream: o.req.Stream, Param: o.req.Param, StreamURL: o.req.StreamURL()}})
-	} else {
-		calls = append(calls, hookCall{"on_play", vs.hooks.OnPlay, hooks.OnPlay{Conn: conn,
-			Stream: o.req.Stream, TcURL: o.req.TcURL, Param: o.req.Param, StreamURL: o.req.StreamURL()}})
-	}
-	for _, c := range calls {
-		if len(c.urls) == 0 {
-			continue
-		}
-		if err := s.hooks.Call(ctx, c.urls, c.payload); err != nil {
-			o.log.Warn(string(action)+" refused by "+c.name, "stream", o.req.StreamURL(), "err", err)
-			return nil, fmt.Errorf("server: %s %s: %s: %w: %w", req.Proto, o.req.StreamURL(), c.name, session.ErrRejected, err)
+	// As an RTMP client: connect (on_connect), then publish or play.
+	ar := admission.Request{Proto: req.Proto, ClientID: o.id, IP: o.ip, Vhost: v.Name, App: o.req.App,
+		Stream: o.req.Stream, Param: o.req.Param, TcURL: o.req.TcURL, NoRefer: true}
+	for _, a := range []admission.Action{admission.Connect, action} {
+		ar.Action = a
+		if err := s.admission.Admit(ctx, ar); err != nil {
+			o.log.Warn(req.Proto+" refused", "err", err)
+			return nil, fmt.Errorf("server: %s: %w: %w", req.Proto, session.ErrRejected, err)
 		}
 	}
+	ar.Action = admission.Connect
+	s.emit(v.Name, ar.Payload())
 	return o, nil
-}
-
-// hookCall is one admission callback: its name, URLs and body.
-type hookCall struct {
-	name    string
-	urls    []string
-	payload hooks.Payload
 }
 
 // offPublisher is a session.Publisher.
@@ -145,7 +124,7 @@ type offPublisher struct {
 
 // Publish implements session.Host.
 func (s *Server) Publish(ctx context.Context, req session.Request) (session.Publisher, error) {
-	o, err := s.newOffloop(ctx, req, security.Publish)
+	o, err := s.newOffloop(ctx, req, admission.Publish)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +141,7 @@ func (s *Server) Publish(ctx context.Context, req session.Request) (session.Publ
 	o.ci = s.addPeer(o)
 	o.ci.update(func(cl *clientInfo) { cl.req, cl.publish, cl.src, cl.typ = o.req, true, src, req.Proto })
 	o.log.Info(req.Proto+" publish", "stream", o.req.StreamURL(), "param", o.req.Param, "stream_id", src.ID)
+	s.emit(o.req.Vhost, streamEvent(o.hookConn(), &o.req, src.ID))
 	return p, nil
 }
 
@@ -209,25 +189,16 @@ func (p *offPublisher) Close() error {
 	return nil
 }
 
-// notifyClosed calls on_unpublish or on_stop, then on_close.
+// notifyClosed reports the unpublish or stop, then the close.
 func (s *Server) notifyClosed(o *offloop, src *live.Source, publish bool) {
-	vs := s.state.Load().vhost(o.vhost)
-	if !vs.hooks.Enabled {
-		return
-	}
 	conn := o.hookConn()
-	if publish && len(vs.hooks.OnUnpublish) > 0 {
-		s.hooks.Go(vs.hooks.OnUnpublish, hooks.OnUnpublish{Conn: conn, TcURL: o.req.TcURL, Stream: o.req.Stream,
-			Param: o.req.Param, StreamURL: o.req.StreamURL(), StreamID: src.ID}, nil)
+	if publish {
+		s.emit(o.req.Vhost, hooks.OnUnpublish(streamEvent(conn, &o.req, src.ID)))
+	} else {
+		s.emit(o.req.Vhost, hooks.OnStop(streamEvent(conn, &o.req, src.ID)))
 	}
-	if !publish && len(vs.hooks.OnStop) > 0 {
-		s.hooks.Go(vs.hooks.OnStop, hooks.OnStop{Conn: conn, TcURL: o.req.TcURL, Stream: o.req.Stream,
-			Param: o.req.Param, StreamURL: o.req.StreamURL(), StreamID: src.ID}, nil)
-	}
-	if len(vs.hooks.OnClose) > 0 {
-		in, out := o.Bytes()
-		s.hooks.Go(vs.hooks.OnClose, hooks.OnClose{Conn: conn, SendBytes: int64(out), RecvBytes: int64(in)}, nil)
-	}
+	in, out := o.Bytes()
+	s.emit(o.req.Vhost, hooks.OnClose{Conn: conn, SendBytes: int64(out), RecvBytes: int64(in)})
 }
 
 // offPlayer is a session.Player.
@@ -238,7 +209,7 @@ type offPlayer struct {
 
 // Play implements session.Host.
 func (s *Server) Play(ctx context.Context, req session.Request) (session.Player, error) {
-	o, err := s.newOffloop(ctx, req, security.Play)
+	o, err := s.newOffloop(ctx, req, admission.Play)
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +228,7 @@ func (s *Server) Play(ctx context.Context, req session.Request) (session.Player,
 	o.ci = s.addPeer(o)
 	o.ci.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ = o.req, src, req.Proto })
 	o.log.Info(req.Proto+" play", "stream", o.req.StreamURL(), "param", o.req.Param, "source_cid", src.PublisherID())
+	s.emit(o.req.Vhost, playEvent(o.hookConn(), &o.req, "", src.ID))
 	return p, nil
 }
 

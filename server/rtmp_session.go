@@ -11,10 +11,11 @@ import (
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/flv"
 	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/admission"
+	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/rtmp"
-	"github.com/cascade-live/cascade/security"
 )
 
 // Errors that end an RTMP session.
@@ -58,6 +59,8 @@ type rtmpSession struct {
 	complexHS bool // the client's C1 carried a digest
 	paused    bool // a callback is deciding; input waits
 	client    *clientInfo
+	bandcheck *bandcheck.Session // a bandwidth check runs instead of publish or play
+	bandTimer *time.Timer
 }
 
 // errPause stops the chunk reader after a message whose answer waits for a
@@ -249,6 +252,9 @@ func (r *rtmpSession) onCommand(m *rtmp.Message, cmd *rtmp.Command) error {
 	if !r.connected && cmd.Name != "connect" {
 		return fmt.Errorf("rtmp: %q: %w", cmd.Name, ErrNotConnected)
 	}
+	if r.bandcheck != nil {
+		return r.onBandcheck(cmd)
+	}
 	switch cmd.Name {
 	case "connect":
 		return r.onConnect(cmd)
@@ -322,32 +328,18 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	}
 	r.c.Log.Info("rtmp connect", "tcUrl", p.TcURL, "app", r.req.App, "vhost", v.Name,
 		"pageUrl", p.PageURL, "handshake", hs, "remote", r.c.RemoteAddr().String())
-	vs := st.vhost(v)
-	if urls := vs.hooks.OnConnect; vs.hooks.Enabled && len(urls) > 0 {
-		payload := hooks.OnConnect{Conn: hookConn(r.c, &r.req), Param: r.req.Param, TcURL: p.TcURL, PageURL: p.PageURL}
-		r.decide(urls, payload, func(err error) error {
-			if err != nil {
-				r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, "rejected by on_connect"))
-				return fmt.Errorf("rtmp: on_connect: %w", err)
-			}
-			r.acceptConnect(cmd, p)
-			return nil
-		})
-		return errPause
+	if vs := st.vhost(v); vs.cluster.Remote && vs.cluster.TokenTraverse {
+		return r.traverseToken(vs, cmd, p) // the origin's on_connect decides
 	}
-	r.acceptConnect(cmd, p)
-	return nil
-}
-
-// decide runs a callback whose verdict the session waits for, and then
-// runs then (on the loop) with its error.
-func (r *rtmpSession) decide(urls []string, payload hooks.Payload, then func(error) error) {
-	r.paused = true
-	r.srv.hooks.Go(urls, payload, func(err error) {
-		r.c.Do(func() error {
-			r.paused = false
-			return then(err)
-		})
+	return r.admit(admission.Connect, func(reason string) {
+		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, reason))
+	}, func() error {
+		// As in SRS, on_connect decides before a bandwidth check.
+		if bc := r.srv.state.Load().vhost(v).bwcheck; bc.Enabled {
+			return r.startBandcheck(cmd, p, bc)
+		}
+		r.acceptConnect(cmd, p)
+		return nil
 	})
 }
 
@@ -359,40 +351,46 @@ func (r *rtmpSession) acceptConnect(cmd *rtmp.Command, p *rtmp.ConnectParams) {
 	r.send(b)
 	r.reply(0, rtmp.ConnectResult(cmd.TransactionID, p.ObjectEncoding))
 	r.reply(0, &rtmp.Command{Name: "onBWDone", Args: []any{nil}})
+	r.srv.emit(r.req.Vhost, r.admissionRequest(admission.Connect).Payload())
 }
 
-// admit applies the vhost's security and refer rules and its callback for
-// action, then runs then (at once, or when the callback answered).
-func (r *rtmpSession) admit(action security.Action, code string, then func() error) error {
-	st := r.srv.state.Load()
-	vs := st.vhost(r.vhost)
-	if ok, rule := vs.security.Check(action, ipOf(r.c)); !ok {
-		r.status("error", code, "refused by security rule: "+rule)
-		return fmt.Errorf("rtmp: %s %s refused by security: %s: %w", action, r.req.StreamURL(), rule, ErrRejected)
-	}
-	if ok, reason := vs.refer.Check(action, r.pageURL); !ok {
-		r.status("error", code, "refused by refer: "+reason)
-		return fmt.Errorf("rtmp: %s %s refused by refer (pageUrl %q): %s: %w", action, r.req.StreamURL(), r.pageURL, reason, ErrRejected)
-	}
-	urls, name := vs.hooks.OnPublish, "on_publish"
-	var payload hooks.Payload = hooks.OnPublish{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
-		Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL()}
-	if action == security.Play {
-		urls, name = vs.hooks.OnPlay, "on_play"
-		payload = hooks.OnPlay{Conn: hookConn(r.c, &r.req), Stream: r.req.Stream, TcURL: r.req.TcURL,
-			Param: r.req.Param, PageURL: r.pageURL, StreamURL: r.req.StreamURL()}
-	}
-	if !vs.hooks.Enabled || len(urls) == 0 {
-		return then()
-	}
-	r.decide(urls, payload, func(err error) error {
-		if err != nil {
-			r.status("error", code, "rejected by "+name)
-			return fmt.Errorf("rtmp: %s %s: %s: %w", action, r.req.StreamURL(), name, err)
-		}
-		return then()
+// admissionRequest describes the session to admission.
+func (r *rtmpSession) admissionRequest(action admission.Action) admission.Request {
+	return admission.Request{Action: action, Proto: "rtmp", ClientID: r.c.ID, IP: ipOf(r.c), Vhost: r.req.Vhost,
+		App: r.req.App, Stream: r.req.Stream, Param: r.req.Param, TcURL: r.req.TcURL, PageURL: r.pageURL}
+}
+
+// admit asks admission whether the client may do action, and runs then
+// (at once, or on the loop once a callback answered); a refusal runs
+// refuse with the reason for the client, and its error closes the
+// connection (the one log line, naming the rule or callback). Input waits
+// while a callback decides.
+func (r *rtmpSession) admit(action admission.Action, refuse func(reason string), then func() error) error {
+	decided, err := r.srv.admission.AdmitAsync(r.admissionRequest(action), func(err error) {
+		r.c.Do(func() error {
+			r.paused = false
+			return verdict(err, refuse, then)
+		})
 	})
+	if decided {
+		return verdict(err, refuse, then)
+	}
+	r.paused = true
 	return errPause
+}
+
+// verdict runs then, or refuse and returns the refusal.
+func verdict(err error, refuse func(reason string), then func() error) error {
+	if err == nil {
+		return then()
+	}
+	reason := err.Error()
+	var ref *admission.Refusal
+	if errors.As(err, &ref) {
+		reason = ref.Reason()
+	}
+	refuse(reason)
+	return fmt.Errorf("rtmp: %w", err)
 }
 
 // resolveVhost applies a vhost named in the stream's query (?vhost=),
@@ -426,7 +424,9 @@ func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
 		r.status("error", rtmp.CodePublishBadName, err.Error())
 		return err
 	}
-	return r.admit(security.Publish, rtmp.CodePublishBadName, r.startPublish)
+	return r.admit(admission.Publish, func(reason string) {
+		r.status("error", rtmp.CodePublishBadName, reason)
+	}, r.startPublish)
 }
 
 func (r *rtmpSession) startPublish() error {
@@ -445,6 +445,7 @@ func (r *rtmpSession) startPublish() error {
 		{Key: "code", Value: rtmp.CodePublishStart}, {Key: "description", Value: "Started publishing stream."}}}})
 	r.status("status", rtmp.CodePublishStart, "Started publishing stream.")
 	r.c.Log.Info("rtmp publish", "stream", r.req.StreamURL(), "param", r.req.Param, "stream_id", src.ID)
+	r.srv.emit(r.req.Vhost, streamEvent(hookConn(r.c, &r.req), &r.req, src.ID))
 	return nil
 }
 
@@ -468,10 +469,7 @@ func (r *rtmpSession) unpublish() bool {
 	frames, bytes := pub.Counts()
 	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(), "frames", frames, "bytes", bytes)
 	r.client.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil })
-	if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnUnpublish) > 0 {
-		r.srv.hooks.Go(vs.hooks.OnUnpublish, hooks.OnUnpublish{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
-			Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID}, nil)
-	}
+	r.srv.emit(r.req.Vhost, hooks.OnUnpublish(streamEvent(hookConn(r.c, &r.req), &r.req, src.ID)))
 	return true
 }
 
@@ -492,7 +490,9 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 		r.status("error", rtmp.CodePlayStreamNotFound, err.Error())
 		return err
 	}
-	return r.admit(security.Play, rtmp.CodePlayFailed, func() error { return r.startPlay(p) })
+	return r.admit(admission.Play, func(reason string) {
+		r.status("error", rtmp.CodePlayFailed, reason)
+	}, func() error { return r.playOrRedirect(p) })
 }
 
 func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {
@@ -512,6 +512,7 @@ func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {
 	r.client.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ = r.req, src, api.ClientRTMPPlay })
 	r.c.Log.Info("rtmp play", "stream", r.req.StreamURL(), "param", r.req.Param,
 		"source_cid", src.PublisherID())
+	r.srv.emit(r.req.Vhost, playEvent(hookConn(r.c, &r.req), &r.req, r.pageURL, src.ID))
 	return nil
 }
 
@@ -523,10 +524,7 @@ func (r *rtmpSession) stopPlay() {
 	r.consumer.Close()
 	r.consumer = nil
 	r.client.update(func(cl *clientInfo) { cl.src = nil })
-	if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnStop) > 0 {
-		r.srv.hooks.Go(vs.hooks.OnStop, hooks.OnStop{Conn: hookConn(r.c, &r.req), TcURL: r.req.TcURL,
-			Stream: r.req.Stream, Param: r.req.Param, StreamURL: r.req.StreamURL(), StreamID: src.ID}, nil)
-	}
+	r.srv.emit(r.req.Vhost, hooks.OnStop(streamEvent(hookConn(r.c, &r.req), &r.req, src.ID)))
 }
 
 func (r *rtmpSession) OnClose(c *netpoll.Conn, err error) {
@@ -534,10 +532,11 @@ func (r *rtmpSession) OnClose(c *netpoll.Conn, err error) {
 	r.stopPlay()
 	r.reader.Close()
 	r.srv.removeClient(c, err)
+	if r.bandTimer != nil {
+		r.bandTimer.Stop()
+	}
 	if r.connected {
-		if vs := r.srv.state.Load().vhost(r.vhost); vs.hooks.Enabled && len(vs.hooks.OnClose) > 0 {
-			r.srv.hooks.Go(vs.hooks.OnClose, hooks.OnClose{Conn: hookConn(c, &r.req),
-				SendBytes: int64(c.BytesOut.Load()), RecvBytes: int64(c.BytesIn.Load())}, nil)
-		}
+		r.srv.emit(r.req.Vhost, hooks.OnClose{Conn: hookConn(c, &r.req),
+			SendBytes: int64(c.BytesOut.Load()), RecvBytes: int64(c.BytesIn.Load())})
 	}
 }

@@ -20,10 +20,18 @@ import (
 	"github.com/cascade-live/cascade/hds"
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/admission"
+	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/internal/console"
 	"github.com/cascade-live/cascade/internal/diskpool"
+	"github.com/cascade-live/cascade/internal/edge"
+	"github.com/cascade-live/cascade/internal/events"
+	"github.com/cascade-live/cascade/internal/ffmpeg"
+	"github.com/cascade-live/cascade/internal/forward"
+	"github.com/cascade-live/cascade/internal/kafka"
 	"github.com/cascade-live/cascade/internal/listen"
+	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
@@ -49,6 +57,10 @@ type Server struct {
 	ConnectTimeout     time.Duration // RTMP connect after the handshake
 	RequestHeadTimeout time.Duration // an HTTP request head (HTTP port, API, exporter)
 	IdleTimeout        time.Duration // an idle keep-alive HTTP connection (HTTP port, API, exporter)
+	KafkaStatsInterval time.Duration // per-stream stats events to Kafka; 10 s when 0
+	KafkaOptions       kafka.Options // the producer's buffer and drop-log interval; ids and logger are set
+	CallbackTimeout    time.Duration // each HTTP callback (0: hooks.DefaultTimeout); read by Start
+	StopTimeout        time.Duration // how long Close waits for outputs to finish their files
 
 	// MgmtConnections caps the connections the HTTP API and the exporter
 	// each hold open; more are closed at once.
@@ -63,10 +75,16 @@ type Server struct {
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
 	hlsStore  *hls.Store
-	disk      *diskpool.Pool // opens and reads static files
+	sup       *supervise.Supervisor // every child process
+	ff        *ffmpeg.Manager       // transcode, ingest, exec, snapshot
+	disk      *diskpool.Pool        // opens and reads static files
 
-	hooks        *hooks.Client
-	clients      sync.Map // id → *clientInfo
+	hooks        *hooks.Client       // created by Start
+	admission    *admission.Admitter // created by Start
+	events       events.Bus          // what happens to clients and streams, for the sinks
+	eventCount   sync.Map            // action → *atomic.Uint64, the metrics sink's counts
+	outputs      sync.WaitGroup      // outputs that have not finished their files
+	clients      sync.Map            // id → *clientInfo
 	clientsTotal atomic.Uint64
 	clientErrors atomic.Uint64
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
@@ -77,7 +95,12 @@ type Server struct {
 	sharedAPI    map[string]net.Listener // the API's side of an HTTP server port it shares, by address
 	watching     bool
 	startedAt    time.Time
+	cluster      *cluster
 	nextLoop     atomic.Uint32 // spreads off-loop players over the loops
+
+	kafka       atomic.Pointer[kafka.Producer] // nil unless the kafka block is on
+	kafkaStats  chan struct{}                  // closed when the producer's stats loop has ended
+	bandLimiter bandcheck.Limiter              // one bandwidth check per client IP per interval
 }
 
 // state is one loaded configuration with what is derived from it, swapped
@@ -85,31 +108,41 @@ type Server struct {
 type state struct {
 	cfg    *config.Config
 	vhosts map[string]*vhostState // by vhost name
+	ops    opsConfig
+	ff     *ffmpeg.Config
 }
 
 // vhostState is a vhost's configuration, parsed once per load.
 type vhostState struct {
-	live     *live.Config
-	security *security.Rules
-	refer    *security.Refer
-	hooks    hooks.Config
-	dvr      dvr.Config
-	hds      hds.Config
-	hls      hls.Config
+	live    *live.Config
+	policy  admission.Policy // security, refer and http_hooks
+	dvr     dvr.Config
+	hds     hds.Config
+	hls     hls.Config
+	cluster edge.Config
+	forward forward.Config
+	bwcheck bandcheck.Config // bandcheck: SRS's bandwidth test
 }
 
 func newState(cfg *config.Config) (*state, error) {
-	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState)}
+	ff, err := ffmpeg.ParseConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState), ff: ff}
+	if st.ops, err = parseOps(cfg.Root); err != nil {
+		return nil, err
+	}
 	for name, v := range cfg.Vhosts {
 		vs := &vhostState{live: liveConfig(cfg, v)}
 		var err error
-		if vs.security, err = security.ParseSecurity(v.Block.Get("security")); err != nil {
+		if vs.policy.Security, err = security.ParseSecurity(v.Block.Get("security")); err != nil {
 			return nil, err
 		}
-		if vs.refer, err = security.ParseRefer(v.Block.Get("refer")); err != nil {
+		if vs.policy.Refer, err = security.ParseRefer(v.Block.Get("refer")); err != nil {
 			return nil, err
 		}
-		if vs.hooks, err = hooks.ParseConfig(v.Block.Get("http_hooks")); err != nil {
+		if vs.policy.Hooks, err = hooks.ParseConfig(v.Block.Get("http_hooks")); err != nil {
 			return nil, err
 		}
 		if vs.dvr, err = dvr.ParseConfig(v.Block.Get("dvr")); err != nil {
@@ -119,6 +152,15 @@ func newState(cfg *config.Config) (*state, error) {
 			return nil, err
 		}
 		if vs.hls, err = hls.ParseConfig(v.Block.Get("hls")); err != nil {
+			return nil, err
+		}
+		if vs.cluster, err = edge.ParseConfig(v.Block.Get("cluster")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
+		}
+		if vs.forward, err = forward.ParseConfig(v.Block.Get("forward")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
+		}
+		if vs.bwcheck, err = bandcheck.ParseConfig(v.Block.Get("bandcheck")); err != nil {
 			return nil, err
 		}
 		st.vhosts[name] = vs
@@ -181,7 +223,8 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{log: log, reg: live.NewRegistry(),
 		HandshakeTimeout: 10 * time.Second, ConnectTimeout: 30 * time.Second,
-		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second, MgmtConnections: 256}
+		RequestHeadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second, StopTimeout: 5 * time.Second,
+		MgmtConnections: 256}
 	s.done = make(chan struct{})
 	s.sharedAPI = make(map[string]net.Listener)
 	s.serverID = cfg.ServerID
@@ -189,11 +232,12 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		s.serverID = "vid-" + cid.New()
 	}
 	s.serviceID = cid.New()
-	s.hooks = hooks.NewClient(hooks.Options{ServerID: s.serverID, ServiceID: s.serviceID})
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
+	s.sup = supervise.New(log)
+	s.ff = ffmpeg.NewManager(ffmpeg.Options{Supervisor: s.sup, Log: log, Resolve: s.resolveRTMPURL})
 	s.disk = diskpool.New(diskWorkers)
-	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, console.New(s.consoleInfo))
+	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, s.ff.Snapshots(), console.New(s.consoleInfo))
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err
@@ -214,6 +258,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.eng = eng
+	if s.cluster, err = newCluster(s, cfg); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -250,6 +297,7 @@ func (s *Server) Engine() *netpoll.Engine { return s.eng }
 
 // Start opens the listeners and runs the event loops.
 func (s *Server) Start() error {
+	s.startEvents()
 	if err := s.eng.Start(); err != nil {
 		return err
 	}
@@ -266,6 +314,7 @@ func (s *Server) Start() error {
 		s.Close()
 		return err
 	}
+	s.applyFFmpeg()
 	s.startWatching()
 	return nil
 }
@@ -442,7 +491,9 @@ func firstAddr(addrs []net.Addr) net.Addr {
 	return addrs[0]
 }
 
-// Close stops at once: listeners and connections close.
+// Close stops: listeners and connections close, then the outputs finish
+// their files (DVR recordings renamed and indexed, HLS playlists and last
+// segments written), waiting at most StopTimeout for them.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -461,9 +512,23 @@ func (s *Server) Close() error {
 		return true
 	})
 	err := s.eng.Stop()
+	s.ff.Close()
+	s.sup.Close()
 	s.disk.Close()
-	_ = s.hooks.Close()
+	// The connections' OnClose ended their publishes; recordings and
+	// playlists are finished before the process may exit.
+	start := time.Now()
+	if !s.finishOutputs(s.StopTimeout) {
+		s.log.Error("outputs not finished in time", "timeout", s.StopTimeout)
+	} else if d := time.Since(start); d > 100*time.Millisecond {
+		s.log.Info("outputs finished", "took", d.Round(time.Millisecond))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	s.stopEvents(ctx)
+	cancel()
+	s.stopKafka()
 	s.hlsStore.Close()
+	s.cluster.close()
 	return err
 }
 

@@ -137,7 +137,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 				log.Error("reload failed, keeping the running configuration", "err", err)
 			}
 			continue
-		case syscall.SIGQUIT:
+		}
+		// Stop: recordings and playlists are finished first (within the
+		// server's StopTimeout); a second stop signal exits at once.
+		go func() {
+			for sig := range sigs {
+				if sig == syscall.SIGTERM || sig == syscall.SIGINT || sig == syscall.SIGQUIT {
+					log.Warn("stopping now", "signal", sig.String())
+					os.Exit(1)
+				}
+			}
+		}()
+		if sig == syscall.SIGQUIT {
 			log.Info("graceful stop", "signal", sig.String())
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			err := srv.Shutdown(ctx)
@@ -145,7 +156,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 				log.Error("stop", "err", err)
 			}
-		default:
+		} else {
 			log.Info("fast stop", "signal", sig.String())
 			_ = srv.Close()
 		}

@@ -3,12 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +24,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cascade-live/cascade/amf"
+	"github.com/cascade-live/cascade/internal/testmedia"
+	"github.com/cascade-live/cascade/internal/testpeer"
 	"github.com/cascade-live/cascade/server"
 )
 
@@ -182,4 +193,150 @@ func TestLogFileReopenAndEnv(t *testing.T) {
 		}
 	}
 	assert.True(t, seen["rtmp"] && seen["http"], "RTMP and HTTP from the environment")
+}
+
+// TestStopFinalizesOutputs: SIGTERM, SIGINT and SIGQUIT during a publish
+// with DVR and HLS on leave a finished recording (renamed from .tmp, its
+// keyframe index written, both streams, about the published duration) and
+// a playlist whose last segment exists and decodes.
+func TestStopFinalizesOutputs(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	media := testpeer.Media(t, "h264_aac_720p25.flv")
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			var mu sync.Mutex
+			var dvrFiles []string // what on_dvr reported
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body struct{ File string }
+				_ = json.NewDecoder(r.Body).Decode(&body)
+				mu.Lock()
+				dvrFiles = append(dvrFiles, body.File)
+				mu.Unlock()
+				io.WriteString(w, "0")
+			}))
+			defer hook.Close()
+			conf := writeConf(t, fmt.Sprintf(`listen 127.0.0.1:0;
+daemon off;
+vhost __defaultVhost__ {
+    dvr { enabled on; dvr_plan session; dvr_path %[1]s/dvr/[app]/[stream].flv; }
+    hls { enabled on; hls_path %[1]s/hls; hls_fragment 2; hls_window 60; }
+    http_hooks { enabled on; on_dvr %[2]s/dvr; }
+}
+`, dir, hook.URL))
+			cmd, addr, _ := start(t, conf)
+			began := time.Now()
+			// Several streams, so that the stop has some work to finish.
+			const streams = 4
+			var pubs []*testpeer.Process
+			for i := range streams {
+				pubs = append(pubs, testpeer.Publish(t, media, fmt.Sprintf("rtmp://%s/live/s%d", addr, i), testpeer.PublishOptions{Loop: true}))
+			}
+			for i := range streams {
+				waitFile(t, filepath.Join(dir, "hls", "live", fmt.Sprintf("s%d.m3u8", i)), 15*time.Second)
+			}
+			time.Sleep(time.Until(began.Add(5 * time.Second)))
+			published := time.Since(began)
+
+			stopping := time.Now()
+			require.NoError(t, cmd.Process.Signal(sig))
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				assert.NoError(t, err, "clean exit")
+				assert.Less(t, time.Since(stopping), 6*time.Second, "stopped within the bound")
+			case <-time.After(15 * time.Second):
+				t.Fatal("the server did not stop")
+			}
+			for _, p := range pubs {
+				p.Stop()
+			}
+
+			var tmp, flvs []string
+			require.NoError(t, filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+				switch {
+				case err != nil:
+					return err
+				case strings.HasSuffix(p, ".tmp"):
+					tmp = append(tmp, p)
+				case strings.HasSuffix(p, ".flv"):
+					flvs = append(flvs, p)
+				}
+				return nil
+			}))
+			assert.Empty(t, tmp, "no file left half-written")
+			require.Len(t, flvs, streams, "one recording per stream")
+			mu.Lock()
+			assert.ElementsMatch(t, flvs, dvrFiles, "on_dvr told of each recording before the exit")
+			mu.Unlock()
+
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			for _, flv := range flvs {
+				probe, err := testpeer.Probe(ctx, flv)
+				require.NoError(t, err)
+				assert.NotNil(t, probe.Video(), "the recording has video")
+				assert.NotNil(t, probe.Audio(), "the recording has audio")
+				assert.InDelta(t, published.Seconds(), probe.Format.Duration, 1.5, "the recording lasts about what was published")
+				checkKeyframeIndex(t, flv)
+			}
+
+			for i := range streams {
+				playlist := filepath.Join(dir, "hls", "live", fmt.Sprintf("s%d.m3u8", i))
+				m3u8, err := os.ReadFile(playlist)
+				require.NoError(t, err)
+				var last string
+				var total float64
+				for _, line := range strings.Split(string(m3u8), "\n") {
+					if d, ok := strings.CutPrefix(line, "#EXTINF:"); ok {
+						d, _, _ = strings.Cut(d, ",")
+						f, _ := strconv.ParseFloat(d, 64)
+						total += f
+					} else if line != "" && !strings.HasPrefix(line, "#") {
+						last = line
+					}
+				}
+				require.NotEmpty(t, last, "the playlist lists segments:\n%s", m3u8)
+				assert.InDelta(t, published.Seconds(), total, 1.5, "the playlist holds the last segment:\n%s", m3u8)
+				seg, err := testpeer.Probe(ctx, filepath.Join(filepath.Dir(playlist), last))
+				require.NoError(t, err, "the last segment decodes")
+				assert.NotNil(t, seg.Video())
+				assert.Greater(t, seg.Format.Duration, 0.0)
+			}
+		})
+	}
+}
+
+func waitFile(t *testing.T, path string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never appeared", path)
+}
+
+// checkKeyframeIndex checks that the recording's onMetaData holds its
+// size, duration and keyframe index, written when the file was finished.
+func checkKeyframeIndex(t *testing.T, path string) {
+	t.Helper()
+	tags, _ := testmedia.ReadTags(t, path)
+	require.NotEmpty(t, tags)
+	vs, err := amf.DecodeAll0(tags[0].Data)
+	require.NoError(t, err)
+	require.Len(t, vs, 2)
+	meta, ok := vs[1].(amf.ECMAArray)
+	require.True(t, ok)
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	size, _ := meta.GetNumber("filesize")
+	assert.Equal(t, float64(st.Size()), size, "filesize written at the end")
+	kf, ok := meta.Get("keyframes")
+	require.True(t, ok, "no keyframes index")
+	times, _ := kf.(amf.Object).Get("times")
+	assert.NotEmpty(t, times, "keyframe times")
 }

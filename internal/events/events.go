@@ -57,6 +57,7 @@ type sink struct {
 	done      chan struct{}
 	delivered atomic.Uint64
 	dropped   atomic.Uint64
+	panicked  atomic.Uint64
 }
 
 // SinkStats are a sink's counters.
@@ -65,6 +66,7 @@ type SinkStats struct {
 	Queued    int    // events waiting now
 	Delivered uint64 // events handed to the sink's function
 	Dropped   uint64 // events lost because the queue was full
+	Panicked  uint64 // events whose delivery panicked (the sink goes on)
 }
 
 // Subscribe adds a sink named name (for stats and metrics) that gets every
@@ -123,7 +125,8 @@ func (b *Bus) Stats() []SinkStats {
 	}
 	out := make([]SinkStats, len(*p))
 	for i, s := range *p {
-		out[i] = SinkStats{Name: s.name, Queued: len(s.queue), Delivered: s.delivered.Load(), Dropped: s.dropped.Load()}
+		out[i] = SinkStats{Name: s.name, Queued: len(s.queue), Delivered: s.delivered.Load(), Dropped: s.dropped.Load(),
+			Panicked: s.panicked.Load()}
 	}
 	return out
 }
@@ -199,7 +202,14 @@ func (s *sink) run() {
 	}
 }
 
+// deliver hands e to the sink; a panic in it is counted, and the sink goes
+// on with the next event.
 func (s *sink) deliver(e Event) {
+	defer func() {
+		if recover() != nil {
+			s.panicked.Add(1)
+		}
+	}()
 	s.delivered.Add(1)
 	s.fn(e)
 }

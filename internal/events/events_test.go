@@ -181,3 +181,36 @@ func TestAction(t *testing.T) {
 	assert.Equal(t, "on_publish", Event{Payload: hooks.OnPublish{}}.Action())
 	assert.Equal(t, "", Event{}.Action())
 }
+
+// BenchmarkPublish: one event to two sinks that keep up.
+func BenchmarkPublish(b *testing.B) {
+	var bus Bus
+	for _, name := range []string{"a", "b"} {
+		defer bus.Subscribe(name, 1<<16, func(Event) {})()
+	}
+	e := publishEvent("s", 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		bus.Publish(e)
+	}
+}
+
+func TestSinkPanic(t *testing.T) {
+	var b Bus
+	var got []int
+	cancel := b.Subscribe("s", 10, func(e Event) {
+		seq := e.Payload.(hooks.OnHLS).SeqNo
+		if seq == 1 {
+			panic("a bug in a sink")
+		}
+		got = append(got, seq)
+	})
+	for i := range 3 {
+		b.Publish(publishEvent("s", i))
+	}
+	require.Eventually(t, func() bool { return b.Stats()[0].Delivered == 3 }, 5*time.Second, time.Millisecond)
+	assert.EqualValues(t, 1, b.Stats()[0].Panicked)
+	cancel()
+	assert.Equal(t, []int{0, 2}, got, "the sink goes on after a panic")
+}
