@@ -46,7 +46,8 @@ type limitedConn struct {
 }
 
 func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
+	// The slot first: once the peer sees the close, a new connection may
+	// take it.
 	c.once.Do(func() { c.l.open.Add(-1) })
-	return err
+	return c.Conn.Close()
 }
