@@ -153,9 +153,12 @@ func (r *rtmpSession) flush() {
 	}
 	if r.consumer != nil {
 		r.consumer.SendRaw(r.out)
-	} else {
-		_, _ = r.c.Write(r.out)
+		// A player rarely answers again (pings, acks): not worth the few
+		// hundred bytes its connect and play left in the buffer.
+		r.out = nil
+		return
 	}
+	_, _ = r.c.Write(r.out)
 	r.out = r.out[:0]
 }
 
