@@ -22,6 +22,7 @@ func (a *apiHandler) serveV1Index(w http.ResponseWriter, r *http.Request) {
 		"streams":   "manage all streams or specified stream",
 		"clients":   "manage all clients or specified client, default query top 10 clients",
 		"raw":       "raw api for srs, support CUID srs for instance the config",
+		"clusters":  "origin cluster server API",
 	}})
 }
 

@@ -254,3 +254,21 @@ func TestServiceIDDefaultsToRandom(t *testing.T) {
 	assert.Regexp(t, `^[a-z0-9]{8}$`, got["service"])
 	assert.NotEqual(t, NewServiceID(), NewServiceID())
 }
+
+// TestLists: Options.Lists adds read-only lists with SRS's envelope,
+// behind the same auth.
+func TestLists(t *testing.T) {
+	opts := testOptions
+	opts.Lists = map[string]func() any{"processes": func() any { return []map[string]int{{"pid": 42}} }}
+	srv := serve(t, newFake(), opts)
+	for _, path := range []string{"/api/v1/processes", "/api/v1/processes/"} {
+		got := getJSON(t, http.MethodGet, srv.URL+path)
+		assert.Equal(t, 0.0, got["code"])
+		assert.Equal(t, "vid-server", got["server"])
+		assert.Equal(t, []any{map[string]any{"pid": 42.0}}, got["processes"])
+	}
+	opts.Auth = &BasicAuth{Username: "u", Password: "p"}
+	srv = serve(t, newFake(), opts)
+	resp, _ := do(t, http.MethodGet, srv.URL+"/api/v1/processes", nil)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+}

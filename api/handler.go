@@ -62,7 +62,13 @@ func NewHandler(p Provider, opts Options) http.Handler {
 	mux.HandleFunc("DELETE /api/v1/clients", a.kickClient)
 	mux.HandleFunc("DELETE /api/v1/clients/{$}", a.kickClient)
 	mux.HandleFunc("GET /api/v1/raw", a.serveRaw)
+	mux.HandleFunc("GET /api/v1/clusters", a.serveClusters)
 	mux.HandleFunc("POST /api/v1/raw", a.serveRaw)
+	for name, list := range opts.Lists {
+		serve := func(w http.ResponseWriter, r *http.Request) { a.replyOK(w, r, field{name, list()}) }
+		mux.HandleFunc("GET /api/v1/"+name, serve)
+		mux.HandleFunc("GET /api/v1/"+name+"/{$}", serve)
+	}
 
 	var h http.Handler = withJSONP(mux)
 	if opts.Auth != nil {

@@ -31,8 +31,10 @@ type HostSampler struct {
 	pageKbyte  int64
 	isInternet func(iface string) bool
 
-	mu   sync.Mutex
-	prev hostCounters
+	mu    sync.Mutex
+	prev  hostCounters
+	stats StatsConfig
+	iface func(index int) string // the interface of stats.network
 }
 
 // hostCounters are the running totals rates are computed from.
@@ -41,6 +43,10 @@ type hostCounters struct {
 	selfTicks         uint64 // utime+stime of this process
 	cpuTotal, cpuIdle uint64 // all CPUs, from /proc/stat
 	pgpgin, pgpgout   uint64 // KB paged in and out, from /proc/vmstat
+	iface             string // stats.network's interface
+	ifaceRecv         int64  // its bytes received and sent
+	ifaceSent         int64
+	disks             diskTotals // stats.disk's devices
 }
 
 // NewHostSampler returns a sampler for this process, which reports version
@@ -57,7 +63,16 @@ func NewHostSampler(version string, started time.Time) *HostSampler {
 		cwd:        cwd,
 		pageKbyte:  int64(os.Getpagesize() / 1024),
 		isInternet: hasPublicAddress,
+		iface:      ifaceOfIndex,
 	}
+}
+
+// SetStats applies a stats block: from the next Sample on, the summary
+// details stats.network's interface and stats.disk's devices.
+func (h *HostSampler) SetStats(c StatsConfig) {
+	h.mu.Lock()
+	h.stats = c
+	h.mu.Unlock()
 }
 
 // Sample reads /proc once and returns the summary, with rates over the time
@@ -66,12 +81,30 @@ func (h *HostSampler) Sample() Summary {
 	now := h.now()
 	r := procReader{fsys: h.proc}
 
+	h.mu.Lock()
+	stats := h.stats
+	h.mu.Unlock()
+	cur := hostCounters{at: now}
 	self, selfTicks := h.readSelf(&r)
 	sys, cpuTotal, cpuIdle, pgpgin, pgpgout := h.readSystem(&r, now)
+	cur.selfTicks, cur.cpuTotal, cur.cpuIdle, cur.pgpgin, cur.pgpgout = selfTicks, cpuTotal, cpuIdle, pgpgin, pgpgout
+	var disksFound bool
+	if stats.Enabled {
+		cur.iface = h.iface(stats.Network)
+		for _, d := range r.netDevices() {
+			if d.name == cur.iface {
+				cur.ifaceRecv, cur.ifaceSent = d.recv, d.sent
+			}
+		}
+		sys.NetIface, sys.NetIfaceRecvBytes, sys.NetIfaceSendBytes = cur.iface, cur.ifaceRecv, cur.ifaceSent
+		if len(stats.Disks) > 0 {
+			cur.disks, disksFound = r.diskStats(stats.Disks)
+		}
+	}
 
 	h.mu.Lock()
 	prev := h.prev
-	h.prev = hostCounters{at: now, selfTicks: selfTicks, cpuTotal: cpuTotal, cpuIdle: cpuIdle, pgpgin: pgpgin, pgpgout: pgpgout}
+	h.prev = cur
 	h.mu.Unlock()
 
 	if elapsed := now.Sub(prev.at).Seconds(); !prev.at.IsZero() && elapsed > 0 {
@@ -82,6 +115,7 @@ func (h *HostSampler) Sample() Summary {
 			sys.DiskReadKBps = int64(float64(pgpgin-prev.pgpgin) / elapsed)
 			sys.DiskWriteKBps = int64(float64(pgpgout-prev.pgpgout) / elapsed)
 		}
+		h.rates(&sys, prev, cur, elapsed, disksFound)
 	}
 	if prev.cpuTotal > 0 && cpuTotal > prev.cpuTotal && cpuIdle >= prev.cpuIdle {
 		sys.CPUPercent = 1 - float64(cpuIdle-prev.cpuIdle)/float64(cpuTotal-prev.cpuTotal)
@@ -91,6 +125,24 @@ func (h *HostSampler) Sample() Summary {
 	}
 
 	return Summary{OK: r.err == nil, NowMs: now.UnixMilli(), Self: self, System: sys}
+}
+
+// rates fills the stats block's rates over elapsed seconds: the
+// interface's kbps, and for the configured disks their read and write
+// KBps (in place of the whole host's paging) and how busy they were.
+func (h *HostSampler) rates(sys *System, prev, cur hostCounters, elapsed float64, disksFound bool) {
+	if cur.iface != "" && cur.iface == prev.iface && cur.ifaceRecv >= prev.ifaceRecv && cur.ifaceSent >= prev.ifaceSent {
+		sys.NetIfaceRecvKbps = int64(float64(cur.ifaceRecv-prev.ifaceRecv) * 8 / 1000 / elapsed)
+		sys.NetIfaceSendKbps = int64(float64(cur.ifaceSent-prev.ifaceSent) * 8 / 1000 / elapsed)
+	}
+	d, p := cur.disks, prev.disks
+	if !disksFound || d.sectorsRead < p.sectorsRead || d.sectorsWritten < p.sectorsWritten || d.ioMs < p.ioMs {
+		return
+	}
+	const sectorKbyte = 0.5 // /proc/diskstats counts 512-byte sectors
+	sys.DiskReadKBps = int64(float64(d.sectorsRead-p.sectorsRead) * sectorKbyte / elapsed)
+	sys.DiskWriteKBps = int64(float64(d.sectorsWritten-p.sectorsWritten) * sectorKbyte / elapsed)
+	sys.DiskBusyPercent = min(1, float64(d.ioMs-p.ioMs)/1000/elapsed)
 }
 
 // readSelf reads this process's part; selfTicks is its CPU time so far.
@@ -172,3 +224,63 @@ func hasPublicAddress(iface string) bool {
 	}
 	return false
 }
+
+// StatsConfig is the stats block: what the summary details beyond SRS's
+// host-wide counters.
+type StatsConfig struct {
+	Enabled bool     // enabled: on when the block is there, as SRS 3 had no switch
+	Network int      // network: index into LocalIPv4's list, 0 by default
+	Disks   []string // disk: device names as in /proc/diskstats (sda, xvda…)
+}
+
+// LocalIPv4 lists the host's IPv4 addresses with their interfaces: the
+// interfaces' order, loopback last. SRS's stats.network indexes this list
+// (modulo its length), for the heartbeat's ip and the interface the
+// summary details.
+func LocalIPv4() []InterfaceAddr {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	var out, loop []InterfaceAddr
+	for _, ifi := range ifs {
+		if ifi.Flags&net.FlagUp == 0 {
+			continue
+		}
+		addrs, err := ifi.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			ipnet, ok := a.(*net.IPNet)
+			if !ok || ipnet.IP.To4() == nil {
+				continue
+			}
+			ia := InterfaceAddr{Interface: ifi.Name, IP: ipnet.IP.String()}
+			if ifi.Flags&net.FlagLoopback != 0 {
+				loop = append(loop, ia)
+			} else {
+				out = append(out, ia)
+			}
+		}
+	}
+	return append(out, loop...)
+}
+
+// InterfaceAddr is one of the host's addresses.
+type InterfaceAddr struct {
+	Interface string // "eth0"
+	IP        string // "192.168.1.10"
+}
+
+// PickIPv4 returns the index-th (modulo) of LocalIPv4's addresses, or the
+// zero value when the host has none.
+func PickIPv4(index int) InterfaceAddr {
+	ips := LocalIPv4()
+	if len(ips) == 0 || index < 0 {
+		return InterfaceAddr{}
+	}
+	return ips[index%len(ips)]
+}
+
+func ifaceOfIndex(index int) string { return PickIPv4(index).Interface }

@@ -233,3 +233,35 @@ func (r *procReader) vmStat() vmStat {
 	})
 	return v
 }
+
+// diskTotals are the counters of /proc/diskstats summed over some devices.
+type diskTotals struct {
+	sectorsRead, sectorsWritten uint64 // 512-byte sectors
+	ioMs                        uint64 // time spent doing I/O
+}
+
+// diskStats sums the counters of the named devices in /proc/diskstats:
+// "major minor name reads merged sectors ms writes merged sectors ms
+// in-flight io_ms weighted_ms …". Devices not listed are ignored, as SRS
+// does; found reports whether any named device was there.
+func (r *procReader) diskStats(devices []string) (t diskTotals, found bool) {
+	r.lines("diskstats", func(f []string) {
+		if len(f) < 13 || !contains(devices, f[2]) {
+			return
+		}
+		found = true
+		t.sectorsRead += atou(f[5])
+		t.sectorsWritten += atou(f[9])
+		t.ioMs += atou(f[12])
+	})
+	return t, found
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -24,6 +24,10 @@ type Options struct {
 	ServerID  string // server_id: the envelope's "server"
 	ServiceID string // the envelope's "service"; NewServiceID() when empty
 	Version   string // "major.minor.revision", for /api/v1/versions
+
+	// Lists are read-only lists beyond SRS's, each served at
+	// /api/v1/NAME as {"code":0,…,"NAME":value}.
+	Lists map[string]func() any
 }
 
 // BasicAuth holds the credentials of http_api.auth.

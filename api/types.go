@@ -51,6 +51,9 @@ type Stream struct {
 	Publish   StreamPublish `json:"publish"`
 	Video     *StreamVideo  `json:"video"` // null until the video sequence header is seen
 	Audio     *StreamAudio  `json:"audio"` // null until the audio sequence header is seen
+	// Upstream is where an edge pulls the stream from (cascade's addition;
+	// absent on an origin).
+	Upstream string `json:"upstream,omitempty"`
 }
 
 // StreamPublish is a stream's publish object.
@@ -126,6 +129,8 @@ type Summary struct {
 	// EventSinks is cascade's own: the event bus's sinks and what they
 	// lost to a full queue.
 	EventSinks []EventSink `json:"event_sinks,omitempty"`
+	// Kafka is the event producer's state, when the kafka block is on.
+	Kafka *KafkaState `json:"kafka,omitempty"`
 }
 
 // EventSink is one sink of the event bus (the HTTP callbacks, the
@@ -187,4 +192,29 @@ type System struct {
 	ConnSysTw       int     `json:"conn_sys_tw"`
 	ConnSysUDP      int     `json:"conn_sys_udp"`
 	ConnSrs         int     `json:"conn_srs"`
+
+	// With a stats block: stats.network's interface, its byte counters
+	// and its bitrates between two samples. SRS reports only the
+	// host-wide counters above; these say what the configured interface
+	// does.
+	NetIface          string `json:"net_iface,omitempty"`
+	NetIfaceRecvBytes int64  `json:"net_iface_recv_bytes,omitempty"`
+	NetIfaceSendBytes int64  `json:"net_iface_send_bytes,omitempty"`
+	NetIfaceRecvKbps  int64  `json:"net_iface_recv_kbps,omitempty"`
+	NetIfaceSendKbps  int64  `json:"net_iface_send_kbps,omitempty"`
+}
+
+// KafkaState is the summary's kafka object: the event producer's brokers
+// and counters (events produced, dropped because the buffer was full, and
+// failed), reported when the kafka block is enabled.
+type KafkaState struct {
+	State     string   `json:"state"` // "up" with a broker connection open and the last dial good, else "down"
+	Brokers   []string `json:"brokers"`
+	Topic     string   `json:"topic"`
+	Connected int      `json:"connected"` // open broker connections
+	Produced  uint64   `json:"produced"`
+	Dropped   uint64   `json:"dropped"`
+	Failed    uint64   `json:"failed"`
+	Buffered  int64    `json:"buffered"` // records waiting for a broker
+	LastError string   `json:"last_error,omitempty"`
 }

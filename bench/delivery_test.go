@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -100,14 +102,21 @@ func TestManyPublishers(t *testing.T) {
 
 // startCascade runs a real cascade (min_latency on) on loopback ports.
 func startCascade(t *testing.T) *server.Server {
-	cfg := config.Default()
-	cfg.Listen = []string{"127.0.0.1:0"}
-	cfg.HTTPServer.Enabled = true
-	cfg.HTTPServer.Listen = []string{"127.0.0.1:0"}
-	cfg.HTTPAPI.Enabled = false
-	for _, v := range cfg.Vhosts {
-		v.MinLatency = true
-	}
+	return startCascadeConf(t, `
+listen 127.0.0.1:0;
+http_server { enabled on; listen 127.0.0.1:0; }
+vhost __defaultVhost__ { min_latency on; http_remux { enabled on; mount [vhost]/[app]/[stream].flv; } }
+`)
+}
+
+// startCascadeConf runs a real cascade from a configuration text; the
+// working directory is a temporary one, so that nothing it writes lands
+// in the tree.
+func startCascadeConf(t *testing.T, text string) *server.Server {
+	conf := filepath.Join(t.TempDir(), "cascade.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(text), 0o644))
+	cfg, err := config.Load(conf)
+	require.NoError(t, err)
 	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
 	require.NoError(t, srv.Start())

@@ -3,10 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,9 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/internal/testpeer"
-	"github.com/cascade-live/cascade/server"
 )
 
 func TestParsePlaylist(t *testing.T) {
@@ -34,19 +28,11 @@ func TestParsePlaylist(t *testing.T) {
 // TestHLSPlayers: HLS players of the load tool follow a real cascade's
 // live playlist and fetch each segment.
 func TestHLSPlayers(t *testing.T) {
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "cascade.conf")
-	require.NoError(t, os.WriteFile(conf, []byte(fmt.Sprintf(`
+	srv := startCascadeConf(t, fmt.Sprintf(`
 listen 127.0.0.1:0;
 http_server { enabled on; listen 127.0.0.1:0; }
 vhost __defaultVhost__ { hls { enabled on; hls_fragment 1; hls_window 6; hls_path %s; } }
-`, dir)), 0o644))
-	cfg, err := config.Load(conf)
-	require.NoError(t, err)
-	srv, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err)
-	require.NoError(t, srv.Start())
-	t.Cleanup(func() { srv.Close() })
+`, t.TempDir()))
 
 	rc := quickConfig(fmt.Sprintf("http://%s/live/h.m3u8", srv.HTTPAddr()), 5)
 	rc.Duration, rc.Warmup = 6*time.Second, 3*time.Second

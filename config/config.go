@@ -48,6 +48,9 @@ type Config struct {
 
 	Vhosts map[string]*Vhost // vhost blocks by name
 
+	StreamCasters []StreamCaster // enabled stream_caster blocks
+	SRTServer     SRTServer      // srt_server
+
 	// Warnings lists directives SRS would not accept, such as unknown
 	// names, and values SRS corrects, each naming its file and line.
 	Warnings []string
@@ -191,6 +194,8 @@ func FromDirective(root *Directive, file string) (*Config, error) {
 	r := &reader{}
 	r.global(c)
 	r.vhosts(c)
+	r.streamCasters(c)
+	r.srtServer(c)
 	if r.err != nil {
 		return nil, r.err
 	}

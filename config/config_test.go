@@ -83,6 +83,7 @@ func TestDefaultsOfEmptyConfig(t *testing.T) {
 		LogFile:        "./objs/srs.log",
 		HTTPServer:     HTTPServer{Listen: []string{":8080"}, Dir: "./objs/nginx/html", Crossdomain: true},
 		HTTPAPI:        HTTPAPI{Listen: []string{":1985"}, Crossdomain: true},
+		SRTServer:      DefaultSRTServer(),
 	}
 	if got := withoutTrees(c); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
@@ -169,6 +170,7 @@ func TestLoadTypedFields(t *testing.T) {
 			Auth:    HTTPAPIAuth{Enabled: true, Username: "the admin", Password: "s3cret;{}"},
 			RawAPI:  RawAPI{Enabled: true, AllowReload: true},
 		},
+		SRTServer: DefaultSRTServer(),
 	}
 	if got := withoutTrees(c); !reflect.DeepEqual(got, want) {
 		t.Errorf("config:\n got %+v\nwant %+v", got, want)

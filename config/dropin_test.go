@@ -51,7 +51,8 @@ func TestUnbuiltFeaturesWarned(t *testing.T) {
 		}
 	}
 	// A feature cascade has draws no warning.
-	c := mustLoad(t, "vhost v { hls { enabled on; } dvr { enabled on; } }")
+	c := mustLoad(t, "kafka { enabled on; brokers 127.0.0.1:9092; topic srs; } heartbeat { enabled on; } stats { enabled on; network 0; disk sda; }\n"+
+		"vhost v { hls { enabled on; } dvr { enabled on; } bandcheck { enabled on; key k; interval 30; limit_kbps 1000; } }")
 	for _, w := range c.Warnings {
 		t.Errorf("unexpected %q", w)
 	}

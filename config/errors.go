@@ -98,3 +98,10 @@ func joinPosition(pos, msg string) string {
 	}
 	return pos + ": " + msg
 }
+
+// InvalidValue returns a *ValueError wrapping ErrInvalidValue for the
+// argument value of directive d, saying why, for packages that read their
+// own blocks.
+func InvalidValue(d *Directive, value, why string) *ValueError {
+	return valueError(d, value, ErrInvalidValue, "%s", why)
+}

@@ -6,11 +6,11 @@ import (
 )
 
 // knownDirectives lists, in configuration syntax, the directives SRS 5, 6 and
-// 7 accept once legacy forms are rewritten (see transform.go). A directive
-// written with a block lists the children SRS checks; a directive written
-// without one is either simple or a block whose children SRS does not check
-// (for example the ffmpeg options under vfilter), so nothing under it is
-// reported.
+// 7 accept once legacy forms are rewritten (see transform.go), and SRS 3's
+// kafka block. A directive written with a block lists the children SRS
+// checks; a directive written without one is either simple or a block whose
+// children SRS does not check (for example the ffmpeg options under
+// vfilter), so nothing under it is reported.
 const knownDirectives = `
 # Global settings.
 listen; chunk_size; pid; server_id; daemon; work_dir; asprocess;
@@ -28,6 +28,7 @@ rtmp { listen; chunk_size; }
 rtmps { enabled; listen; key; cert; }
 heartbeat { enabled; interval; url; device_id; summaries; ports; }
 stats { enabled; network; disk; }
+kafka { enabled; brokers; topic; }
 exporter { enabled; listen; label; tag; }
 http_api {
     enabled; listen; crossdomain; https;
@@ -45,17 +46,20 @@ srt_server {
     enabled; listen; maxbw; mss; latency; recvlatency; peerlatency;
     connect_timeout; peer_idle_timeout; sendbuf; recvbuf; payloadsize;
     default_app; default_streamid; sei_filter; mix_correct; tlpktdrop;
-    tsbpdmode; passphrase; pbkeylen;
+    tsbpdmode; passphrase; pbkeylen; default_mode;
 }
 rtsp_server { enabled; listen; }
+# cascade's own: the Redis stream directory of a fleet (internal/directory).
+stream_directory { enabled; redis; ttl; prefix; advertise; }
 stream_caster {
-    enabled; caster; output; listen;
+    enabled; caster; output; listen; rtp_port_min; rtp_port_max;
     sip { enabled; listen; timeout; reinvite; candidate; }
 }
 
 vhost {
     enabled; chunk_size; min_latency; tcp_nodelay; in_ack_size;
-    out_ack_size; bandcheck; hds;
+    out_ack_size; hds;
+    bandcheck { enabled; key; interval; limit_kbps; }
     play {
         time_jitter; mix_correct; atc; atc_auto; mw_latency; mw_msgs;
         gop_cache; gop_cache_max_frames; queue_length; send_min_interval;
@@ -101,6 +105,7 @@ vhost {
         dvr_wait_keyframe; time_jitter;
     }
     exec { enabled; publish; }
+    snapshot { enabled; interval; }
     ingest { enabled; input; ffmpeg; engine; }
     transcode {
         enabled; ffmpeg;

@@ -1,6 +1,9 @@
 package config
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Directives SRS moved from the vhost into its play or cluster block.
 var (
@@ -49,7 +52,12 @@ func transformLegacy(root *Directive) {
 }
 
 func transformStreamCaster(sc *Directive) {
-	sc.removeAll(unusedGB...)
+	if sc.Get("caster").Arg0() == CasterRTSP {
+		// The RTSP caster (SRS 4) has its own use for the RTP port range.
+		sc.removeAll(slices.DeleteFunc(slices.Clone(unusedGB), func(s string) bool { return strings.HasPrefix(s, "rtp_port_") })...)
+	} else {
+		sc.removeAll(unusedGB...)
+	}
 	sip := sc.Get("sip")
 	sip.removeAll(unusedGBSip...)
 	for _, host := range sc.All("host") {

@@ -80,3 +80,27 @@ func BenchmarkReader(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParserFeed feeds the 720p reference stream to a Parser in
+// pieces of 1400 bytes (a TCP segment), as an HTTP POST body arrives.
+func BenchmarkParserFeed(b *testing.B) {
+	data := mediaFile(b, "h264_aac_720p25.flv")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var p Parser
+	tags := 0
+	count := func(*Tag) error { tags++; return nil }
+	for b.Loop() {
+		p = Parser{buf: p.buf[:0]}
+		for in := data; len(in) > 0; {
+			n := min(1400, len(in))
+			if err := p.Feed(in[:n], count); err != nil {
+				b.Fatal(err)
+			}
+			in = in[n:]
+		}
+	}
+	if tags == 0 {
+		b.Fatal("no tags")
+	}
+}

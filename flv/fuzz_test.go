@@ -29,16 +29,8 @@ func FuzzReader(f *testing.F) {
 			return
 		}
 		r.MaxDataSize = 1 << 16
-		var tags []Tag
-		for {
-			tag, err := r.ReadTag()
-			if errors.Is(err, ErrEncrypted) {
-				continue
-			}
-			if err != nil {
-				break
-			}
-			tags = append(tags, *tag)
+		tags := readUnencrypted(r)
+		for _, tag := range tags {
 			// Whatever the body, the classifiers and parsers must not
 			// panic on it.
 			switch tag.Type {
@@ -80,6 +72,22 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("after %d tags: %v", len(tags), err)
 		}
 	})
+}
+
+// readUnencrypted reads r's tags up to its first error, skipping the
+// encrypted ones.
+func readUnencrypted(r *Reader) []Tag {
+	var tags []Tag
+	for {
+		tag, err := r.ReadTag()
+		if errors.Is(err, ErrEncrypted) {
+			continue
+		}
+		if err != nil {
+			return tags
+		}
+		tags = append(tags, *tag)
+	}
 }
 
 func FuzzParseVideoTagHeader(f *testing.F) {

@@ -1,7 +1,6 @@
 package flv
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +23,8 @@ const maxDataOffset = 1 << 20
 // the stream really holds plus one chunk.
 const readChunk = 1 << 20
 
-// Reader reads tags from an FLV file or stream.
+// Reader reads tags from an FLV file or stream. It does the I/O and leaves
+// the parsing to a Parser, reading exactly what the Parser needs next.
 type Reader struct {
 	// ReuseTag makes ReadTag return the same *Tag on every call, with Data
 	// in a buffer that the next call overwrites.
@@ -37,21 +37,18 @@ type Reader struct {
 	// by default because some muxers write wrong values.
 	CheckPreviousTagSize bool
 
-	r        io.Reader
-	version  uint8
-	flags    uint8
-	hdr      [PreviousTagSizeLen + TagHeaderLen]byte
-	tag      Tag
-	buf      []byte
-	prevSize uint32 // expected PreviousTagSize
-	offset   int64
-	err      error
+	r   io.Reader
+	p   Parser
+	hdr [tagHeadLen]byte
+	buf []byte
+	err error
 }
 
 // NewReader reads and validates the FLV file header from r and returns a
 // Reader positioned at the first tag. Wrap r in a bufio.Reader when it is
 // not buffered: ReadTag makes two reads per tag.
 func NewReader(r io.Reader) (*Reader, error) {
+	rd := &Reader{r: r}
 	var h [HeaderLen]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -59,33 +56,37 @@ func NewReader(r io.Reader) (*Reader, error) {
 		}
 		return nil, fmt.Errorf("flv: read file header: %w", err)
 	}
-	if h[0] != 'F' || h[1] != 'L' || h[2] != 'V' {
-		return nil, fmt.Errorf("flv: read file header: signature %q: %w", h[:3], ErrNotFLV)
+	if _, _, err := rd.p.step(h[:]); err != nil {
+		return nil, err
 	}
-	offset := binary.BigEndian.Uint32(h[5:])
-	if offset < HeaderLen || offset > maxDataOffset {
-		return nil, fmt.Errorf("flv: read file header: DataOffset %d: %w", offset, ErrNotFLV)
-	}
-	if extra := int64(offset) - HeaderLen; extra > 0 {
-		if _, err := io.CopyN(io.Discard, r, extra); err != nil {
-			return nil, fmt.Errorf("flv: read file header: skip to DataOffset %d: %w", offset, noEOF(err))
+	if rd.p.skip > 0 {
+		if _, err := io.CopyN(parserSkipper{&rd.p}, r, rd.p.skip); err != nil {
+			return nil, fmt.Errorf("flv: read file header: skip to DataOffset %d: %w", rd.p.offset+rd.p.skip, noEOF(err))
 		}
 	}
-	return &Reader{r: r, version: h[3], flags: h[4], offset: int64(offset)}, nil
+	return rd, nil
+}
+
+// parserSkipper feeds the bytes before DataOffset to a Parser.
+type parserSkipper struct{ p *Parser }
+
+func (s parserSkipper) Write(b []byte) (int, error) {
+	n, _, err := s.p.step(b)
+	return n, err
 }
 
 // Version returns the version field of the file header (1).
-func (r *Reader) Version() uint8 { return r.version }
+func (r *Reader) Version() uint8 { return r.p.Version() }
 
 // HasAudio reports the TypeFlagsAudio bit of the file header.
-func (r *Reader) HasAudio() bool { return r.flags&flagAudio != 0 }
+func (r *Reader) HasAudio() bool { return r.p.HasAudio() }
 
 // HasVideo reports the TypeFlagsVideo bit of the file header.
-func (r *Reader) HasVideo() bool { return r.flags&flagVideo != 0 }
+func (r *Reader) HasVideo() bool { return r.p.HasVideo() }
 
 // Offset returns the number of bytes consumed so far: the file offset of
 // the PreviousTagSize field before the next tag.
-func (r *Reader) Offset() int64 { return r.offset }
+func (r *Reader) Offset() int64 { return r.p.Offset() }
 
 // ReadTag reads the next tag. It returns io.EOF at the end of the stream,
 // after the PreviousTagSize of the last tag or when that field is
@@ -106,46 +107,53 @@ func (r *Reader) ReadTag() (*Tag, error) {
 }
 
 func (r *Reader) readTag() (*Tag, error) {
+	r.p.MaxDataSize, r.p.CheckPreviousTagSize = r.MaxDataSize, r.CheckPreviousTagSize
+	at := r.p.Offset()
 	n, err := io.ReadFull(r.r, r.hdr[:])
-	r.offset += int64(n)
+	if err != nil {
+		r.p.step(r.hdr[:n]) // count what was read
+	}
 	switch {
 	case n == 0 && err == io.EOF, n == PreviousTagSizeLen && err == io.ErrUnexpectedEOF:
 		return nil, io.EOF
 	case n < PreviousTagSizeLen && err == io.ErrUnexpectedEOF:
-		return nil, fmt.Errorf("flv: read PreviousTagSize at offset %d: %w", r.offset-int64(n), err)
+		return nil, fmt.Errorf("flv: read PreviousTagSize at offset %d: %w", at, err)
 	case err != nil:
-		return nil, fmt.Errorf("flv: read tag header at offset %d: %w", r.offset-int64(n)+PreviousTagSizeLen, noEOF(err))
+		return nil, fmt.Errorf("flv: read tag header at offset %d: %w", at+PreviousTagSizeLen, noEOF(err))
 	}
-	tagOffset := r.offset - TagHeaderLen
-	if prev := binary.BigEndian.Uint32(r.hdr[:]); r.CheckPreviousTagSize && prev != r.prevSize {
-		return nil, fmt.Errorf("flv: tag at offset %d: PreviousTagSize %d, want %d: %w", tagOffset, prev, r.prevSize, ErrPreviousTagSize)
+	if _, t, err := r.p.step(r.hdr[:]); t != nil || err != nil {
+		return r.own(t, err)
 	}
-	h := ParseTagHeader(r.hdr[PreviousTagSizeLen:])
-	size := h.DataSize
-	if r.MaxDataSize > 0 && size > r.MaxDataSize {
-		return nil, fmt.Errorf("flv: tag at offset %d: DataSize %d > %d: %w", tagOffset, size, r.MaxDataSize, ErrTagTooLarge)
-	}
-	t := &r.tag
-	if !r.ReuseTag {
-		t = new(Tag)
-	}
-	t.Type, t.Timestamp, t.StreamID = h.Type, h.Timestamp, h.StreamID
 	var data []byte
 	if r.ReuseTag {
 		data = r.buf[:0]
 	}
-	data, err = readData(r.r, data, size)
-	r.offset += int64(len(data))
+	data, err = readData(r.r, data, r.p.size)
 	if r.ReuseTag {
 		r.buf = data
 	}
 	if err != nil {
-		return nil, fmt.Errorf("flv: read tag data at offset %d (DataSize %d): %w", tagOffset+TagHeaderLen, size, noEOF(err))
+		return nil, fmt.Errorf("flv: read tag data at offset %d (DataSize %d): %w", at+tagHeadLen, r.p.size, noEOF(err))
 	}
-	t.Data = data
-	r.prevSize = uint32(TagHeaderLen + size)
-	if h.Filter {
-		return nil, fmt.Errorf("flv: tag at offset %d: %w", tagOffset, ErrEncrypted)
+	_, t, err := r.p.step(data)
+	return r.own(t, err)
+}
+
+// own returns the Parser's tag as the caller may keep it: a new Tag unless
+// ReuseTag is set. Its Data is already the Reader's buffer.
+func (r *Reader) own(t *Tag, err error) (*Tag, error) {
+	if t == nil {
+		return nil, err
+	}
+	if !r.ReuseTag {
+		c := *t
+		if len(c.Data) == 0 {
+			c.Data = []byte{}
+		}
+		t = &c
+	}
+	if err != nil {
+		return nil, err
 	}
 	return t, nil
 }

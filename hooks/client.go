@@ -197,13 +197,19 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	return c.Close()
 }
 
-// marshal returns p's JSON body with the header filled in. Like SRS, it
-// leaves <, > and & alone.
+// marshal returns p's JSON body with the header filled in.
 func (c *Client) marshal(p Payload) ([]byte, error) {
+	return Marshal(p, c.serverID, c.serviceID)
+}
+
+// Marshal returns the JSON body SRS would post for p, with the header
+// (server_id, service_id, action) filled in. Like SRS, it leaves <, > and &
+// alone. Other event sinks (Kafka) send the same bodies.
+func Marshal(p Payload, serverID, serviceID string) ([]byte, error) {
 	if p == nil {
 		return nil, errors.New("hooks: nil payload")
 	}
-	v := p.stamped(header{ServerID: c.serverID, ServiceID: c.serviceID, Action: p.Action()})
+	v := p.stamped(header{ServerID: serverID, ServiceID: serviceID, Action: p.Action()})
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -1,6 +1,8 @@
 package rtmp
 
 import (
+	"strings"
+
 	"github.com/cascade-live/cascade/amf"
 )
 
@@ -182,4 +184,23 @@ func StatusInfo(cmd *Command) amf.Object {
 		}
 	}
 	return nil
+}
+
+// RedirectStatus is SRS's RTMP 302: an onStatus of level error with
+// NetConnection.Connect.Rejected whose ex object carries code 302, the
+// tcUrl to reconnect to (ex.redirect) and the full stream URL
+// (ex.redirect2). streamURL is rtmp://host:port/app/stream[?query].
+func RedirectStatus(streamURL string) *Command {
+	tcURL := streamURL
+	if q := strings.IndexByte(tcURL, '?'); q >= 0 {
+		tcURL = tcURL[:q]
+	}
+	if i := strings.LastIndexByte(tcURL, '/'); i > len("rtmp://") {
+		tcURL = tcURL[:i]
+	}
+	return OnStatus(LevelError, CodeConnectRejected, "RTMP 302 Redirect", amf.Property{Key: "ex", Value: amf.Object{
+		{Key: "code", Value: 302.0},
+		{Key: "redirect", Value: tcURL},
+		{Key: "redirect2", Value: streamURL},
+	}})
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-test-deps.sh installs the external programs that cascade's test
 # suite drives as real peers: ffmpeg/ffprobe, rtmpdump, GStreamer with its
-# plugin sets, yt-dlp, redis-server, curl, and Chromium with Node.js for the
+# plugin sets, yt-dlp, redis-server, curl, kcat (a Kafka client), and Chromium with Node.js for the
 # browser tests (whose npm packages, hls.js and playwright-core, it installs
 # in internal/browser from the npm registry, beside the web console's hls.js
 # and mpegts.js in internal/console).
@@ -26,11 +26,19 @@ binaries=(
 	"gst-inspect-1.0 gstreamer1.0-tools"
 	"yt-dlp yt-dlp"
 	"redis-server redis-server"
+	"redis-cli redis-tools"
 	"curl curl"
+	"ip iproute2"
+	"kcat kcat"
 	"make make"
 	"chromium chromium"
 	"node nodejs"
 	"npm npm"
+)
+
+# Files the tests read, each with the Debian package that ships it.
+files=(
+	"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core" # ffmpeg drawtext
 )
 
 # GStreamer plugin sets, each checked by one element that it provides.
@@ -56,10 +64,14 @@ add_missing() {
 
 check() {
 	missing=()
-	local entry bin elem pkg
+	local entry bin elem pkg file
 	for entry in "${binaries[@]}"; do
 		read -r bin pkg <<<"$entry"
 		command -v "$bin" >/dev/null 2>&1 || add_missing "$pkg"
+	done
+	for entry in "${files[@]}"; do
+		read -r file pkg <<<"$entry"
+		[[ -e "$file" ]] || add_missing "$pkg"
 	done
 	if command -v gst-inspect-1.0 >/dev/null 2>&1; then
 		for entry in "${plugins[@]}"; do

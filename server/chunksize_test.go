@@ -206,6 +206,10 @@ vhost __defaultVhost__ { play { gop_cache on; } }
 	require.NoError(t, err)
 	t.Cleanup(func() { late.Close() })
 	require.NoError(t, late.Play(ctx, "cs"))
+	// Play.Start precedes the join: the cache the late player gets is the
+	// one it finds when it has joined.
+	src := ts.source("cs", true)
+	waitFor(t, 5*time.Second, "the late player to join", func() bool { return src.Consumers() == 2 })
 
 	wantLate := append([]fileTag(nil), headers...)
 	for _, tag := range tags[lastKey:first] {

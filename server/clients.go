@@ -38,15 +38,20 @@ type peer interface {
 	Kick(reason error)
 }
 
-// connPeer is an event loop's connection as a peer.
-type connPeer struct{ *netpoll.Conn }
+// connPeer is an event loop's connection as a peer. Its address is taken
+// once, on the loop: the API and the cluster read it from elsewhere, while
+// the loop may be closing the connection.
+type connPeer struct {
+	*netpoll.Conn
+	ip netip.Addr
+}
 
 func (c connPeer) ClientID() string        { return c.ID }
-func (c connPeer) RemoteIP() netip.Addr    { return ipOf(c.Conn) }
+func (c connPeer) RemoteIP() netip.Addr    { return c.ip }
 func (c connPeer) Since() time.Time        { return c.Accepted }
 func (c connPeer) Bytes() (in, out uint64) { return c.BytesIn.Load(), c.BytesOut.Load() }
 
-func (s *Server) addClient(c *netpoll.Conn) *clientInfo { return s.addPeer(connPeer{c}) }
+func (s *Server) addClient(c *netpoll.Conn) *clientInfo { return s.addPeer(connPeer{c, ipOf(c)}) }
 
 func (s *Server) addPeer(p peer) *clientInfo {
 	cl := &clientInfo{peer: p}

@@ -184,8 +184,11 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 	if !ok {
 		return false
 	}
+	if h.redirectFLV(st.vhost(v), v, req, app, stream) {
+		return true
+	}
 	src := h.srv.reg.Lookup(live.Key(v.Name, app, stream))
-	if src == nil {
+	if src == nil && !st.vhost(v).cluster.Remote { // an edge pulls the stream for its first player
 		return false
 	}
 	sr := StreamRequest{TcURL: "http://" + req.Host + "/" + app, Host: req.Host, Vhost: v.Name, App: app, Stream: stream}
@@ -227,7 +230,10 @@ func (h *httpSession) startStream(st *state, v *config.Vhost, req *http1.Request
 	}
 	b = append(b, "Connection: close\r\n\r\n"...)
 	if form == live.FormFLV {
-		hasAudio, hasVideo := src.HasAudio(), src.HasVideo()
+		hasAudio, hasVideo := false, false
+		if src != nil {
+			hasAudio, hasVideo = src.HasAudio(), src.HasVideo()
+		}
 		if !hasAudio && !hasVideo {
 			hasAudio, hasVideo = true, true
 		}
@@ -240,6 +246,6 @@ func (h *httpSession) startStream(st *state, v *config.Vhost, req *http1.Request
 	h.c.SetDeadline(time.Time{})
 	h.client.update(func(cl *clientInfo) { cl.src, cl.typ = h.consumer.Source(), typ })
 	h.c.Log.Info("http stream play", "url", req.Path, "vhost", v.Name, "remote", h.c.RemoteAddr().String(),
-		"source_cid", src.PublisherID())
-	h.srv.emit(v.Name, playEvent(hookConn(h.c, &h.req), &h.req, referer, src.ID))
+		"source_cid", h.consumer.Source().PublisherID())
+	h.srv.emit(v.Name, playEvent(hookConn(h.c, &h.req), &h.req, referer, h.consumer.Source().ID))
 }

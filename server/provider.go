@@ -91,6 +91,10 @@ func (p *provider) Summary() api.Summary {
 		sum.EventSinks = append(sum.EventSinks, api.EventSink{Name: st.Name, Queued: st.Queued,
 			Delivered: st.Delivered, Dropped: st.Dropped, Panicked: st.Panicked})
 	}
+	if k := p.s.kafka.Load(); k != nil {
+		st := k.State()
+		sum.Kafka = &st
+	}
 	return sum
 }
 
@@ -157,6 +161,7 @@ func (p *provider) Streams() []api.Stream {
 			}
 		}
 		st.Video, st.Audio = codecInfo(src)
+		st.Upstream = p.s.cluster.edge.Upstream(live.Key(src.Vhost, src.App, src.Stream))
 		out = append(out, st)
 	}
 	return out
@@ -311,6 +316,9 @@ func (s *Server) startManagement() error {
 	cfg := s.Config()
 	p := newProvider(s)
 	s.provider = p
+	if err := s.startOps(p); err != nil {
+		return err
+	}
 	go func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -331,7 +339,8 @@ func (s *Server) startManagement() error {
 	}()
 	if cfg.HTTPAPI.Enabled {
 		opts := api.Options{Crossdomain: cfg.HTTPAPI.Crossdomain, RawAPI: cfg.HTTPAPI.RawAPI.Enabled,
-			AllowReload: cfg.HTTPAPI.RawAPI.AllowReload, ServerID: s.serverID, ServiceID: s.serviceID, Version: Version}
+			AllowReload: cfg.HTTPAPI.RawAPI.AllowReload, ServerID: s.serverID, ServiceID: s.serviceID, Version: Version,
+			Lists: s.ffAPI()}
 		if cfg.HTTPAPI.Auth.Enabled {
 			opts.Auth = &api.BasicAuth{Username: cfg.HTTPAPI.Auth.Username, Password: cfg.HTTPAPI.Auth.Password}
 		}
@@ -346,6 +355,7 @@ func (s *Server) startManagement() error {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(metrics.NewCollector(metricsSource{p}, metrics.Options{Label: ex.Label, Tag: ex.Tag,
 			Version: Version, ServerID: s.serverID, ServiceID: s.serviceID}))
+		reg.MustRegister(s.kafkaCollectors()...)
 		if err := s.serveHTTP("exporter", ex.Listen, metrics.Handler(reg)); err != nil {
 			return err
 		}

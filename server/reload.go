@@ -52,16 +52,26 @@ func (s *Server) Reload() error {
 	if err != nil {
 		return err
 	}
+	for _, change := range opsUnreloadable(s.state.Load().ops, st.ops) {
+		s.log.Warn("reload: this change needs a restart; keeping the running value", "directive", change)
+	}
 	if err := s.syncListeners(cfg); err != nil {
 		return fmt.Errorf("server: reload: %w", err)
 	}
+	if err := s.syncCasters(cfg); err != nil {
+		return fmt.Errorf("server: reload: %w", err)
+	}
 	s.state.Store(st)
+	if s.provider != nil {
+		s.provider.host.SetStats(st.ops.stats)
+	}
 	s.eng.SetMaxConnections(cfg.MaxConnections)
 	for _, src := range s.reg.Sources() {
 		if v := cfg.Vhost(src.Vhost); v != nil {
 			src.SetConfig(st.live(v))
 		}
 	}
+	s.applyFFmpeg()
 	s.log.Info("reloaded", "config", cfg.File)
 	s.startWatching()
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/cascade-live/cascade/flv"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/admission"
+	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/rtmp"
@@ -58,6 +59,8 @@ type rtmpSession struct {
 	complexHS bool // the client's C1 carried a digest
 	paused    bool // a callback is deciding; input waits
 	client    *clientInfo
+	bandcheck *bandcheck.Session // a bandwidth check runs instead of publish or play
+	bandTimer *time.Timer
 }
 
 // errPause stops the chunk reader after a message whose answer waits for a
@@ -262,6 +265,9 @@ func (r *rtmpSession) onCommand(m *rtmp.Message, cmd *rtmp.Command) error {
 	if !r.connected && cmd.Name != "connect" {
 		return fmt.Errorf("rtmp: %q: %w", cmd.Name, ErrNotConnected)
 	}
+	if r.bandcheck != nil {
+		return r.onBandcheck(cmd)
+	}
 	switch cmd.Name {
 	case "connect":
 		return r.onConnect(cmd)
@@ -335,9 +341,16 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	}
 	r.c.Log.Info("rtmp connect", "tcUrl", p.TcURL, "app", r.req.App, "vhost", v.Name,
 		"pageUrl", p.PageURL, "handshake", hs, "remote", r.c.RemoteAddr().String())
+	if vs := st.vhost(v); vs.cluster.Remote && vs.cluster.TokenTraverse {
+		return r.traverseToken(vs, cmd, p) // the origin's on_connect decides
+	}
 	return r.admit(admission.Connect, func(reason string) {
 		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, reason))
 	}, func() error {
+		// As in SRS, on_connect decides before a bandwidth check.
+		if bc := r.srv.state.Load().vhost(v).bwcheck; bc.Enabled {
+			return r.startBandcheck(cmd, p, bc)
+		}
 		r.acceptConnect(cmd, p)
 		return nil
 	})
@@ -493,7 +506,7 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 	}
 	return r.admit(admission.Play, func(reason string) {
 		r.status("error", rtmp.CodePlayFailed, reason)
-	}, func() error { return r.startPlay(p) })
+	}, func() error { return r.playOrRedirect(p) })
 }
 
 func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {
@@ -536,6 +549,9 @@ func (r *rtmpSession) OnClose(c *netpoll.Conn, err error) {
 	r.stopPlay()
 	r.reader.Close()
 	r.srv.removeClient(c, err)
+	if r.bandTimer != nil {
+		r.bandTimer.Stop()
+	}
 	if r.connected {
 		r.srv.emit(r.req.Vhost, hooks.OnClose{Conn: hookConn(c, &r.req),
 			SendBytes: int64(c.BytesOut.Load()), RecvBytes: int64(c.BytesIn.Load())})

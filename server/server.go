@@ -21,11 +21,17 @@ import (
 	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/admission"
+	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/internal/cid"
 	"github.com/cascade-live/cascade/internal/console"
 	"github.com/cascade-live/cascade/internal/diskpool"
+	"github.com/cascade-live/cascade/internal/edge"
 	"github.com/cascade-live/cascade/internal/events"
+	"github.com/cascade-live/cascade/internal/ffmpeg"
+	"github.com/cascade-live/cascade/internal/forward"
+	"github.com/cascade-live/cascade/internal/kafka"
 	"github.com/cascade-live/cascade/internal/listen"
+	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
@@ -51,6 +57,8 @@ type Server struct {
 	ConnectTimeout     time.Duration // RTMP connect after the handshake
 	RequestHeadTimeout time.Duration // an HTTP request head (HTTP port, API, exporter)
 	IdleTimeout        time.Duration // an idle keep-alive HTTP connection (HTTP port, API, exporter)
+	KafkaStatsInterval time.Duration // per-stream stats events to Kafka; 10 s when 0
+	KafkaOptions       kafka.Options // the producer's buffer and drop-log interval; ids and logger are set
 	CallbackTimeout    time.Duration // each HTTP callback (0: hooks.DefaultTimeout); read by Start
 	StopTimeout        time.Duration // how long Close waits for outputs to finish their files
 
@@ -67,7 +75,9 @@ type Server struct {
 	memFiles  []MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
 	hlsStore  *hls.Store
-	disk      *diskpool.Pool // opens and reads static files
+	sup       *supervise.Supervisor // every child process
+	ff        *ffmpeg.Manager       // transcode, ingest, exec, snapshot
+	disk      *diskpool.Pool        // opens and reads static files
 
 	hooks        *hooks.Client       // created by Start
 	admission    *admission.Admitter // created by Start
@@ -80,11 +90,17 @@ type Server struct {
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
 	provider     *provider
 	hlsSessions  hlsSessions
+	casters      casters                 // stream casters and SRT listeners
 	mgmt         []*listener             // HTTP API and exporter
 	sharedAPI    map[string]net.Listener // the API's side of an HTTP server port it shares, by address
 	watching     bool
 	startedAt    time.Time
+	cluster      *cluster
 	nextLoop     atomic.Uint32 // spreads off-loop players over the loops
+
+	kafka       atomic.Pointer[kafka.Producer] // nil unless the kafka block is on
+	kafkaStats  chan struct{}                  // closed when the producer's stats loop has ended
+	bandLimiter bandcheck.Limiter              // one bandwidth check per client IP per interval
 }
 
 // state is one loaded configuration with what is derived from it, swapped
@@ -92,19 +108,31 @@ type Server struct {
 type state struct {
 	cfg    *config.Config
 	vhosts map[string]*vhostState // by vhost name
+	ops    opsConfig
+	ff     *ffmpeg.Config
 }
 
 // vhostState is a vhost's configuration, parsed once per load.
 type vhostState struct {
-	live   *live.Config
-	policy admission.Policy // security, refer and http_hooks
-	dvr    dvr.Config
-	hds    hds.Config
-	hls    hls.Config
+	live    *live.Config
+	policy  admission.Policy // security, refer and http_hooks
+	dvr     dvr.Config
+	hds     hds.Config
+	hls     hls.Config
+	cluster edge.Config
+	forward forward.Config
+	bwcheck bandcheck.Config // bandcheck: SRS's bandwidth test
 }
 
 func newState(cfg *config.Config) (*state, error) {
-	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState)}
+	ff, err := ffmpeg.ParseConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st := &state{cfg: cfg, vhosts: make(map[string]*vhostState), ff: ff}
+	if st.ops, err = parseOps(cfg.Root); err != nil {
+		return nil, err
+	}
 	for name, v := range cfg.Vhosts {
 		vs := &vhostState{live: liveConfig(cfg, v)}
 		var err error
@@ -124,6 +152,15 @@ func newState(cfg *config.Config) (*state, error) {
 			return nil, err
 		}
 		if vs.hls, err = hls.ParseConfig(v.Block.Get("hls")); err != nil {
+			return nil, err
+		}
+		if vs.cluster, err = edge.ParseConfig(v.Block.Get("cluster")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
+		}
+		if vs.forward, err = forward.ParseConfig(v.Block.Get("forward")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
+		}
+		if vs.bwcheck, err = bandcheck.ParseConfig(v.Block.Get("bandcheck")); err != nil {
 			return nil, err
 		}
 		st.vhosts[name] = vs
@@ -197,8 +234,10 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.serviceID = cid.New()
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
+	s.sup = supervise.New(log)
+	s.ff = ffmpeg.NewManager(ffmpeg.Options{Supervisor: s.sup, Log: log, Resolve: s.resolveRTMPURL})
 	s.disk = diskpool.New(diskWorkers)
-	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, console.New(s.consoleInfo))
+	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, s.ff.Snapshots(), console.New(s.consoleInfo))
 	st, err := newState(cfg)
 	if err != nil {
 		return nil, err
@@ -219,6 +258,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.eng = eng
+	if s.cluster, err = newCluster(s, cfg); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -264,10 +306,15 @@ func (s *Server) Start() error {
 		s.Close()
 		return err
 	}
+	if err := s.syncCasters(s.Config()); err != nil {
+		s.Close()
+		return err
+	}
 	if err := s.startManagement(); err != nil {
 		s.Close()
 		return err
 	}
+	s.applyFFmpeg()
 	s.startWatching()
 	return nil
 }
@@ -456,6 +503,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	close(s.done)
 	s.mu.Unlock()
+	s.closeCasters()
 	// Sessions off the event loops end with the server.
 	s.clients.Range(func(_, v any) bool {
 		if o, ok := v.(*clientInfo).peer.(*offloop); ok {
@@ -464,6 +512,8 @@ func (s *Server) Close() error {
 		return true
 	})
 	err := s.eng.Stop()
+	s.ff.Close()
+	s.sup.Close()
 	s.disk.Close()
 	// The connections' OnClose ended their publishes; recordings and
 	// playlists are finished before the process may exit.
@@ -476,7 +526,9 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	s.stopEvents(ctx)
 	cancel()
+	s.stopKafka()
 	s.hlsStore.Close()
+	s.cluster.close()
 	return err
 }
 

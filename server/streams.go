@@ -51,11 +51,13 @@ func (s *Server) attachOutputs(src *live.Source, v *config.Vhost, req *StreamReq
 		si.mu.Unlock()
 		src.AddOutput(o)
 	}
+	s.ff.OnPublish(ffStream(src, req))
 }
 
 // detachOutputs stops a publish's outputs (they finish their files on
 // their own goroutines).
 func (s *Server) detachOutputs(src *live.Source) {
+	s.ff.OnUnpublish(ffStream(src, nil))
 	v, ok := s.streams.Load(src.ID)
 	if !ok {
 		return

@@ -23,6 +23,9 @@ var (
 	// ErrUnsupportedAAC means AAC parameters that ADTS cannot express.
 	ErrUnsupportedAAC = errors.New("ts: AAC configuration not expressible in ADTS")
 
+	// ErrMPEGAudioHeader means data that is not an MPEG audio frame header.
+	ErrMPEGAudioHeader = errors.New("ts: invalid MPEG audio frame header")
+
 	// ErrUnsupportedCodec means a codec the muxer does not carry in that role.
 	ErrUnsupportedCodec = errors.New("ts: unsupported codec")
 	// ErrNoStream means a frame for a stream the muxer was not configured with.

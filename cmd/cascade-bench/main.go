@@ -5,6 +5,11 @@
 //	cascade-bench -url rtmp://127.0.0.1:1935/live/livestream -n 2000 -duration 60s -pid $(pidof cascade)
 //	cascade-bench -url http://127.0.0.1:8080/live/livestream.flv -n 2000 -json-file run.json -svg run.svg
 //
+// The bandcheck subcommand runs SRS's RTMP bandwidth test instead and prints
+// play kbps, publish kbps and RTT:
+//
+//	cascade-bench bandcheck rtmp://127.0.0.1/app?key=KEY&vhost=bandcheck.example
+//
 // See bench/README.md for the report.
 package main
 
@@ -27,6 +32,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "bandcheck" {
+		return runBandcheck(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("cascade-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := fs.String("url", "rtmp://127.0.0.1:1935/live/livestream", "stream `URL`: rtmp://host[:port]/app/stream or http://host[:port]/app/stream.flv (loopback only)")

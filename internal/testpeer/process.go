@@ -115,6 +115,16 @@ func (p *Process) Stop() {
 	<-p.done
 }
 
+// Kill ends the process at once with SIGKILL, as a crash would, and waits
+// for it to exit.
+func (p *Process) Kill() {
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
 // Output returns the end of the process's combined stdout and stderr.
 func (p *Process) Output() string {
 	return p.output.String()

@@ -19,6 +19,7 @@ var packages = map[string]string{
 	"redis-server":    "redis-server",
 	"redis-cli":       "redis-tools",
 	"curl":            "curl",
+	"kcat":            "kcat",
 }
 
 // Require fails the test when any of tools is not on PATH, naming the

@@ -22,6 +22,7 @@ func TestParseURL(t *testing.T) {
 	}{
 		{raw: "rtmp://example.com/live/stream", want: URL{Host: "example.com:1935", App: "live", Stream: "stream", TcURL: "rtmp://example.com/live"}},
 		{raw: "rtmp://127.0.0.1:1936/live/stream?token=abc", want: URL{Host: "127.0.0.1:1936", App: "live", Stream: "stream?token=abc", TcURL: "rtmp://127.0.0.1:1936/live"}},
+		{raw: "rtmp://127.0.0.1/live?key=k1", want: URL{Host: "127.0.0.1:1935", App: "live", TcURL: "rtmp://127.0.0.1/live?key=k1"}},
 		{raw: "rtmp://h/app/inst/stream", want: URL{Host: "h:1935", App: "app/inst", Stream: "stream", TcURL: "rtmp://h/app/inst"}},
 		{raw: "rtmp://h/live", want: URL{Host: "h:1935", App: "live", TcURL: "rtmp://h/live"}},
 		{raw: "rtmp://[::1]/live/s", want: URL{Host: "[::1]:1935", App: "live", Stream: "s", TcURL: "rtmp://[::1]/live"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cascade-live/cascade/amf"
 	"github.com/cascade-live/cascade/rtmp"
 )
 
@@ -161,6 +162,15 @@ func statusError(what string, cmd *rtmp.Command) *StatusError {
 	e.Description, _ = info.GetString("description")
 	if e.Code == "" {
 		e.Code = cmd.Name
+	}
+	if v, ok := info.Get("ex"); ok {
+		ex, _ := v.(amf.Object)
+		if code, _ := ex.GetNumber("code"); code == 302 {
+			e.Redirect, _ = ex.GetString("redirect2")
+			if e.Redirect == "" {
+				e.Redirect, _ = ex.GetString("redirect")
+			}
+		}
 	}
 	return e
 }

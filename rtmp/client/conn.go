@@ -25,6 +25,7 @@ type config struct {
 	simpleHandshake bool
 	chunkSize       int
 	flashVer        string
+	tcURL           string
 	dial            func(ctx context.Context, network, addr string) (net.Conn, error)
 	rand            io.Reader
 }
@@ -42,6 +43,11 @@ func WithChunkSize(n int) Option { return func(c *config) { c.chunkSize = n } }
 
 // WithFlashVer sets the flashVer of the connect command.
 func WithFlashVer(v string) Option { return func(c *config) { c.flashVer = v } }
+
+// WithTcURL sets the connect command's tcUrl instead of the one derived
+// from the URL: an edge passing its client's tcUrl (and its ?token=…) on to
+// the origin does this.
+func WithTcURL(tcURL string) Option { return func(c *config) { c.tcURL = tcURL } }
 
 // WithDialer replaces net.Dialer.DialContext.
 func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
@@ -163,12 +169,16 @@ func (c *Conn) connect(cfg *config) error {
 	if err := c.SetChunkSize(cfg.chunkSize); err != nil {
 		return err
 	}
+	tcURL := c.url.TcURL
+	if cfg.tcURL != "" {
+		tcURL = cfg.tcURL
+	}
 	tx := c.nextTx()
 	err := c.call(rtmp.CSIDCommand, 0, &rtmp.Command{Name: rtmp.CmdConnect, TransactionID: tx, Object: amf.Object{
 		{Key: "app", Value: c.url.App},
 		{Key: "type", Value: "nonprivate"},
 		{Key: "flashVer", Value: cfg.flashVer},
-		{Key: "tcUrl", Value: c.url.TcURL},
+		{Key: "tcUrl", Value: tcURL},
 		{Key: "fpad", Value: false},
 		{Key: "capabilities", Value: 15.0},
 		{Key: "audioCodecs", Value: 4071.0},

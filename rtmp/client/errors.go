@@ -17,6 +17,10 @@ type StatusError struct {
 	Level       string
 	Code        string // e.g. NetConnection.Connect.Rejected, NetStream.Publish.BadName
 	Description string
+	// Redirect is where an RTMP 302 (NetConnection.Connect.Rejected with
+	// ex.code 302, as SRS's origin cluster sends) points: ex.redirect2,
+	// the full stream URL, when given, else ex.redirect, a tcUrl.
+	Redirect string
 }
 
 func (e *StatusError) Error() string {

@@ -16,7 +16,8 @@ type URL struct {
 	App    string // every path segment but the last, "app" or "app/instance"
 	Stream string // the last path segment, with the query if any
 	// TcURL is the tcUrl of the connect command: rtmp://host[:port]/app as
-	// written in the URL (without a default port added).
+	// written in the URL (without a default port added), with the query
+	// when the URL names no stream.
 	TcURL string
 }
 
@@ -46,9 +47,15 @@ func ParseURL(raw string) (*URL, error) {
 	} else {
 		p.App = path
 	}
-	if u.RawQuery != "" {
+	p.TcURL = "rtmp://" + u.Host + "/" + p.App
+	switch {
+	case u.RawQuery == "":
+	case p.Stream == "":
+		// No stream to carry it: the query goes with the app, in the
+		// tcUrl (SRS's bandwidth check reads its key there).
+		p.TcURL += "?" + u.RawQuery
+	default:
 		p.Stream += "?" + u.RawQuery
 	}
-	p.TcURL = "rtmp://" + u.Host + "/" + p.App
 	return p, nil
 }

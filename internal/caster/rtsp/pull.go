@@ -1,0 +1,94 @@
+package rtsp
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/bluenviron/gortsplib/v4"
+	"github.com/bluenviron/gortsplib/v4/pkg/base"
+	"github.com/pion/rtp"
+
+	"github.com/cascade-live/cascade/internal/caster"
+	"github.com/cascade-live/cascade/internal/caster/flvconv"
+	"github.com/cascade-live/cascade/internal/session"
+)
+
+// PullOptions tune Pull.
+type PullOptions struct {
+	// TCP asks for RTP interleaved over the RTSP connection; otherwise
+	// gortsplib tries UDP first and falls back to TCP.
+	TCP bool
+	// FirstTagTimeout and IdleTimeout end a pull whose source sends no
+	// media (DefaultFirstTagTimeout, DefaultIdleTimeout when zero).
+	FirstTagTimeout, IdleTimeout time.Duration
+}
+
+// Pull reads the RTSP stream at rawURL (a camera: DESCRIBE, SETUP, PLAY)
+// natively, without FFmpeg, and publishes it through host as req until ctx
+// ends, the source stops or the server ends the publisher. It is what an
+// ingest of an rtsp:// URL or an on-demand pull calls. The returned error
+// says why it ended (nil when ctx ended it).
+func Pull(ctx context.Context, rawURL string, host session.Host, req session.Request, opts PullOptions, log *slog.Logger) error {
+	u, err := base.ParseURL(rawURL)
+	if err != nil {
+		return fmt.Errorf("rtsp: pull %q: %w", rawURL, err)
+	}
+	c := &gortsplib.Client{}
+	if opts.TCP {
+		tr := gortsplib.TransportTCP
+		c.Transport = &tr
+	}
+	if err := c.Start(u.Scheme, u.Host); err != nil {
+		return fmt.Errorf("rtsp: pull %s: %w", u.Host, err)
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, c.Close)
+	defer stop()
+	desc, _, err := c.Describe(u)
+	if err != nil {
+		return fmt.Errorf("rtsp: pull %s: describe: %w", rawURL, err)
+	}
+	p := &push{log: log.With("pull", rawURL)}
+	p.conv = flvconv.New(&tagCounter{p: p})
+	if p.tracks, err = tracks(desc, p.conv); err != nil {
+		return fmt.Errorf("rtsp: pull %s: %w", rawURL, err)
+	}
+	for _, tr := range p.tracks {
+		if _, err := c.Setup(desc.BaseURL, tr.media, 0, 0); err != nil {
+			return fmt.Errorf("rtsp: pull %s: setup: %w", rawURL, err)
+		}
+	}
+	if req.Proto == "" {
+		req.Proto = "rtsp-pull"
+	}
+	pub, err := host.Publish(ctx, req)
+	if err != nil {
+		return fmt.Errorf("rtsp: pull %s: publish: %w", rawURL, err)
+	}
+	p.pub = pub
+	defer pub.Close()
+	p.watch = caster.NewWatch(pub, cmp.Or(opts.FirstTagTimeout, DefaultFirstTagTimeout), cmp.Or(opts.IdleTimeout, DefaultIdleTimeout), c.Close)
+	defer p.watch.Close()
+	for _, tr := range p.tracks {
+		c.OnPacketRTP(tr.media, tr.format, func(pkt *rtp.Packet) {
+			if pts, ok := c.PacketPTS2(tr.media, pkt); ok {
+				p.packet(tr, pkt, pts, c.Close)
+			}
+		})
+	}
+	if _, err := c.Play(nil); err != nil {
+		return fmt.Errorf("rtsp: pull %s: play: %w", rawURL, err)
+	}
+	p.log.Info("rtsp pull", "stream", req.App+"/"+req.Stream, "tracks", len(p.tracks))
+	err = c.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.log.Info("rtsp pull ended", "tags", p.tags, "dropped", p.errs, "why", cmp.Or(p.watch.Err(), err))
+	if ctx.Err() != nil {
+		return nil
+	}
+	return cmp.Or(p.watch.Err(), err)
+}

@@ -1,0 +1,338 @@
+// Package edge makes a vhost an SRS edge (cluster { mode remote; }): the
+// first player of a stream starts one pull from the origins, shared by every
+// later player; the pull stops a little after the last player leaves. When
+// the origin in use fails the pull moves to the next one, round-robin, and
+// the edge's players stay connected with timestamps kept monotonic. A
+// stream published to the edge is pushed on to the origins.
+package edge
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cascade-live/cascade/internal/forward"
+	"github.com/cascade-live/cascade/internal/upstream"
+)
+
+// StopDelay is how long a pull outlives its last player, so that a player
+// reconnecting at once finds the stream still there.
+var StopDelay = 2 * time.Second
+
+// Stream names a stream of an edge vhost.
+type Stream struct {
+	Vhost, App, Stream string
+	Param              string // a publisher's query, passed on to the origin
+}
+
+// Key is the stream's registry key.
+func (s Stream) Key() string { return s.Vhost + "/" + s.App + "/" + s.Stream }
+
+// Sink is where a pull writes: the edge's own publisher of the stream.
+type Sink interface {
+	WriteTag(typ uint8, timestamp uint32, payload []byte) error
+	Close() error
+	Done() <-chan struct{}
+}
+
+// Host is what the edge needs from the server.
+type Host interface {
+	// PublishInternal makes the edge the publisher of st (no admission).
+	PublishInternal(ctx context.Context, st Stream) (Sink, error)
+	// Consumers is the number of players of st now.
+	Consumers(st Stream) int
+	// OpenLocal reads the local stream st (for pushing a stream published
+	// to the edge on to the origin).
+	OpenLocal(st Stream) forward.Source
+	// PlayerRequest is the query and tcUrl of a player of st (tokens go
+	// upstream with the pull), empty when there is none.
+	PlayerRequest(st Stream) (param, tcURL string)
+}
+
+// Locator finds the server that publishes a stream (a Redis directory):
+// its RTMP or HTTP host:port as proto asks; ok is false when it does not
+// know.
+type Locator func(ctx context.Context, proto, vhost, app, stream string) (server string, ok bool)
+
+// Edge runs the pulls and pushes of the edge vhosts.
+type Edge struct {
+	log    *slog.Logger
+	host   Host
+	locate Locator
+
+	mu     sync.Mutex
+	pulls  map[string]*pull
+	pushes map[string]context.CancelFunc
+}
+
+// New returns an Edge; locate may be nil.
+func New(log *slog.Logger, host Host, locate Locator) *Edge {
+	return &Edge{log: log, host: host, locate: locate, pulls: map[string]*pull{}, pushes: map[string]context.CancelFunc{}}
+}
+
+// pull is one running pull.
+type pull struct {
+	st     Stream
+	cfg    Config
+	proto  string
+	cancel context.CancelFunc
+	done   chan struct{}
+	timer  *time.Timer // pending stop after the last player left
+
+	mu       sync.Mutex
+	upstream string // URL read from now
+}
+
+// Upstream is the URL the stream is pulled from ("" when not pulled).
+func (e *Edge) Upstream(key string) string {
+	e.mu.Lock()
+	p := e.pulls[key]
+	e.mu.Unlock()
+	if p == nil {
+		return ""
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.upstream
+}
+
+// Pulling reports whether a pull of key runs.
+func (e *Edge) Pulling(key string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pulls[key] != nil
+}
+
+// PlayerArrived starts a pull of st (unless one runs) with proto (the
+// protocol the player uses, for follow_client).
+func (e *Edge) PlayerArrived(st Stream, cfg Config, playerProto string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if p := e.pulls[st.Key()]; p != nil {
+		if p.timer != nil {
+			p.timer.Stop()
+			p.timer = nil
+		}
+		return
+	}
+	proto := cfg.Protocol
+	if cfg.FollowClient && playerProto != "" {
+		proto = playerProto
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &pull{st: st, cfg: cfg, proto: proto, cancel: cancel, done: make(chan struct{})}
+	e.pulls[st.Key()] = p
+	go func() {
+		defer close(p.done)
+		e.run(ctx, p)
+		e.mu.Lock()
+		if e.pulls[st.Key()] == p {
+			delete(e.pulls, st.Key())
+		}
+		e.mu.Unlock()
+	}()
+}
+
+// LastPlayerLeft stops the pull of st after StopDelay if no player came
+// back meanwhile.
+func (e *Edge) LastPlayerLeft(st Stream) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p := e.pulls[st.Key()]
+	if p == nil || p.timer != nil {
+		return
+	}
+	p.timer = time.AfterFunc(StopDelay, func() {
+		e.mu.Lock()
+		p.timer = nil
+		if e.pulls[st.Key()] != p || e.host.Consumers(st) > 0 {
+			e.mu.Unlock()
+			return
+		}
+		delete(e.pulls, st.Key())
+		e.mu.Unlock()
+		e.log.Info("edge: last player left, stopping pull", "stream", st.Key())
+		p.cancel()
+	})
+}
+
+// Close stops every pull and push and waits for the pulls.
+func (e *Edge) Close() {
+	e.mu.Lock()
+	pulls := make([]*pull, 0, len(e.pulls))
+	for _, p := range e.pulls {
+		pulls = append(pulls, p)
+	}
+	for k, cancel := range e.pushes {
+		cancel()
+		delete(e.pushes, k)
+	}
+	e.mu.Unlock()
+	for _, p := range pulls {
+		p.cancel()
+		<-p.done
+	}
+}
+
+// run pulls until ctx ends: one publisher on the edge for the whole pull,
+// fed by one upstream connection after another.
+func (e *Edge) run(ctx context.Context, p *pull) {
+	servers := upstream.NewServers(p.cfg.Origins)
+	var sink Sink
+	defer func() {
+		if sink != nil {
+			sink.Close()
+		}
+	}()
+	var ts timestamps
+	param, tcURL := e.host.PlayerRequest(p.st)
+	askDirectory := e.locate != nil
+	for ctx.Err() == nil {
+		if err := servers.Wait(ctx); err != nil {
+			return
+		}
+		server := servers.Current()
+		if askDirectory {
+			if s, ok := e.locate(ctx, p.proto, p.st.Vhost, p.st.App, p.st.Stream); ok {
+				server = s
+			}
+		}
+		// A server the directory named that fails is not asked for again
+		// at once: the configured origins get their turn in between.
+		located := server != servers.Current()
+		askDirectory = e.locate != nil && !located
+		t := upstream.Target{Server: server, Vhost: p.st.Vhost, App: p.st.App, Stream: p.st.Stream, Param: param}
+		if p.cfg.Vhost != "" {
+			t.Vhost = p.cfg.Vhost
+		}
+		if p.cfg.TokenTraverse {
+			t.TcURL = tcURL // the origin's on_connect sees the player's own
+		}
+		dialCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		r, err := upstream.Dial(dialCtx, p.proto, t)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("edge: origin failed, trying the next", "stream", p.st.Key(), "origin", server, "err", err)
+			}
+			servers.Failed(server)
+			continue
+		}
+		if sink == nil {
+			sink, err = e.publish(ctx, p.st)
+			if err != nil {
+				r.Close()
+				e.log.Warn("edge: cannot publish the pulled stream", "stream", p.st.Key(), "err", err)
+				return
+			}
+		}
+		t.Server = r.Server()
+		p.mu.Lock()
+		p.upstream = t.RTMPURL()
+		if p.proto == upstream.ProtoFLV {
+			p.upstream = t.FLVURL()
+		}
+		p.mu.Unlock()
+		e.log.Info("edge: pulling", "stream", p.st.Key(), "origin", r.Server(), "protocol", p.proto)
+		err = e.copy(ctx, r, sink, &ts, servers)
+		r.Close()
+		if ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, errSinkClosed) {
+			e.log.Info("edge: publisher ended by the server", "stream", p.st.Key())
+			return
+		}
+		e.log.Warn("edge: origin failed, trying the next", "stream", p.st.Key(), "origin", r.Server(), "err", err)
+		servers.Failed(server)
+	}
+}
+
+var errSinkClosed = errors.New("edge: local publisher closed")
+
+// publish becomes the local publisher, retrying while an earlier pull of
+// the same stream still unpublishes.
+func (e *Edge) publish(ctx context.Context, st Stream) (Sink, error) {
+	for i := 0; ; i++ {
+		sink, err := e.host.PublishInternal(ctx, st)
+		if err == nil || i == 20 || ctx.Err() != nil {
+			return sink, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// copy moves tags from r to sink until either fails.
+func (e *Edge) copy(ctx context.Context, r upstream.Reader, sink Sink, ts *timestamps, servers *upstream.Servers) error {
+	stop := context.AfterFunc(ctx, func() { r.Close() })
+	defer stop()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-sink.Done():
+			r.Close()
+		case <-done:
+		}
+	}()
+	ts.newSession()
+	first := true
+	for {
+		tag, err := r.ReadTag()
+		if err != nil {
+			select {
+			case <-sink.Done():
+				return errSinkClosed
+			default:
+			}
+			return err
+		}
+		if first {
+			servers.Worked()
+			first = false
+		}
+		if err := sink.WriteTag(tag.Type, ts.out(tag.Timestamp), tag.Payload); err != nil {
+			return errSinkClosed
+		}
+	}
+}
+
+// timestamps keeps a pull's output monotonic across upstream connections:
+// each new connection continues just after where the last one ended.
+type timestamps struct {
+	started bool  // a connection has delivered
+	fresh   bool  // waiting for the new connection's first tag
+	offset  int64 // added to the upstream's timestamps
+	last    int64 // last timestamp written
+}
+
+func (t *timestamps) newSession() { t.fresh = true }
+
+func (t *timestamps) out(ts uint32) uint32 {
+	if t.fresh {
+		t.fresh = false
+		if t.started {
+			t.offset = t.last + 1 - int64(ts)
+		}
+		t.started = true
+	}
+	v := int64(ts) + t.offset
+	if v < t.last-1000 {
+		// The upstream jumped back (a republish): continue from here.
+		t.offset += t.last - v
+		v = t.last
+	}
+	if v < 0 {
+		v = 0
+	}
+	if v > t.last {
+		t.last = v
+	}
+	return uint32(v)
+}

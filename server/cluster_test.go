@@ -1,0 +1,17 @@
+package server
+
+import "testing"
+
+func TestStreamQuery(t *testing.T) {
+	for _, tc := range []struct{ vhost, param, want string }{
+		{"", "", ""},
+		{DefaultVhost, "?token=a", "?token=a"},
+		{"v.com", "", "?vhost=v.com"},
+		{"v.com", "?token=a", "?token=a&vhost=v.com"},
+		{"v.com", "?vhost=v.com&token=a", "?vhost=v.com&token=a"},
+	} {
+		if got := streamQuery(tc.vhost, tc.param); got != tc.want {
+			t.Errorf("streamQuery(%q, %q) = %q, want %q", tc.vhost, tc.param, got, tc.want)
+		}
+	}
+}
