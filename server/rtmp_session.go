@@ -89,12 +89,17 @@ func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
 			if len(buf) < 1+rtmp.HandshakeSize {
 				return nil
 			}
-			reply, complexHS, err := rtmp.ServerHandshake(buf[:1+rtmp.HandshakeSize], nil)
+			reply := buffer.Get() // gnet copies what the socket does not take
+			var complexHS bool
+			var err error
+			reply.B, complexHS, err = rtmp.AppendServerHandshake(reply.B[:0], buf[:1+rtmp.HandshakeSize], nil)
 			if err != nil {
+				reply.Release()
 				return fmt.Errorf("rtmp: handshake: %w", err)
 			}
 			_, _ = c.Discard(1 + rtmp.HandshakeSize)
-			_, _ = c.Write(reply)
+			_, _ = c.Write(reply.B)
+			reply.Release()
 			r.complexHS = complexHS
 			r.phase = phaseC2
 		case phaseC2:
