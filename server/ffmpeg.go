@@ -1,10 +1,14 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"strings"
 
+	"github.com/cascade-live/cascade/internal/caster/rtsp"
 	"github.com/cascade-live/cascade/internal/ffmpeg"
+	"github.com/cascade-live/cascade/internal/session"
 	"github.com/cascade-live/cascade/live"
 )
 
@@ -44,17 +48,37 @@ func (s *Server) applyFFmpeg() {
 // resolveRTMPURL tells which stream of this server an RTMP URL publishes
 // to, as a publish with that URL would be resolved (tcUrl, ?vhost=).
 func (s *Server) resolveRTMPURL(u string) (string, bool) {
+	req, ok := s.resolveRTMP(u)
+	return ffmpeg.Key(req.Vhost, req.App, req.Stream), ok
+}
+
+func (s *Server) resolveRTMP(u string) (StreamRequest, bool) {
 	i := strings.LastIndexByte(u, '/')
 	if i < len("rtmp://") {
-		return "", false
+		return StreamRequest{}, false
 	}
 	req := parseTcURL(u[:i], "")
 	req.setStream(u[i+1:])
 	v := s.Config().Vhost(req.Vhost)
 	if v == nil || req.App == "" || req.Stream == "" {
-		return "", false
+		return StreamRequest{}, false
 	}
-	return ffmpeg.Key(v.Name, req.App, req.Stream), true
+	req.Vhost = v.Name
+	return req, true
+}
+
+// pullRTSP is an ingest of an RTSP camera that needs no transcoding: it
+// publishes to output (an RTMP URL of this server) as an RTMP publisher
+// on the loopback would, the way SRS's ingest ffmpeg does (security
+// rules and on_publish apply).
+func (s *Server) pullRTSP(ctx context.Context, input, output string) error {
+	req, ok := s.resolveRTMP(output)
+	if !ok {
+		return fmt.Errorf("server: ingest output %q is not a stream of this server", output)
+	}
+	return rtsp.Pull(ctx, input, s, session.Request{Proto: "rtsp-pull", RemoteAddr: "127.0.0.1:0",
+		TcURL: req.TcURL, Vhost: req.Vhost, App: req.App, Stream: req.Stream, Param: req.Param},
+		rtsp.PullOptions{}, s.log)
 }
 
 // ffAPI lists the supervised processes and the snapshots for the HTTP API.

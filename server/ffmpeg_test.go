@@ -17,9 +17,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/cascade-live/cascade/internal/caster/castertest"
 	"github.com/cascade-live/cascade/internal/session"
 	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/internal/testpeer"
+	"github.com/cascade-live/cascade/live"
 )
 
 // The FFmpeg tests run real ffmpeg children under the server. They keep
@@ -532,4 +534,102 @@ func TestExecFFmpeg(t *testing.T) {
 	r := probe(t, file)
 	require.Equal(t, "h264", r.Video().CodecName)
 	require.Equal(t, "mp3", r.Audio().CodecName)
+}
+
+// TestIngestRTSP: ingests of an RTSP camera whose engines only copy
+// (disabled, or vcodec and acodec copy) are pulled natively: no ffmpeg
+// runs for them, the API lists them as rtsp-pull tasks, their outputs
+// play over RTMP with the camera's codecs and size, a pull whose
+// publisher is kicked comes back, and a reload removing them stops them.
+func TestIngestRTSP(t *testing.T) {
+	st := castertest.Streams[0]
+	cam := castertest.StartCamera(t, st)
+	ingests := `
+    ingest cam {
+        enabled on;
+        input { type stream; url ` + cam + `; }
+        ffmpeg ffmpeg;
+        engine { enabled off; output rtmp://127.0.0.1:[port]/live?vhost=[vhost]/cam; }
+    }
+    ingest copy {
+        enabled on;
+        input { type stream; url ` + cam + `; }
+        ffmpeg ffmpeg;
+        engine { enabled on; vcodec copy; acodec copy; output rtmp://127.0.0.1:[port]/live/copy; }
+    }`
+	ts, path, logDir := startFF(t, "", ingests)
+	publishing := func(s string) bool {
+		src := ts.Registry().Lookup(live.Key(DefaultVhost, "live", s))
+		return src != nil && src.Publishing()
+	}
+	pulls := func(n int) map[string]map[string]any {
+		t.Helper()
+		var got map[string]map[string]any
+		waitFor(t, 20*time.Second, fmt.Sprintf("%d running rtsp pulls", n), func() bool {
+			got = map[string]map[string]any{}
+			for _, p := range ffProcesses(t, ts) {
+				require.NotEqual(t, "ingest", p["kind"], "an ffmpeg ingest runs: %v", p)
+				if p["kind"] == "rtsp-pull" && p["state"] == "running" {
+					got[p["name"].(string)] = p
+				}
+			}
+			return len(got) == n
+		})
+		return got
+	}
+	got := pulls(2)
+	for _, name := range []string{"__defaultVhost__/cam/0", "__defaultVhost__/copy/0"} {
+		require.Contains(t, got, name)
+		require.EqualValues(t, 0, got[name]["pid"])
+		require.Equal(t, cam+" rtmp://", got[name]["cmdline"].(string)[:len(cam)+8])
+	}
+	for _, s := range []string{"cam", "copy"} {
+		ts.source(s, true)
+		r := probe(t, ts.rtmpURL(s))
+		require.Equal(t, st.VCodec, r.Video().CodecName, s)
+		require.Equal(t, st.Width, r.Video().Width, s)
+		require.Equal(t, st.Height, r.Video().Height, s)
+		require.Equal(t, st.ACodec, r.Audio().CodecName, s)
+	}
+	require.NotEmpty(t, ts.logs.Lines("task started", "kind=rtsp-pull", "name=__defaultVhost__/cam/0"))
+
+	// Kicked, the pull ends and is restarted.
+	apiBase := "http://" + ts.MgmtAddr("api").String()
+	_, body := apiGet(t, apiBase+"/api/v1/streams", false)
+	pub := find(body["streams"], "name", "cam")["publish"].(map[string]any)
+	req, err := http.NewRequest(http.MethodDelete, apiBase+"/api/v1/clients/"+fmt.Sprint(pub["cid"]), nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	waitFor(t, 20*time.Second, "the kicked pull to come back", func() bool {
+		p := find(anySlice(ffProcesses(t, ts)), "name", "__defaultVhost__/cam/0")
+		return p != nil && p["state"] == "running" && p["restarts"].(float64) >= 1 && publishing("cam")
+	})
+	require.NotEmpty(t, ts.logs.Lines("task ended", "kind=rtsp-pull", "name=__defaultVhost__/cam/0"))
+
+	// A reload removing them stops them and unpublishes their outputs.
+	require.NoError(t, os.WriteFile(path, []byte(fmt.Sprintf(ffConf, "127.0.0.1:0", logDir, "")), 0o644))
+	require.NoError(t, ts.Reload())
+	waitFor(t, 10*time.Second, "the pulls to stop", func() bool {
+		for _, p := range ffProcesses(t, ts) {
+			if p["kind"] == "rtsp-pull" {
+				return false
+			}
+		}
+		for _, s := range []string{"cam", "copy"} {
+			if publishing(s) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func anySlice(ms []map[string]any) []any {
+	out := make([]any, len(ms))
+	for i, m := range ms {
+		out[i] = m
+	}
+	return out
 }

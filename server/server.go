@@ -235,7 +235,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Server, error) {
 	s.hdsStore = hds.NewStore()
 	s.hlsStore = hls.NewStore()
 	s.sup = supervise.New(log)
-	s.ff = ffmpeg.NewManager(ffmpeg.Options{Supervisor: s.sup, Log: log, Resolve: s.resolveRTMPURL})
+	s.ff = ffmpeg.NewManager(ffmpeg.Options{Supervisor: s.sup, Log: log, Resolve: s.resolveRTMPURL, Pull: s.pullRTSP})
 	s.disk = diskpool.New(diskWorkers)
 	s.memFiles = append(s.memFiles, s.hlsStore, s.hdsStore, s.ff.Snapshots(), console.New(s.consoleInfo))
 	st, err := newState(cfg)

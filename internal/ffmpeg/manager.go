@@ -1,6 +1,7 @@
 package ffmpeg
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,6 +36,10 @@ type Options struct {
 	// (its Key), or false when it does not publish here. The loop guard
 	// compares transcoders' outputs to new publishes with it.
 	Resolve func(rtmpURL string) (key string, ok bool)
+	// Pull, when set, publishes the RTSP stream at input to output (an
+	// RTMP URL of this server) natively until ctx ends: ingests of RTSP
+	// cameras whose engine only copies run it instead of ffmpeg.
+	Pull func(ctx context.Context, input, output string) error
 }
 
 // Manager starts and stops the FFmpeg children as streams come and go
@@ -197,7 +202,9 @@ func (m *Manager) checkBinaries() {
 			need[t.FFmpeg] = append(need[t.FFmpeg], "transcode in vhost "+v.Name)
 		}
 		for _, in := range v.Ingests {
-			need[in.FFmpeg] = append(need[in.FFmpeg], "ingest "+in.ID+" in vhost "+v.Name)
+			if !m.allNative(v.Name, in) {
+				need[in.FFmpeg] = append(need[in.FFmpeg], "ingest "+in.ID+" in vhost "+v.Name)
+			}
 		}
 		if v.SnapshotOn {
 			need[""] = append(need[""], "snapshot in vhost "+v.Name)
@@ -304,6 +311,7 @@ const (
 	kindIngest    = "ingest"
 	kindExec      = "exec"
 	kindSnapshot  = "snapshot"
+	kindRTSPPull  = "rtsp-pull"
 )
 
 // logFile names a child's log file in ff_log_dir. The parts come from
@@ -336,9 +344,6 @@ func (m *Manager) syncIngests() {
 	for _, v := range m.cfg.Vhosts {
 		for _, in := range v.Ingests {
 			bin := m.bins[in.FFmpeg]
-			if bin == "" {
-				continue
-			}
 			iparams := m.iparams()
 			if in.InputType == inputFile {
 				iparams = append(iparams, "-re", "-stream_loop", "-1")
@@ -348,13 +353,21 @@ func (m *Manager) syncIngests() {
 				if name == "" {
 					name = fmt.Sprint(i)
 				}
-				vars := Vars{Vhost: v.Name, Port: m.port, Engine: e.Name}
-				output := vars.Expand(e.Output, now)
+				output := ingestOutput(v.Name, m.port, e, now)
 				if output == "" {
 					m.log.Error("ingest engine without output", "vhost", v.Name, "ingest", in.ID, "engine", name)
 					continue
 				}
 				key := v.Name + "/" + in.ID + "/" + name
+				if m.native(in, e, output) {
+					input := in.InputURL
+					wanted[key] = want{spec: supervise.Spec{Kind: kindRTSPPull, Name: key, Args: []string{input, output},
+						Run: func(ctx context.Context) error { return m.opts.Pull(ctx, input, output) }}}
+					continue
+				}
+				if bin == "" {
+					continue // reported by checkBinaries
+				}
 				wanted[key] = want{spec: supervise.Spec{Kind: kindIngest, Name: key,
 					Args:    e.Args(bin, iparams, in.InputURL, output, !e.Enabled),
 					LogFile: m.logFile("ffmpeg", ingestPrefix, v.Name, in.ID, name)}}
@@ -362,6 +375,40 @@ func (m *Manager) syncIngests() {
 		}
 	}
 	m.sync(m.ingests, wanted)
+}
+
+// ingestOutput is where an ingest engine publishes.
+func ingestOutput(vhost string, port int, e *Engine, now time.Time) string {
+	return Vars{Vhost: vhost, Port: port, Engine: e.Name}.Expand(e.Output, now)
+}
+
+// native reports whether an ingest engine is pulled without FFmpeg: an
+// RTSP camera whose engine only copies (disabled, or vcodec and acodec
+// copy) into a stream of this server.
+func (m *Manager) native(in *Ingest, e *Engine, output string) bool {
+	if m.opts.Pull == nil || in.InputType != inputStream {
+		return false
+	}
+	if !strings.HasPrefix(in.InputURL, "rtsp://") && !strings.HasPrefix(in.InputURL, "rtsps://") {
+		return false
+	}
+	if e.Enabled && (e.VCodec != codecCopy || e.ACodec != codecCopy) {
+		return false
+	}
+	_, ok := m.resolve(output)
+	return ok
+}
+
+// allNative reports whether every engine of an ingest is pulled natively,
+// so that it needs no ffmpeg.
+func (m *Manager) allNative(vhost string, in *Ingest) bool {
+	now := time.Now()
+	for _, e := range in.Engines {
+		if !m.native(in, e, ingestOutput(vhost, m.port, e, now)) {
+			return false
+		}
+	}
+	return true
 }
 
 // transcoded reports whether key is the output of another live stream's

@@ -1,5 +1,6 @@
 // Package supervise runs the server's child processes (FFmpeg engines,
-// ingests, exec commands, snapshot grabs). Every child runs in its own
+// ingests, exec commands, snapshot grabs) and in-process tasks that are
+// kept running the same way (native pulls). Every child runs in its own
 // process group and is killed with its children; every child is reaped;
 // children die with the server even when it is killed with SIGKILL
 // (PR_SET_PDEATHSIG); a child that exits while wanted is restarted with a
@@ -53,6 +54,10 @@ type Spec struct {
 	// NewStdout, when set, gives each run a writer that receives its
 	// stdout instead (a snapshot's pictures).
 	NewStdout func() io.Writer
+	// Run, when set, is run in this process instead of a program (a
+	// native pull), with the same restarts and listing; Args then only
+	// describe it. Its context ends at Stop.
+	Run func(ctx context.Context) error
 }
 
 // Info is a snapshot of one supervised process for the API.
@@ -147,6 +152,7 @@ type Process struct {
 	state    string
 	restarts int
 	started  time.Time
+	task     bool // spec.Run is running
 	lastExit string
 	stopOnce sync.Once
 }
@@ -157,8 +163,10 @@ func (s *Supervisor) Start(spec Spec) (*Process, error) {
 	if len(spec.Args) == 0 {
 		return nil, errors.New("supervise: empty command")
 	}
-	if _, err := exec.LookPath(spec.Args[0]); err != nil {
-		return nil, fmt.Errorf("supervise: %s %s: %w", spec.Kind, spec.Name, err)
+	if spec.Run == nil {
+		if _, err := exec.LookPath(spec.Args[0]); err != nil {
+			return nil, fmt.Errorf("supervise: %s %s: %w", spec.Kind, spec.Name, err)
+		}
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -233,6 +241,9 @@ func (p *Process) run() {
 // runOnce runs the child once and returns how long it ran.
 func (p *Process) runOnce() (time.Duration, error) {
 	s := p.sup
+	if p.spec.Run != nil {
+		return p.runTask(), nil
+	}
 	tail := newTail(4096)
 	cmd, closeFiles, err := p.command(tail)
 	if err != nil {
@@ -273,6 +284,42 @@ func (p *Process) runOnce() (time.Duration, error) {
 	s.log.Log(context.Background(), lvl, "process exited", "kind", p.spec.Kind, "name", p.spec.Name,
 		"pid", cmd.Process.Pid, "status", status, "ran", ran.Round(time.Millisecond), "stderr", tail.lastLines(5))
 	return ran, nil
+}
+
+// runTask runs spec.Run once, until it returns or Stop, and returns
+// how long it ran.
+func (p *Process) runTask() time.Duration {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-p.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	start := time.Now()
+	p.mu.Lock()
+	p.started, p.state, p.task = start, StateRunning, true
+	p.mu.Unlock()
+	s := p.sup
+	s.log.Info("task started", "kind", p.spec.Kind, "name", p.spec.Name, "args", strings.Join(p.spec.Args, " "))
+	err := p.spec.Run(ctx)
+	ran := time.Since(start)
+	status := "ended"
+	if err != nil {
+		status = err.Error()
+	}
+	p.mu.Lock()
+	p.task, p.lastExit = false, status
+	p.mu.Unlock()
+	lvl := slog.LevelWarn
+	if p.isStopping() {
+		lvl = slog.LevelInfo
+	}
+	s.log.Log(context.Background(), lvl, "task ended", "kind", p.spec.Kind, "name", p.spec.Name,
+		"status", status, "ran", ran.Round(time.Millisecond))
+	return ran
 }
 
 func (p *Process) isStopping() bool {
@@ -342,7 +389,7 @@ func (p *Process) Stop() {
 	p.stopOnce.Do(func() {
 		p.mu.Lock()
 		close(p.stop)
-		if p.pid != 0 {
+		if p.pid != 0 || p.task {
 			p.state = StateStopping
 		}
 		p.mu.Unlock()
@@ -384,7 +431,7 @@ func (p *Process) Info() Info {
 	defer p.mu.Unlock()
 	in := Info{ID: p.id, Kind: p.spec.Kind, Name: p.spec.Name, Pid: p.pid, Cmdline: strings.Join(p.spec.Args, " "),
 		State: p.state, Restarts: p.restarts, LastExit: p.lastExit}
-	if p.pid != 0 {
+	if p.pid != 0 || p.task {
 		in.Uptime = time.Since(p.started).Seconds()
 	}
 	return in

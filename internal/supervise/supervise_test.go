@@ -3,6 +3,8 @@ package supervise
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -192,4 +194,39 @@ func TestNothingSurvivesSIGKILL(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
 	require.Eventually(t, func() bool { return !alive(pid) }, 5*time.Second, 20*time.Millisecond)
+}
+
+// TestTask: an in-process task is listed as running with an uptime and no
+// pid, restarted with backoff when it ends, and ended by Stop through its
+// context.
+func TestTask(t *testing.T) {
+	s := newSupervisor(t)
+	var mu sync.Mutex
+	runs, fail := 0, true
+	p, err := s.Start(Spec{Kind: "task", Name: "pull", Args: []string{"rtsp://cam"}, Run: func(ctx context.Context) error {
+		mu.Lock()
+		runs++
+		f := fail
+		mu.Unlock()
+		if f {
+			return errors.New("camera gone")
+		}
+		<-ctx.Done()
+		return nil
+	}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return p.Info().Restarts >= 2 }, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, "camera gone", p.Info().LastExit)
+	mu.Lock()
+	fail = false
+	mu.Unlock()
+	require.Eventually(t, func() bool {
+		in := s.List()
+		return len(in) == 1 && in[0].State == StateRunning && in[0].Uptime > 0 && in[0].Pid == 0 && in[0].Cmdline == "rtsp://cam"
+	}, 5*time.Second, 10*time.Millisecond)
+	n := p.Info().Restarts
+	time.Sleep(300 * time.Millisecond) // more than the backoff: a running task is not restarted
+	require.Equal(t, n, p.Info().Restarts)
+	p.Stop()
+	require.Empty(t, s.List())
 }

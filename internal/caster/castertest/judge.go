@@ -37,6 +37,13 @@ var Streams = []Stream{
 // within 0.6 s of it.
 func Probe(t testing.TB, target string, want Stream, duration float64, args ...string) {
 	t.Helper()
+	ProbeWithin(t, target, want, duration, 0.6, args...)
+}
+
+// ProbeWithin is Probe with the duration allowed to differ by tolerance
+// seconds.
+func ProbeWithin(t testing.TB, target string, want Stream, duration, tolerance float64, args ...string) {
+	t.Helper()
 	r, err := testpeer.Probe(context.Background(), target, args...)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +53,7 @@ func Probe(t testing.TB, target string, want Stream, duration float64, args ...s
 		t.Fatalf("ffprobe %s: %+v; want %+v", target, r.Streams, want)
 	}
 	t.Logf("ffprobe %s: duration %.2f s (want %.2f)", target, r.Format.Duration, duration)
-	if duration > 0 && math.Abs(r.Format.Duration-duration) > 0.6 {
+	if duration > 0 && math.Abs(r.Format.Duration-duration) > tolerance {
 		t.Errorf("duration %.2f s, want %.2f", r.Format.Duration, duration)
 	}
 }

@@ -58,7 +58,10 @@ func TestPublish(t *testing.T) {
 			if r := p.Req; r.Proto != "srt" || r.App != "live" || r.Stream != "srt" || r.Param != "?token=abc" {
 				t.Errorf("request %+v", r)
 			}
-			castertest.Probe(t, p.Save(t), tc, tc.Duration)
+			// gosrt drops what its receive buffer holds when the peer
+			// closes, and on a loaded machine a packet later than the
+			// 20 ms latency is dropped too: allow a second.
+			castertest.ProbeWithin(t, p.Save(t), tc, tc.Duration, 1.0)
 		})
 	}
 }
