@@ -46,6 +46,9 @@ type player struct {
 	firstVideo atomic.Int64
 	// firstVideoKey is 1 if that video frame was a keyframe, -1 if not.
 	firstVideoKey atomic.Int32
+	// handshake is the time from start to the server's handshake reply
+	// (RTMP; 0: none yet): in a join storm, how long accepting took.
+	handshake atomic.Int64
 
 	// failure is the reason the player failed; written by the player's
 	// goroutine before it sets stateFailed.
@@ -70,6 +73,7 @@ type playerStats struct {
 	// FirstVideoKey is 1 if the first video frame was a keyframe, -1 if
 	// not, 0 if there was none.
 	FirstVideoKey int
+	Handshake     time.Duration // RTMP: from the start to S0+S1+S2; 0 means none
 }
 
 // Stats returns a snapshot of p's counters.
@@ -84,6 +88,7 @@ func (p *player) Stats() playerStats {
 		FirstMedia:    time.Duration(p.firstMedia.Load()),
 		FirstVideo:    time.Duration(p.firstVideo.Load()),
 		FirstVideoKey: int(p.firstVideoKey.Load()),
+		Handshake:     time.Duration(p.handshake.Load()),
 	}
 	if s.Failed {
 		s.Failure = p.failure

@@ -340,6 +340,9 @@ func (rep *Report) WriteText(w io.Writer) error {
 		for reason, n := range st.Failures {
 			p("  storm fail  %6d  %s\n", n, reason)
 		}
+		if st.Handshake.Count > 0 {
+			lat("storm hshake", st.Handshake)
+		}
 		lat("storm video", st.FirstVideo)
 		in := st.Incumbents
 		p("  incumbents  %d over %.1fs after the storm: kbit/s min %.1f  p10 %.1f  p50 %.1f;  %.1f%% at least 95%% of expected\n",

@@ -61,6 +61,7 @@ func playRTMP(ctx context.Context, p *player, t *Target, cfg *Config, buf []byte
 		p.fail(ctx, "handshake", err)
 		return
 	}
+	p.handshake.Store(int64(max(p.clock()-p.start, 1)))
 	p.wire.Add(1 + 2*rtmp.HandshakeSize)
 	r := &rtmpPlayer{p: p, t: t, conn: conn, counter: NewChunkCounter()}
 	r.counter.OnMessage = r.onMessage

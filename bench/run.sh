@@ -21,6 +21,8 @@
 #   EXPECT_KBPS=1130   expected media bitrate per player
 #   RTMP_PORT=1935     ports the server listens on (127.0.0.1); both must be free
 #   HTTP_PORT=8080
+#   PPROF=             an address (127.0.0.1:6060) where cascade serves Go's profiles
+#                      (its -pprof flag): bench/profile.sh uses it
 #   FLOOR=1            run the do-nothing fan-out server (bin/cascade-floor) instead:
 #                      the floor that bench/floor.sh compares cascade with
 #   SERVER_CMD=        run another server instead of bin/cascade (SRS, nginx-rtmp…),
@@ -101,11 +103,18 @@ if [[ ${FLOOR:-0} == 1 ]]; then
 	SERVER_CMD="bin/cascade-floor -rtmp 127.0.0.1:$RTMP_PORT -http 127.0.0.1:$HTTP_PORT -flv $media/$media_file"
 fi
 
+# A join storm's players come on top of the N.
+storm_players=0
+if [[ $BENCH_ARGS =~ -storm[[:space:]=]+([0-9]+) ]]; then
+	storm_players=${BASH_REMATCH[1]}
+fi
+players=$((N + storm_players))
+
 # Every player is a socket on both sides.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 nofile=$(ulimit -n)
-if [[ $nofile != unlimited ]] && ((nofile <= N + 100)); then
-	echo "run.sh: warning: open files limit $nofile is low for $N players" >&2
+if [[ $nofile != unlimited ]] && ((nofile <= players + 100)); then
+	echo "run.sh: warning: open files limit $nofile is low for $players players" >&2
 fi
 
 server_pid='' publisher_pid=''
@@ -128,7 +137,7 @@ if [[ -z $SERVER_CMD ]]; then
 # Written by bench/run.sh: the built-in configuration on the bench ports,
 # with room for the players.
 listen              127.0.0.1:$RTMP_PORT;
-max_connections     $((N + 1000));
+max_connections     $((players + 1000));
 chunk_size          60000;
 daemon              off;
 srs_log_tank        console;
@@ -153,6 +162,9 @@ vhost __defaultVhost__ {
 }
 EOF
 	SERVER_CMD="bin/cascade -c $conf"
+	if [[ -n ${PPROF:-} ]]; then
+		SERVER_CMD="$SERVER_CMD -pprof $PPROF"
+	fi
 fi
 echo "run.sh: server: taskset -c 0 $SERVER_CMD"
 # shellcheck disable=SC2086 # SERVER_CMD is a command line

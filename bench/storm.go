@@ -43,6 +43,9 @@ type StormReport struct {
 	Receiving  int            `json:"receiving"`
 	Failures   map[string]int `json:"failures"`
 	FirstVideo Latency        `json:"first_video"`
+	// Handshake is how long the storm's RTMP players waited for the
+	// server's handshake reply: the accepting part of their start.
+	Handshake Latency `json:"handshake"`
 	// Incumbents is the players connected before the storm, over the
 	// StormWindow that starts with it.
 	Incumbents struct {
@@ -58,7 +61,7 @@ type StormReport struct {
 func buildStormReport(r *run, s *stormWindow, expectKbps float64) *StormReport {
 	rep := &StormReport{Players: r.cfg.Storm, At: r.cfg.StormAt.Seconds(), Failures: map[string]int{}}
 	recent := r.clock() - ReceivingWindow
-	var first []time.Duration
+	var first, hs []time.Duration
 	for _, p := range r.snapshot() {
 		if !p.storm {
 			continue
@@ -78,8 +81,12 @@ func buildStormReport(r *run, s *stormWindow, expectKbps float64) *StormReport {
 		if st.FirstVideo > 0 {
 			first = append(first, st.FirstVideo)
 		}
+		if st.Handshake > 0 {
+			hs = append(hs, st.Handshake)
+		}
 	}
 	rep.FirstVideo = latency(first)
+	rep.Handshake = latency(hs)
 	if s.end.IsZero() || len(s.startMedia) == 0 {
 		return rep
 	}

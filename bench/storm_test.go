@@ -30,6 +30,12 @@ func TestRunStorm(t *testing.T) {
 			assert.Equal(t, 12, st.Players)
 			assert.Equal(t, 12, st.Connected)
 			assert.Equal(t, 12, st.FirstVideo.Count)
+			if isRTMP {
+				assert.Equal(t, 12, st.Handshake.Count, "every storm player's handshake is timed")
+				assert.LessOrEqual(t, st.Handshake.Max, st.FirstVideo.Max)
+			} else {
+				assert.Zero(t, st.Handshake.Count, "HTTP has no handshake")
+			}
 			assert.Empty(t, st.Failures)
 			assert.Equal(t, 4, st.Incumbents.Players, "the storm's players are not incumbents")
 			assert.InEpsilon(t, kbps, st.Incumbents.P50, 0.3)

@@ -147,6 +147,11 @@ func (c *Consumer) accepts(p *Packet) bool {
 	return true
 }
 
+// keptQueueCap is the capacity of an empty queue a consumer keeps for the
+// next time its socket is full; a larger one (the GOP cache it joined with)
+// is let go, a few hundred bytes per player.
+const keptQueueCap = 16
+
 // deliver writes the consumer's pending packets and then those of fresh that
 // it has not seen, in one writev (split at maxIovecs), and keeps what the
 // socket did not take. It runs on the consumer's loop.
@@ -241,6 +246,9 @@ func (c *Consumer) deliver(fresh []*Packet) {
 
 	if len(c.pending) == 0 {
 		c.stalledAt = time.Time{}
+		if cap(c.pending) > keptQueueCap {
+			c.pending = nil // the join's GOP burst: not kept for every player
+		}
 		return
 	}
 	if sent > 0 || c.stalledAt.IsZero() {

@@ -84,11 +84,28 @@ func BenchmarkAppendChunks100KB(b *testing.B) {
 }
 
 func BenchmarkServerHandshake(b *testing.B) {
-	c0c1 := makeC0C1(1, 1)
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if _, complex, err := ServerHandshake(c0c1, nil); err != nil || !complex {
-			b.Fatal(complex, err)
-		}
+	simple := makeC0C1(1, 1)
+	clear(simple[5:9]) // a zero version: no digest looked for past the check
+	simple[1+100]++    // and the digest no longer matches
+	for _, tc := range []struct {
+		name    string
+		c0c1    []byte
+		complex bool
+	}{
+		{"complex", makeC0C1(1, 1), true},
+		{"simple", simple, false},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var dst []byte
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				var complex bool
+				var err error
+				dst, complex, err = AppendServerHandshake(dst[:0], tc.c0c1, nil)
+				if err != nil || complex != tc.complex {
+					b.Fatal(complex, err)
+				}
+			}
+		})
 	}
 }

@@ -48,7 +48,10 @@ type ChunkReader struct {
 	bytesRead uint64
 	err       error // sticky protocol error
 
-	low      [64]*chunkStream // chunk streams 2..63, the 1-byte basic header range
+	// Chunk streams 2..9, the ones players and encoders use (ffmpeg's
+	// go up to 8), inline; the others in high. A reader per player: 64
+	// inline were half of its size.
+	low      [10]*chunkStream
 	high     map[uint32]*chunkStream
 	nstreams int
 

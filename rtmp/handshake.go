@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Handshake sizes: C1, S1, C2 and S2 are HandshakeSize bytes; C0 and S0 are
@@ -77,6 +78,13 @@ var (
 // The server need not check C2 (ffmpeg's C2 does not always verify), so
 // there is no function for it: read and discard HandshakeSize bytes.
 func ServerHandshake(c0c1 []byte, rnd io.Reader) (s0s1s2 []byte, complex bool, err error) {
+	return AppendServerHandshake(nil, c0c1, rnd)
+}
+
+// AppendServerHandshake is ServerHandshake appending S0+S1+S2 to dst, so
+// that a server can build it in a pooled buffer: in a join storm, 3 KB per
+// connection was the handshake's garbage.
+func AppendServerHandshake(dst, c0c1 []byte, rnd io.Reader) (s0s1s2 []byte, complex bool, err error) {
 	if len(c0c1) != 1+HandshakeSize {
 		return nil, false, fmt.Errorf("rtmp: C0C1 is %d bytes, want %d: %w", len(c0c1), 1+HandshakeSize, ErrHandshake)
 	}
@@ -91,7 +99,10 @@ func ServerHandshake(c0c1 []byte, rnd io.Reader) (s0s1s2 []byte, complex bool, e
 		c1Digest, ok = findDigest(c1, block, playerKey[:playerKeyTextLen])
 	}
 
-	out := make([]byte, 1+2*HandshakeSize)
+	dst = slices.Grow(dst, 1+2*HandshakeSize)
+	start := len(dst)
+	dst = dst[:start+1+2*HandshakeSize]
+	out := dst[start:]
 	out[0] = HandshakeVersion
 	s1, s2 := out[1:1+HandshakeSize], out[1+HandshakeSize:]
 	if err := readRandom(rnd, out[1:]); err != nil {
@@ -101,12 +112,12 @@ func ServerHandshake(c0c1 []byte, rnd io.Reader) (s0s1s2 []byte, complex bool, e
 	if !ok {
 		clear(s1[4:8])
 		copy(s2, c1)
-		return out, false, nil
+		return dst, false, nil
 	}
 	copy(s1[4:8], serverVersion[:])
 	signDigest(s1, block, serverKey[:serverKeyTextLen])
 	signResponse(s2, serverKey, c1Digest)
-	return out, true, nil
+	return dst, true, nil
 }
 
 // ClientHandshake is the client's side of the handshake: it makes C0+C1 and

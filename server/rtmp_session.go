@@ -43,7 +43,7 @@ type rtmpSession struct {
 
 	reader       *rtmp.ChunkReader
 	outChunkSize int
-	out          []byte // reply scratch
+	out          []byte // replies not written yet: flushed once per input (flush)
 
 	ackWindow uint32 // peer's window: we acknowledge every so many bytes
 	lastAck   uint64
@@ -78,6 +78,10 @@ func (s *Server) newRTMPSession(c *netpoll.Conn) netpoll.Session {
 }
 
 func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
+	// The replies to everything that arrived go out in one write: in a
+	// join storm, a write per reply was a loopback transmit (and a wakeup
+	// of the peer) each.
+	defer r.flush()
 	for {
 		buf := c.PeekAll()
 		switch r.phase {
@@ -85,12 +89,17 @@ func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
 			if len(buf) < 1+rtmp.HandshakeSize {
 				return nil
 			}
-			reply, complexHS, err := rtmp.ServerHandshake(buf[:1+rtmp.HandshakeSize], nil)
+			reply := buffer.Get() // gnet copies what the socket does not take
+			var complexHS bool
+			var err error
+			reply.B, complexHS, err = rtmp.AppendServerHandshake(reply.B[:0], buf[:1+rtmp.HandshakeSize], nil)
 			if err != nil {
+				reply.Release()
 				return fmt.Errorf("rtmp: handshake: %w", err)
 			}
 			_, _ = c.Discard(1 + rtmp.HandshakeSize)
-			_, _ = c.Write(reply)
+			_, _ = c.Write(reply.B)
+			reply.Release()
 			r.complexHS = complexHS
 			r.phase = phaseC2
 		case phaseC2:
@@ -137,19 +146,28 @@ func (r *rtmpSession) acknowledge() {
 	n := r.reader.BytesRead()
 	if n-r.lastAck >= uint64(r.ackWindow) {
 		r.lastAck = n
-		r.send(rtmp.AppendAck(r.out[:0], uint32(n)))
+		r.send(rtmp.AppendAck(r.out, uint32(n)))
 	}
 }
 
-// send writes protocol replies: through gnet before playing, through the
+// send queues protocol replies (b is r.out with them appended) until flush.
+func (r *rtmpSession) send(b []byte) { r.out = b }
+
+// flush writes the queued replies: through gnet before playing, through the
 // consumer's queue after (so they never cut into a media message).
-func (r *rtmpSession) send(b []byte) {
-	r.out = b[:0]
-	if r.consumer != nil {
-		r.consumer.SendRaw(b)
+func (r *rtmpSession) flush() {
+	if len(r.out) == 0 {
 		return
 	}
-	_, _ = r.c.Write(b)
+	if r.consumer != nil {
+		r.consumer.SendRaw(r.out)
+		// A player rarely answers again (pings, acks): not worth the few
+		// hundred bytes its connect and play left in the buffer.
+		r.out = nil
+		return
+	}
+	_, _ = r.c.Write(r.out)
+	r.out = r.out[:0]
 }
 
 func (r *rtmpSession) onMessage(m *rtmp.Message) error {
@@ -180,7 +198,7 @@ func (r *rtmpSession) onMessage(m *rtmp.Message) error {
 	case rtmp.MsgUserControl:
 		uc, err := rtmp.ParseUserControl(p)
 		if err == nil && uc.Event == rtmp.EventPingRequest {
-			r.send(rtmp.AppendUserControl(r.out[:0], rtmp.EventPingResponse, uc.Data))
+			r.send(rtmp.AppendUserControl(r.out, rtmp.EventPingResponse, uc.Data))
 		}
 	case rtmp.MsgAMF0Command, rtmp.MsgAMF3Command:
 		cmd, err := rtmp.ParseCommand(m.Type, p)
@@ -227,7 +245,7 @@ func (r *rtmpSession) reply(streamID uint32, cmd *rtmp.Command) {
 	if streamID != 0 {
 		csid = rtmp.CSIDStream
 	}
-	b, err := rtmp.AppendCommand(r.out[:0], csid, streamID, cmd, r.chunkSize())
+	b, err := rtmp.AppendCommand(r.out, csid, streamID, cmd, r.chunkSize())
 	if err != nil {
 		r.c.Log.Error("rtmp: encode reply", "cmd", cmd.Name, "err", err)
 		return
@@ -345,7 +363,7 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 
 func (r *rtmpSession) acceptConnect(cmd *rtmp.Command, p *rtmp.ConnectParams) {
 	r.outChunkSize = r.srv.state.Load().live(r.vhost).ChunkSize
-	b := rtmp.AppendWindowAckSize(r.out[:0], windowAckSize)
+	b := rtmp.AppendWindowAckSize(r.out, windowAckSize)
 	b = rtmp.AppendSetPeerBandwidth(b, windowAckSize, 2)
 	b = rtmp.AppendSetChunkSize(b, uint32(r.outChunkSize))
 	r.send(b)
@@ -369,6 +387,7 @@ func (r *rtmpSession) admit(action admission.Action, refuse func(reason string),
 	decided, err := r.srv.admission.AdmitAsync(r.admissionRequest(action), func(err error) {
 		r.c.Do(func() error {
 			r.paused = false
+			defer r.flush()
 			return verdict(err, refuse, then)
 		})
 	})
@@ -497,13 +516,15 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 
 func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {
 	lc := r.liveConfig()
-	r.send(rtmp.AppendUserControl(r.out[:0], rtmp.EventStreamBegin, r.streamID))
+	r.send(rtmp.AppendUserControl(r.out, rtmp.EventStreamBegin, r.streamID))
 	if p.Reset {
 		r.status("status", rtmp.CodePlayReset, "Playing and resetting stream.")
 	}
 	r.status("status", rtmp.CodePlayStart, "Started playing stream.")
-	r.send(rtmp.AppendRtmpSampleAccess(r.out[:0], r.streamID, r.outChunkSize))
+	r.send(rtmp.AppendRtmpSampleAccess(r.out, r.streamID, r.outChunkSize))
 	r.status("status", rtmp.CodeDataStart, "Started playing stream.")
+	// The replies go before the GOP cache, which joining writes.
+	r.flush()
 	// The shared media is chunked at the source's size, which may differ
 	// from what this player was told (after a reload): joining tells it.
 	r.consumer = r.srv.reg.Play(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, lc, r.c,
@@ -521,6 +542,7 @@ func (r *rtmpSession) stopPlay() {
 		return
 	}
 	src := r.consumer.Source()
+	r.flush() // the replies so far are the consumer's to write
 	r.consumer.Close()
 	r.consumer = nil
 	r.client.update(func(cl *clientInfo) { cl.src = nil })

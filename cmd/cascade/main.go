@@ -35,6 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	testOnly := fs.Bool("t", false, "check the configuration and exit")
 	version := fs.Bool("v", false, "print the version and exit")
 	fromEnv := fs.Bool("e", false, "read the whole configuration from SRS_* environment variables")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this `address`, e.g. 127.0.0.1:6060 (off by default)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,6 +68,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "the configuration %s is ok\n", name)
 		return 0
+	}
+
+	if *pprofAddr != "" {
+		ln, err := servePprof(*pprofAddr)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		defer ln.Close()
 	}
 
 	// Take the signals before the listeners open: a SIGHUP that arrives
