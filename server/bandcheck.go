@@ -74,7 +74,7 @@ func (r *rtmpSession) tickBandcheck() error {
 		r.bandTimer.Stop()
 	}
 	if !next.IsZero() {
-		r.bandTimer = time.AfterFunc(time.Until(next), func() { r.c.Do(r.tickBandcheck) })
+		r.bandTimer = time.AfterFunc(time.Until(next), func() { r.do(r.tickBandcheck) })
 	}
 	return nil
 }

@@ -355,7 +355,7 @@ func (r *rtmpSession) playOrRedirect(p *rtmp.PlayParams) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		loc, ok := r.srv.cluster.locate(ctx, vs, req.Vhost, req.Host, req.App, req.Stream)
-		r.c.Do(func() error {
+		r.do(func() error {
 			r.paused = false
 			if !ok {
 				r.status("error", rtmp.CodePlayStreamNotFound, "no origin of the cluster publishes "+req.StreamURL())
@@ -447,7 +447,7 @@ func (r *rtmpSession) traverseToken(vs *vhostState, cmd *rtmp.Command, p *rtmp.C
 			}
 			r.srv.cluster.log.Warn("token_traverse: origin unreachable, trying the next", "origin", o, "err", err)
 		}
-		r.c.Do(func() error {
+		r.do(func() error {
 			r.paused = false
 			if err != nil {
 				r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, "rejected by the origin (token_traverse)"))

@@ -153,6 +153,15 @@ func (r *rtmpSession) acknowledge() {
 // send queues protocol replies (b is r.out with them appended) until flush.
 func (r *rtmpSession) send(b []byte) { r.out = b }
 
+// do runs fn on the connection's loop (after a callback, a timer, another
+// server's answer), then writes the replies it queued.
+func (r *rtmpSession) do(fn func() error) {
+	r.c.Do(func() error {
+		defer r.flush()
+		return fn()
+	})
+}
+
 // flush writes the queued replies: through gnet before playing, through the
 // consumer's queue after (so they never cut into a media message).
 func (r *rtmpSession) flush() {
@@ -385,9 +394,8 @@ func (r *rtmpSession) admissionRequest(action admission.Action) admission.Reques
 // while a callback decides.
 func (r *rtmpSession) admit(action admission.Action, refuse func(reason string), then func() error) error {
 	decided, err := r.srv.admission.AdmitAsync(r.admissionRequest(action), func(err error) {
-		r.c.Do(func() error {
+		r.do(func() error {
 			r.paused = false
-			defer r.flush()
 			return verdict(err, refuse, then)
 		})
 	})
