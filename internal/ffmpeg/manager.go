@@ -122,8 +122,11 @@ func (m *Manager) worker() {
 		for _, f := range q {
 			f()
 		}
-		if closed && len(q) == 0 {
-			return
+		if closed {
+			if len(q) == 0 {
+				return
+			}
+			continue // Close's wake may have been the one just taken
 		}
 		<-m.wake
 	}
