@@ -179,26 +179,23 @@ func (p *offPublisher) Close() error {
 	p.closed.Do(func() {
 		p.end()
 		src := p.pub.Source()
+		// The unpublish goes out before the outputs close, so that the
+		// recording's on_dvr follows it, as in SRS.
+		p.srv.emit(p.req.Vhost, hooks.OnUnpublish(streamEvent(p.hookConn(), &p.req, src.ID)))
 		p.srv.detachOutputs(src)
 		p.pub.Unpublish()
 		frames, bytes := p.pub.Counts()
 		p.log.Info(p.proto+" unpublish", "stream", p.req.StreamURL(), "frames", frames, "bytes", bytes)
 		p.srv.removePeer(p.id, nil)
-		p.srv.notifyClosed(p.offloop, src, true)
+		p.srv.notifyClosed(p.offloop)
 	})
 	return nil
 }
 
-// notifyClosed reports the unpublish or stop, then the close.
-func (s *Server) notifyClosed(o *offloop, src *live.Source, publish bool) {
-	conn := o.hookConn()
-	if publish {
-		s.emit(o.req.Vhost, hooks.OnUnpublish(streamEvent(conn, &o.req, src.ID)))
-	} else {
-		s.emit(o.req.Vhost, hooks.OnStop(streamEvent(conn, &o.req, src.ID)))
-	}
+// notifyClosed reports the close.
+func (s *Server) notifyClosed(o *offloop) {
 	in, out := o.Bytes()
-	s.emit(o.req.Vhost, hooks.OnClose{Conn: conn, SendBytes: int64(out), RecvBytes: int64(in)})
+	s.emit(o.req.Vhost, hooks.OnClose{Conn: o.hookConn(), SendBytes: int64(out), RecvBytes: int64(in)})
 }
 
 // offPlayer is a session.Player.
@@ -253,7 +250,8 @@ func (p *offPlayer) Close() error {
 		_ = p.rd.Close()
 		p.log.Info(p.proto+" stop", "stream", p.req.StreamURL())
 		p.srv.removePeer(p.id, nil)
-		p.srv.notifyClosed(p.offloop, src, false)
+		p.srv.emit(p.req.Vhost, hooks.OnStop(streamEvent(p.hookConn(), &p.req, src.ID)))
+		p.srv.notifyClosed(p.offloop)
 	})
 	return nil
 }

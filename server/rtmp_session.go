@@ -491,12 +491,14 @@ func (r *rtmpSession) unpublish() bool {
 	}
 	r.publisher = nil
 	src := pub.Source()
+	// The unpublish goes out before the outputs close, so that the
+	// recording's on_dvr follows it, as in SRS.
+	r.srv.emit(r.req.Vhost, hooks.OnUnpublish(streamEvent(hookConn(r.c, &r.req), &r.req, src.ID)))
 	r.srv.detachOutputs(src)
 	pub.Unpublish()
 	frames, bytes := pub.Counts()
 	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(), "frames", frames, "bytes", bytes)
 	r.client.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil })
-	r.srv.emit(r.req.Vhost, hooks.OnUnpublish(streamEvent(hookConn(r.c, &r.req), &r.req, src.ID)))
 	return true
 }
 
