@@ -175,6 +175,11 @@ vhost __defaultVhost__ {
 
 	// A player the page kicks sees the end of its stream.
 	next("kick-ready")
+	// The pages' own players may still be connected: ours is the new one.
+	before := map[string]bool{}
+	for _, c := range ts.provider.Clients() {
+		before[c.ID] = true
+	}
 	resp, err := http.Get(ts.flvURL("livestream"))
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -187,7 +192,7 @@ vhost __defaultVhost__ {
 	waitFor(t, 5*time.Second, "the HTTP-FLV player in the API", func() bool {
 		id = ""
 		for _, c := range ts.provider.Clients() {
-			if c.Type == "flv-play" {
+			if c.Type == "flv-play" && !before[c.ID] {
 				id = c.ID
 			}
 		}
