@@ -60,9 +60,9 @@ type timeline struct {
 	videos    int
 }
 
-// createFile creates path+".tmp" (and its directories) and writes the FLV
-// header and the onMetaData tag with room for the keyframes index.
-func createFile(path string, opened time.Time, hasAudio, hasVideo bool, publisher amf.ECMAArray, capacity int) (*flvFile, error) {
+// createTmp creates path+".tmp" and its directories, refusing a path
+// whose recording exists.
+func createTmp(path string) (*os.File, error) {
 	if _, err := os.Stat(path); err == nil {
 		return nil, fmt.Errorf("dvr: create %s: %w", path, ErrFileExists)
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -71,13 +71,23 @@ func createFile(path string, opened time.Time, hasAudio, hasVideo bool, publishe
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("dvr: create directory of %s: %w", path, err)
 	}
+	f, err := os.OpenFile(path+tmpSuffix, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("dvr: create %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// createFile creates path+".tmp" (and its directories) and writes the FLV
+// header and the onMetaData tag with room for the keyframes index.
+func createFile(path string, opened time.Time, hasAudio, hasVideo bool, publisher amf.ECMAArray, capacity int) (*flvFile, error) {
 	meta, err := newMetadataLayout(publisher, capacity)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path+tmpSuffix, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	f, err := createTmp(path)
 	if err != nil {
-		return nil, fmt.Errorf("dvr: create %s: %w", path, err)
+		return nil, err
 	}
 	ff := &flvFile{
 		path:   path,

@@ -2,11 +2,8 @@ package dvr
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/cascade-live/cascade/amf"
@@ -89,17 +86,9 @@ func createMP4(path string, opened time.Time, videoSH, audioSH *live.Packet, mp3
 	if err != nil {
 		return nil, fmt.Errorf("dvr: %s: %w", path, err)
 	}
-	if _, err := os.Stat(path); err == nil {
-		return nil, fmt.Errorf("dvr: create %s: %w", path, ErrFileExists)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("dvr: create %s: %w", path, err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("dvr: create directory of %s: %w", path, err)
-	}
-	f, err := os.OpenFile(path+tmpSuffix, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	f, err := createTmp(path)
 	if err != nil {
-		return nil, fmt.Errorf("dvr: create %s: %w", path, err)
+		return nil, err
 	}
 	mf.f, mf.w = f, bufio.NewWriterSize(f, writeBufferSize)
 	if err := mf.write(init); err != nil {
