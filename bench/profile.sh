@@ -13,7 +13,10 @@ script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 AT=${AT:-25s}
 CPU_SECONDS=${CPU_SECONDS:-5}
 PPROF=${PPROF:-127.0.0.1:6061}
-export PPROF
+# One heap sample per 4 KiB allocated instead of Go's 512 KiB, so that each
+# player's small structures show (joins allocate; the steady state does not).
+MEMPROFILERATE=${MEMPROFILERATE:-4096}
+export PPROF MEMPROFILERATE
 OUT_DIR=${OUT_DIR:-$(mktemp -d /tmp/cascade-profile.XXXXXX)}
 export OUT_DIR
 mkdir -p "$OUT_DIR"

@@ -116,7 +116,9 @@ type ServerReport struct {
 	RSSStart  int64 `json:"rss_start_bytes"`
 	RSSMax    int64 `json:"rss_max_bytes"`
 	RSSEnd    int64 `json:"rss_end_bytes"`
-	// RSSPerPlayer is (RSSEnd - RSSBefore) / connected players.
+	// RSSPerPlayer is (RSSEnd - RSSBefore) / connected players; 0 (and
+	// a warning) when the RSS did not grow, which means the server had
+	// served players before the run and reused their memory.
 	RSSPerPlayer float64 `json:"rss_per_player_bytes"`
 	Error        string  `json:"error,omitempty"`
 }
@@ -229,7 +231,11 @@ func buildReport(r *run, w *window, srvBefore ProcSample, timeline []Sample) *Re
 			rep.Warnings = append(rep.Warnings, "the server could not be sampled over the whole window: "+s.Error)
 		}
 		if rep.Players.Connected > 0 && s.RSSEnd > 0 && w.serverErr == nil {
-			s.RSSPerPlayer = float64(s.RSSEnd-s.RSSBefore) / float64(rep.Players.Connected)
+			var warn string
+			s.RSSPerPlayer, warn = rssPerPlayer(s.RSSBefore, s.RSSEnd, rep.Players.Connected)
+			if warn != "" {
+				rep.Warnings = append(rep.Warnings, warn)
+			}
 		}
 		rep.Server = s
 	}
@@ -357,3 +363,17 @@ func (rep *Report) WriteText(w io.Writer) error {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// rssPerPlayer is the server's RSS growth from before the players to the
+// end of the window, per player. A server that did not grow had served
+// clients before the run and reused the memory they freed (Go keeps it):
+// its growth is not the players' cost, so there is no figure, and a
+// warning says why.
+func rssPerPlayer(before, end int64, players int) (float64, string) {
+	if end <= before {
+		return 0, fmt.Sprintf("the server's RSS did not grow over the run (%s before the players, %s at the end): "+
+			"it reused memory of earlier clients; RSS per player needs a server that had none (bench/run.sh restarts it per protocol)",
+			mib(before), mib(end))
+	}
+	return float64(end-before) / float64(players), ""
+}

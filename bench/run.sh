@@ -23,6 +23,7 @@
 #   HTTP_PORT=8080
 #   PPROF=             an address (127.0.0.1:6060) where cascade serves Go's profiles
 #                      (its -pprof flag): bench/profile.sh uses it
+#   MEMPROFILERATE=    with PPROF: cascade's -memprofilerate (bytes per heap sample)
 #   FLOOR=1            run the do-nothing fan-out server (bin/cascade-floor) instead:
 #                      the floor that bench/floor.sh compares cascade with
 #   SERVER_CMD=        run another server instead of bin/cascade (SRS, nginx-rtmp…),
@@ -118,8 +119,9 @@ if [[ $nofile != unlimited ]] && ((nofile <= players + 100)); then
 fi
 
 server_pid='' publisher_pid=''
+# stop_server stops the publisher and the server (run on exit too).
 # shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
+stop_server() {
 	local pid
 	for pid in $publisher_pid $server_pid; do
 		kill "$pid" 2>/dev/null || true
@@ -127,8 +129,9 @@ cleanup() {
 	for pid in $publisher_pid $server_pid; do
 		wait "$pid" 2>/dev/null || true
 	done
+	server_pid='' publisher_pid=''
 }
-trap cleanup EXIT
+trap stop_server EXIT
 trap 'exit 130' INT TERM
 
 if [[ -z $SERVER_CMD ]]; then
@@ -164,48 +167,57 @@ EOF
 	SERVER_CMD="bin/cascade -c $conf"
 	if [[ -n ${PPROF:-} ]]; then
 		SERVER_CMD="$SERVER_CMD -pprof $PPROF"
+		if [[ -n ${MEMPROFILERATE:-} ]]; then
+			SERVER_CMD="$SERVER_CMD -memprofilerate $MEMPROFILERATE"
+		fi
 	fi
 fi
-echo "run.sh: server: taskset -c 0 $SERVER_CMD"
-# shellcheck disable=SC2086 # SERVER_CMD is a command line
-taskset -c 0 $SERVER_CMD >"$OUT_DIR/server.log" 2>&1 &
-server_pid=$!
+# start_server starts the server and the publisher (unless the load tool
+# publishes) and waits until a player receives the stream, so the GOP cache
+# is filled before the players' run samples the server's "before".
+start_server() {
+	echo "run.sh: server: taskset -c 0 $SERVER_CMD"
+	# shellcheck disable=SC2086 # SERVER_CMD is a command line
+	taskset -c 0 $SERVER_CMD >>"$OUT_DIR/server.log" 2>&1 &
+	server_pid=$!
 
-for _ in $(seq 100); do
-	port_busy "$RTMP_PORT" && break
-	kill -0 "$server_pid" 2>/dev/null || die "the server exited: see $OUT_DIR/server.log"
-	sleep 0.1
-done
-port_busy "$RTMP_PORT" || die "the server does not listen on $RTMP_PORT: see $OUT_DIR/server.log"
-# Sample the process that listens (SERVER_CMD may be a wrapper).
-listener_pid=$(ss -ltnpH "sport = :$RTMP_PORT" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true)
-pid=${listener_pid:-$server_pid}
+	for _ in $(seq 100); do
+		port_busy "$RTMP_PORT" && break
+		kill -0 "$server_pid" 2>/dev/null || die "the server exited: see $OUT_DIR/server.log"
+		sleep 0.1
+	done
+	port_busy "$RTMP_PORT" || die "the server does not listen on $RTMP_PORT: see $OUT_DIR/server.log"
+	# Sample the process that listens (SERVER_CMD may be a wrapper).
+	listener_pid=$(ss -ltnpH "sport = :$RTMP_PORT" | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2 || true)
+	pid=${listener_pid:-$server_pid}
+
+	if [[ $SELF_PUBLISH != 1 ]]; then
+		echo "run.sh: publishing $media/$media_file to $rtmp_url"
+		taskset -c 1 ffmpeg -hide_banner -nostdin -loglevel error -re -stream_loop -1 \
+			-i "$media/$media_file" -c copy -f flv "$rtmp_url" >>"$OUT_DIR/ffmpeg.log" 2>&1 &
+		publisher_pid=$!
+
+		# The stream is up when one player receives it.
+		up=
+		for _ in $(seq 30); do
+			kill -0 "$publisher_pid" 2>/dev/null || die "ffmpeg exited: see $OUT_DIR/ffmpeg.log"
+			if bin/cascade-bench -url "$rtmp_url" -n 1 -duration 1s -warmup 0 -q 2>/dev/null | grep -q 'receiving 1 '; then
+				up=1
+				break
+			fi
+			sleep 0.5
+		done
+		[[ -n $up ]] || die "the stream did not come up: see $OUT_DIR/server.log and $OUT_DIR/ffmpeg.log"
+	fi
+}
 
 rtmp_url=rtmp://127.0.0.1:$RTMP_PORT/live/livestream
 flv_url=http://127.0.0.1:$HTTP_PORT/live/livestream.flv
 hls_url=http://127.0.0.1:$HTTP_PORT/live/livestream.m3u8
-
 extra=()
 if [[ $SELF_PUBLISH == 1 ]]; then
 	# The load tool publishes (frames stamped for the delivery latency).
 	extra=(-publish "$media/$media_file" -publish-url "$rtmp_url")
-else
-	echo "run.sh: publishing $media/$media_file to $rtmp_url"
-	taskset -c 1 ffmpeg -hide_banner -nostdin -loglevel error -re -stream_loop -1 \
-		-i "$media/$media_file" -c copy -f flv "$rtmp_url" >"$OUT_DIR/ffmpeg.log" 2>&1 &
-	publisher_pid=$!
-
-	# The stream is up when one player receives it.
-	up=
-	for _ in $(seq 30); do
-		kill -0 "$publisher_pid" 2>/dev/null || die "ffmpeg exited: see $OUT_DIR/ffmpeg.log"
-		if bin/cascade-bench -url "$rtmp_url" -n 1 -duration 1s -warmup 0 -q 2>/dev/null | grep -q 'receiving 1 '; then
-			up=1
-			break
-		fi
-		sleep 0.5
-	done
-	[[ -n $up ]] || die "the stream did not come up: see $OUT_DIR/server.log and $OUT_DIR/ffmpeg.log"
 fi
 # shellcheck disable=SC2206 # BENCH_ARGS is a list of flags
 extra+=($BENCH_ARGS)
@@ -230,22 +242,17 @@ bench() {
 }
 status=0
 ran=()
-if [[ $PROTO == rtmp || $PROTO == both ]]; then
-	bench rtmp "$rtmp_url"
-	ran+=(rtmp)
-fi
-if [[ $PROTO == both ]]; then
-	sleep 3 # let the server close the RTMP players
-fi
-if [[ $PROTO == flv || $PROTO == both ]]; then
-	bench flv "$flv_url"
-	ran+=(flv)
-fi
-if [[ $PROTO == hls ]]; then
-	bench hls "$hls_url"
-	ran+=(hls)
-fi
-
+# Each protocol gets a server of its own: one that served the other
+# protocol's players first would reuse their freed memory, and its RSS
+# growth would not be this run's players' cost.
+for name in rtmp flv hls; do
+	[[ $PROTO == "$name" || ($PROTO == both && $name != hls) ]] || continue
+	url_var=${name}_url
+	start_server
+	bench "$name" "${!url_var}"
+	stop_server
+	ran+=("$name")
+done
 echo
 for name in "${ran[@]}"; do
 	cat "$OUT_DIR/$name.txt"

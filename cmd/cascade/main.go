@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -36,8 +37,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	version := fs.Bool("v", false, "print the version and exit")
 	fromEnv := fs.Bool("e", false, "read the whole configuration from SRS_* environment variables")
 	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this `address`, e.g. 127.0.0.1:6060 (off by default)")
+	memRate := fs.Int("memprofilerate", 0, "sample one allocation per this many `bytes` in heap profiles (0: Go's default, 512 KiB); "+
+		"small values show each player's structures, as bench/profile.sh does")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *memRate > 0 {
+		runtime.MemProfileRate = *memRate
 	}
 	if *version {
 		fmt.Fprintln(stdout, server.Version)

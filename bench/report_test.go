@@ -1,0 +1,33 @@
+package bench
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestRSSPerPlayer(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		before, end int64
+		players     int
+		want        float64
+		warns       bool
+	}{
+		{"fresh server", 20 << 20, 52 << 20, 4000, float64(32<<20) / 4000, false},
+		{"no growth", 40 << 20, 40 << 20, 100, 0, true},
+		// The FLV run after the RTMP run on one server: the RTMP players'
+		// memory was freed and reused (a run at 8000 players).
+		{"shrunk after earlier players", 77008896, 61100032, 8000, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, warn := rssPerPlayer(tc.before, tc.end, tc.players)
+			assert.InDelta(t, tc.want, got, 1e-9)
+			if tc.warns {
+				assert.Contains(t, warn, "did not grow")
+			} else {
+				assert.Empty(t, warn)
+			}
+		})
+	}
+}
