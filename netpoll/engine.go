@@ -203,7 +203,7 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 				continue
 			}
 			c := &Conn{ID: cid.New(), Listener: name, Accepted: time.Now(), engine: e}
-			c.Log = e.log.With("cid", c.ID)
+			c.Log = connLogger(e.log, c.ID)
 			c.session = pendingSession{newSession}
 			if _, err := e.cli.EnrollContext(nc, c); err != nil {
 				e.log.Warn("enroll failed", "listener", name, "err", err)

@@ -239,8 +239,8 @@ func (h *httpSession) startStream(st *state, v *config.Vhost, req *http1.Request
 		}
 		b = flv.AppendHeader(b, hasAudio, hasVideo)
 	}
-	h.out = b[:0]
 	_, _ = h.c.Write(b)
+	h.out = nil // a player sends no more requests: not worth keeping the buffer for
 	h.consumer = h.srv.reg.Play(h.c.Loop(), v.Name, h.req.App, h.req.Stream, st.live(v), h.c,
 		live.JoinOptions{Form: form})
 	h.c.SetDeadline(time.Time{})

@@ -89,7 +89,9 @@ func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
 			if len(buf) < 1+rtmp.HandshakeSize {
 				return nil
 			}
-			reply := buffer.Get() // gnet copies what the socket does not take
+			// Sized for S0+S1+S2, so that no grown copy lands in the small
+			// buffers' pool; gnet copies what the socket does not take.
+			reply := buffer.GetSize(1 + 2*rtmp.HandshakeSize)
 			var complexHS bool
 			var err error
 			reply.B, complexHS, err = rtmp.AppendServerHandshake(reply.B[:0], buf[:1+rtmp.HandshakeSize], nil)
@@ -169,9 +171,7 @@ func (r *rtmpSession) flush() {
 		return
 	}
 	if r.consumer != nil {
-		r.consumer.SendRaw(r.out)
-		// A player rarely answers again (pings, acks): not worth the few
-		// hundred bytes its connect and play left in the buffer.
+		r.consumer.SendRaw(r.out) // copies
 		r.out = nil
 		return
 	}
@@ -535,6 +535,7 @@ func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {
 	r.status("status", rtmp.CodeDataStart, "Started playing stream.")
 	// The replies go before the GOP cache, which joining writes.
 	r.flush()
+	r.out = nil // a player seldom answers (pings): not worth keeping the buffer for
 	// The shared media is chunked at the source's size, which may differ
 	// from what this player was told (after a reload): joining tells it.
 	r.consumer = r.srv.reg.Play(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, lc, r.c,
