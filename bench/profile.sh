@@ -3,6 +3,7 @@
 # the players play. It starts run.sh (same environment) with cascade's
 # -pprof on, waits AT (from the start of the players' run), then saves
 #   heap.pb.gz   the in-use heap (what the players' bytes are)
+#   memstats.txt runtime.MemStats after that GC (heap, stacks, runtime)
 #   cpu.pb.gz    a CPU profile over the next CPU_SECONDS
 # in OUT_DIR and prints the top of each (go tool pprof -top).
 #
@@ -34,6 +35,9 @@ sleep "${AT%s}"
 base=http://$PPROF/debug/pprof
 curl -sf -o "$OUT_DIR/heap.pb.gz" "$base/heap?gc=1"
 curl -sf -o "$OUT_DIR/goroutines.txt" "$base/goroutine?debug=1"
+# runtime.MemStats after that GC: what the RSS is made of (heap in use
+# against live objects, stacks, the runtime's own).
+curl -sf "$base/heap?debug=1" | sed -n '/^# runtime.MemStats/,$p' >"$OUT_DIR/memstats.txt"
 if ((CPU_SECONDS > 0)); then
 	curl -sf -o "$OUT_DIR/cpu.pb.gz" "$base/profile?seconds=$CPU_SECONDS"
 fi
@@ -43,6 +47,7 @@ cat "$OUT_DIR/run.out"
 echo "== profile.sh: heap in use (go tool pprof -sample_index=inuse_space -top)"
 go tool pprof -sample_index=inuse_space -top -nodecount=25 "$OUT_DIR/heap.pb.gz" 2>/dev/null | sed -n '1,32p'
 echo "== profile.sh: goroutines: $(head -n1 "$OUT_DIR/goroutines.txt")"
+echo "== profile.sh: runtime.MemStats after a GC: $(grep -E '^# (HeapAlloc|HeapInuse|HeapIdle|HeapReleased|StackInuse|Sys) ' "$OUT_DIR/memstats.txt" | tr -d '#' | tr '\n' ' ')"
 if [[ -f $OUT_DIR/cpu.pb.gz ]]; then
 	echo "== profile.sh: CPU (go tool pprof -top)"
 	go tool pprof -top -nodecount=30 "$OUT_DIR/cpu.pb.gz" 2>/dev/null | sed -n '1,38p'
