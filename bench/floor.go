@@ -125,7 +125,9 @@ func (f *Floor) Serve(ctx context.Context, rtmpLn, httpLn net.Listener) error {
 			b := batch[p.form]
 			iov = append(iov[:0], unix.Iovec{Base: &b[0]})
 			iov[0].SetLen(len(b))
-			_, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(p.fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+			// Raw, as cascade's netpoll: a non-blocking socket's write
+			// needs no hand-off of the thread.
+			_, _, errno := unix.RawSyscall(unix.SYS_WRITEV, uintptr(p.fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 			if errno != 0 && errno != unix.EAGAIN {
 				p.conn.Close()
 				continue
