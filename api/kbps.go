@@ -23,10 +23,14 @@ type KbpsMeter struct {
 	n       int                     // samples held, up to kbpsSamples
 }
 
+// kbpsSample's at is monotonic time since kbpsEpoch: 8 bytes, not a
+// time.Time's 24, in a meter every client keeps.
 type kbpsSample struct {
-	at         time.Time
+	at         time.Duration
 	recv, sent uint64
 }
+
+var kbpsEpoch = time.Now()
 
 // Sample records the counters' totals at now. A total lower than the one
 // before means the counters restarted, and the window starts over.
@@ -39,7 +43,7 @@ func (m *KbpsMeter) Sample(now time.Time, recvTotal, sentTotal uint64) {
 			m.n = 0
 		}
 	}
-	m.samples[m.next] = kbpsSample{at: now, recv: recvTotal, sent: sentTotal}
+	m.samples[m.next] = kbpsSample{at: now.Sub(kbpsEpoch), recv: recvTotal, sent: sentTotal}
 	m.next = (m.next + 1) % kbpsSamples
 	m.n = min(m.n+1, kbpsSamples)
 }
@@ -55,7 +59,7 @@ func (m *KbpsMeter) Kbps() Kbps {
 	}
 	newest := m.samples[(m.next+kbpsSamples-1)%kbpsSamples]
 	oldest := m.samples[(m.next+kbpsSamples-m.n)%kbpsSamples]
-	ms := newest.at.Sub(oldest.at).Milliseconds()
+	ms := (newest.at - oldest.at).Milliseconds()
 	if ms <= 0 {
 		return Kbps{}
 	}
