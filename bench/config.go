@@ -92,7 +92,24 @@ type Config struct {
 	// Publishers, with PublishFile, publishes that many streams (the
 	// URLs' stream names numbered -0, -1, …); players spread over them.
 	Publishers int
+	// TimedPlayers, with PublishFile, is how many players (spread evenly
+	// over the start order) read at once and time the stamped frames; the
+	// others read what piled up once per BulkReadEvery, so the load tool's
+	// one core, which must read every player's writes, does not make the
+	// delay it measures. 0: every player reads at once and times frames.
+	TimedPlayers int
+	// BulkReadEvery is how often the untimed players read (default
+	// DefaultBulkReadEvery).
+	BulkReadEvery time.Duration
+	// MetricsURL is the server's Prometheus endpoint (cascade's
+	// exporter): the run reads the server's own delivery delay histograms
+	// there at both ends of the steady window.
+	MetricsURL string
 }
+
+// DefaultBulkReadEvery is how often untimed players read: 100 ms of a
+// 1.13 Mbit/s stream is 14 KB, well within a socket's receive buffer.
+const DefaultBulkReadEvery = 100 * time.Millisecond
 
 // DefaultStormWindow is how long after a storm the incumbents' rate is
 // measured.
@@ -124,6 +141,9 @@ func (c Config) withDefaults() Config {
 	if c.SampleInterval == 0 {
 		c.SampleInterval = DefaultSampleInterval
 	}
+	if c.TimedPlayers > 0 && c.BulkReadEvery == 0 {
+		c.BulkReadEvery = DefaultBulkReadEvery
+	}
 	if c.Storm > 0 && c.StormWindow == 0 {
 		c.StormWindow = DefaultStormWindow
 	}
@@ -151,6 +171,10 @@ func (c Config) check() error {
 		return fmt.Errorf("bench: publishing %s: want an rtmp:// publish URL, not %q", c.PublishFile, c.PublishURL)
 	case c.Publishers < 0 || c.Publishers > MaxPlayers || (c.Publishers > 0 && c.PublishFile == ""):
 		return fmt.Errorf("bench: %d publishers: want up to %d, with a file to publish", c.Publishers, MaxPlayers)
+	case c.TimedPlayers < 0 || (c.TimedPlayers > 0 && c.PublishFile == ""):
+		return fmt.Errorf("bench: %d timed players: want a file to publish", c.TimedPlayers)
+	case c.BulkReadEvery < 0 || c.BulkReadEvery > time.Second:
+		return fmt.Errorf("bench: bulk reads every %v: want at most 1s", c.BulkReadEvery)
 	case c.Storm < 0 || c.Players+c.Storm > MaxPlayers:
 		return fmt.Errorf("bench: %d players and a storm of %d: want at most %d in all", c.Players, c.Storm, MaxPlayers)
 	case c.Storm > 0 && c.StormAt+c.StormWindow > c.Duration:

@@ -73,6 +73,7 @@ func playFLV(ctx context.Context, p *player, t *Target, cfg *Config, req, buf []
 			p.fail(ctx, "stream", err)
 			return
 		}
+		p.pause(n, buf)
 	}
 }
 

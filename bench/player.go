@@ -30,6 +30,9 @@ type player struct {
 	storm bool
 	// lat, when set, receives the delivery latency of stamped frames.
 	lat *latencyHist
+	// readPause, when set, makes the player read in bulk: after a read
+	// that drained its socket it waits that long before the next.
+	readPause time.Duration
 	// clock returns the time since the start of the run.
 	clock func() time.Duration
 
@@ -53,6 +56,14 @@ type player struct {
 	// failure is the reason the player failed; written by the player's
 	// goroutine before it sets stateFailed.
 	failure string
+}
+
+// pause waits before the next read of a bulk reader whose last read of n
+// bytes into buf drained the socket.
+func (p *player) pause(n int, buf []byte) {
+	if p.readPause > 0 && n < len(buf) {
+		time.Sleep(p.readPause)
+	}
 }
 
 // newPlayer returns a player that starts now on clock.

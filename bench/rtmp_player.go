@@ -89,6 +89,7 @@ func playRTMP(ctx context.Context, p *player, t *Target, cfg *Config, buf []byte
 			p.fail(ctx, r.stage(), err)
 			return
 		}
+		p.pause(n, buf)
 	}
 }
 
