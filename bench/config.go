@@ -94,22 +94,26 @@ type Config struct {
 	Publishers int
 	// TimedPlayers, with PublishFile, is how many players (spread evenly
 	// over the start order) read at once and time the stamped frames; the
-	// others read what piled up once per BulkReadEvery, so the load tool's
-	// one core, which must read every player's writes, does not make the
-	// delay it measures. 0: every player reads at once and times frames.
+	// others read BulkReadBytes at a time, so the load tool's one core,
+	// which must read every player's writes, does not make the delay it
+	// measures. 0: every player reads at once and times frames.
 	TimedPlayers int
-	// BulkReadEvery is how often the untimed players read (default
-	// DefaultBulkReadEvery).
-	BulkReadEvery time.Duration
+	// BulkReadBytes is how many bytes wait in an untimed player's socket
+	// before it is woken to read them (default DefaultBulkReadBytes).
+	BulkReadBytes int
 	// MetricsURL is the server's Prometheus endpoint (cascade's
 	// exporter): the run reads the server's own delivery delay histograms
 	// there at both ends of the steady window.
 	MetricsURL string
 }
 
-// DefaultBulkReadEvery is how often untimed players read: 100 ms of a
-// 1.13 Mbit/s stream is 14 KB, well within a socket's receive buffer.
-const DefaultBulkReadEvery = 100 * time.Millisecond
+// DefaultBulkReadBytes is what an untimed player reads at a time: 230 ms
+// of a 1.13 Mbit/s stream, well within a socket's receive buffer.
+const DefaultBulkReadBytes = 32 << 10
+
+// maxBulkReadBytes keeps a bulk read within the default receive buffer
+// (tcp_rmem's 128 KiB), or the server would see a full socket.
+const maxBulkReadBytes = 64 << 10
 
 // DefaultStormWindow is how long after a storm the incumbents' rate is
 // measured.
@@ -141,8 +145,8 @@ func (c Config) withDefaults() Config {
 	if c.SampleInterval == 0 {
 		c.SampleInterval = DefaultSampleInterval
 	}
-	if c.TimedPlayers > 0 && c.BulkReadEvery == 0 {
-		c.BulkReadEvery = DefaultBulkReadEvery
+	if c.TimedPlayers > 0 && c.BulkReadBytes == 0 {
+		c.BulkReadBytes = DefaultBulkReadBytes
 	}
 	if c.Storm > 0 && c.StormWindow == 0 {
 		c.StormWindow = DefaultStormWindow
@@ -173,8 +177,8 @@ func (c Config) check() error {
 		return fmt.Errorf("bench: %d publishers: want up to %d, with a file to publish", c.Publishers, MaxPlayers)
 	case c.TimedPlayers < 0 || (c.TimedPlayers > 0 && c.PublishFile == ""):
 		return fmt.Errorf("bench: %d timed players: want a file to publish", c.TimedPlayers)
-	case c.BulkReadEvery < 0 || c.BulkReadEvery > time.Second:
-		return fmt.Errorf("bench: bulk reads every %v: want at most 1s", c.BulkReadEvery)
+	case c.BulkReadBytes < 0 || c.BulkReadBytes > maxBulkReadBytes:
+		return fmt.Errorf("bench: bulk reads of %d bytes: want at most %d", c.BulkReadBytes, maxBulkReadBytes)
 	case c.Storm < 0 || c.Players+c.Storm > MaxPlayers:
 		return fmt.Errorf("bench: %d players and a storm of %d: want at most %d in all", c.Players, c.Storm, MaxPlayers)
 	case c.Storm > 0 && c.StormAt+c.StormWindow > c.Duration:

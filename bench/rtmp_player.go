@@ -89,7 +89,6 @@ func playRTMP(ctx context.Context, p *player, t *Target, cfg *Config, buf []byte
 			p.fail(ctx, r.stage(), err)
 			return
 		}
-		p.pause(n, buf)
 	}
 }
 
@@ -215,6 +214,9 @@ func (r *rtmpPlayer) onCommand(cmd *rtmp.Command) error {
 		if r.phase == phasePlay && code == rtmp.CodePlayStart {
 			r.phase = phasePlaying
 			r.p.state.Store(statePlaying)
+			if err := r.p.readInBulk(r.conn); err != nil {
+				return err
+			}
 			return r.conn.SetDeadline(time.Time{})
 		}
 	}

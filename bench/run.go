@@ -341,7 +341,7 @@ func (r *run) startPlayer(ctx context.Context, i int, storm bool) {
 	p := newPlayer(r.clock)
 	p.storm, p.lat = storm, r.lat
 	if n := r.cfg.TimedPlayers; n > 0 && i%max(r.cfg.Players/n, 1) != 0 {
-		p.lat, p.readPause = nil, r.cfg.BulkReadEvery
+		p.lat, p.lowat = nil, r.cfg.BulkReadBytes
 	}
 	r.mu.Lock()
 	r.players = append(r.players, p)

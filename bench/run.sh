@@ -13,6 +13,7 @@
 #   RAMP=200/s         connect rate (cascade-bench -ramp)
 #   PROTO=both         rtmp, flv, both, or hls (HLS players; turns HLS on)
 #   MW_LATENCY=350     the vhost's play.mw_latency in ms, and MIN_LATENCY=off its min_latency
+#   TCP_NODELAY=off    the vhost's tcp_nodelay (SRS's low-latency setup turns it on with min_latency)
 #   SELF_PUBLISH=0     1: the load tool publishes the stream itself instead of ffmpeg,
 #                      stamping frames, and reports the server's delivery latency
 #   TIMED_PLAYERS=50   with SELF_PUBLISH=1: players that read at once and time frames;
@@ -58,6 +59,7 @@ rtmp | flv | both | hls) ;;
 esac
 MW_LATENCY=${MW_LATENCY:-350}
 MIN_LATENCY=${MIN_LATENCY:-off}
+TCP_NODELAY=${TCP_NODELAY:-off}
 SELF_PUBLISH=${SELF_PUBLISH:-0}
 BENCH_ARGS=${BENCH_ARGS:-}
 hls_block=
@@ -171,6 +173,7 @@ vhost __defaultVhost__ {
         mount       [vhost]/[app]/[stream].flv;
     }
     min_latency     $MIN_LATENCY;
+    tcp_nodelay     $TCP_NODELAY;
     play {
         gop_cache   on;
         mw_latency  $MW_LATENCY;
