@@ -54,9 +54,9 @@ func testConfig() *Config {
 		MwLatency: 0, MinLatency: true, TimeJitter: JitterFull, ChunkSize: 60000}
 }
 
-// Payloads: AVC sequence header, keyframe, inter frame; AAC header, frame.
+// Payloads: AVC sequence header (a real avcC, which the TS form needs), keyframe, inter frame; AAC header, frame.
 var (
-	avcSH    = []byte{0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f}
+	avcSH    = []byte{0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x42, 0xc0, 0x1e, 1, 0, 2, 0x68, 0xce}
 	avcKey   = []byte{0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65}
 	avcInter = []byte{0x27, 1, 0, 0, 0, 0, 0, 0, 1, 0x41}
 	aacSH    = []byte{0xaf, 0, 0x12, 0x10}
