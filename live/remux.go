@@ -32,6 +32,7 @@ type remuxer struct {
 	sps    [][]byte
 	pps    [][]byte
 	lsize  int       // NAL unit length size of the avcC/hvcC
+	params int       // bytes of the parameter sets put before keyframes
 	start  int64     // first media timestamp, -1 before
 	mux    *ts.Muxer // the TS form's; nil while nobody needs it
 }
@@ -108,6 +109,12 @@ func (r *remuxer) videoConfig(b []byte) {
 	default:
 		return
 	}
+	r.params = 0
+	for _, list := range [...][][]byte{r.vps, r.sps, r.pps} {
+		for _, nalu := range list {
+			r.params += 4 + len(nalu) // a start code each
+		}
+	}
 	if r.mux != nil {
 		r.setVideoParams()
 	}
@@ -137,7 +144,7 @@ func (r *remuxer) audioForm(p *Packet, kind Remux) *buffer.Buffer {
 	case p.Kind != KindAudio:
 		return nil
 	case kind == RemuxAAC && r.audio == ts.CodecAAC && r.hasASC && len(b) >= 2:
-		out := buffer.Get()
+		out := sized(ts.ADTSHeaderSize + len(b) - 2)
 		var err error
 		if out.B, err = ts.AppendADTSHeader(out.B, r.asc, len(b)-2); err != nil {
 			out.Release()
@@ -186,7 +193,7 @@ func (r *remuxer) stopTS() { r.mux = nil }
 func (r *remuxer) tsForm(p *Packet, psi []byte) *buffer.Buffer {
 	b := p.Payload.B
 	dts := int64(p.Timestamp) * 90
-	out := buffer.Get()
+	out := sized(len(psi) + tsSize(len(b)+r.params+tsOverhead))
 	out.B = append(out.B, psi...)
 	switch p.Kind {
 	case KindVideo:
@@ -218,5 +225,20 @@ func (r *remuxer) tsForm(p *Packet, psi []byte) *buffer.Buffer {
 		out.Release()
 		return nil
 	}
+	return out
+}
+
+// tsOverhead bounds what muxing adds to a frame besides its parameter sets:
+// PES header, ADTS header, access unit delimiter, start codes.
+const tsOverhead = 256
+
+// tsSize is the size of the TS packets that carry n bytes.
+func tsSize(n int) int { return (n + ts.PacketSize - 5) / (ts.PacketSize - 4) * ts.PacketSize }
+
+// sized returns an empty pooled buffer with room for n bytes, so that the
+// form is written without growing (which would allocate).
+func sized(n int) *buffer.Buffer {
+	out := buffer.GetSize(n)
+	out.B = out.B[:0]
 	return out
 }

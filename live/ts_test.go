@@ -146,6 +146,38 @@ func TestTSFormWithAudioRemux(t *testing.T) {
 	assert.Zero(t, LivePackets())
 }
 
+// TestTSFormAudioOnly: players of an audio-only stream's TS form, which
+// has no keyframes to start at, get PAT and PMT first too, whether they
+// joined before the form started or after.
+func TestTSFormAudioOnly(t *testing.T) {
+	reg := NewRegistry()
+	l := NewLoop(0, inline{})
+	cfg := testConfig()
+	pub, err := reg.Publish(l, "v", "live", "s", cfg)
+	require.NoError(t, err)
+	p := &publisher{t: t, pub: pub, src: pub.Source(), l: l}
+	p.write(8, aacSH)
+	early := newTSSink()
+	c1 := reg.Play(l, "v", "live", "s", cfg, early, JoinOptions{Form: FormTS})
+	for range 20 { // the muxer waits muxerWait for a video track
+		p.ts += 40
+		p.write(8, aacRaw)
+	}
+	late := newTSSink()
+	c2 := reg.Play(l, "v", "live", "s", cfg, late, JoinOptions{Form: FormTS})
+	p.ts += 40
+	p.write(8, aacRaw)
+	for _, s := range []*tsSink{early, late} {
+		pids, _ := tsStarts(t, s.got.Bytes())
+		require.Greater(t, len(pids), 2)
+		assert.Equal(t, []uint16{ts.PIDPAT, ts.PIDPMT, ts.PIDAudio}, pids[:3])
+	}
+	c1.Close()
+	c2.Close()
+	p.pub.Unpublish()
+	assert.Zero(t, LivePackets())
+}
+
 // TestTSReader: a goroutine reads the TS form: PAT and PMT first, whole
 // TS packets, and a keyframe first.
 func TestTSReader(t *testing.T) {
@@ -176,4 +208,32 @@ func TestTSReader(t *testing.T) {
 	pub.Unpublish()
 	g.run(func() {})
 	assert.Zero(t, LivePackets())
+}
+
+// BenchmarkFanoutTS1000 measures one video message muxed once into TS and
+// reaching 1000 TS players (SRT, HTTP-TS).
+func BenchmarkFanoutTS1000(b *testing.B) {
+	reg := NewRegistry()
+	l := NewLoop(0, inline{})
+	cfg := testConfig()
+	p := startPublish(b, reg, l, cfg)
+	for i := 0; i < 1000; i++ {
+		reg.Play(l, "v", "live", "s", cfg, &sink{accept: -1}, JoinOptions{Form: FormTS})
+	}
+	p.gop(2)
+	frame := make([]byte, 5000)
+	copy(frame, avcInter)
+	frame[8] = byte(len(frame) - 9) // one NAL unit: the whole frame
+	frame[7] = byte((len(frame) - 9) >> 8)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)) * 1000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.ts += 40
+		if i%50 == 0 {
+			p.write(9, avcKey) // keep the GOP cache bounded
+			continue
+		}
+		p.pub.Write(9, p.ts, body(frame))
+	}
 }
