@@ -241,16 +241,22 @@ func TestJitterFull(t *testing.T) {
 
 // BenchmarkFanout1000 measures one video message reaching 1000 players.
 func BenchmarkFanout1000(b *testing.B) {
+	benchFanout(b, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
+}
+
+// benchFanout measures one video message reaching 1000 players of opts.
+func benchFanout(b *testing.B, opts JoinOptions) {
 	reg := NewRegistry()
 	l := NewLoop(0, inline{})
 	cfg := testConfig()
 	p := startPublish(b, reg, l, cfg)
 	p.gop(2)
 	for i := 0; i < 1000; i++ {
-		reg.Play(l, "v", "live", "s", cfg, &sink{accept: -1}, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
+		reg.Play(l, "v", "live", "s", cfg, &sink{accept: -1}, opts)
 	}
 	frame := make([]byte, 5000)
 	copy(frame, avcInter)
+	frame[7], frame[8] = byte((len(frame)-9)>>8), byte(len(frame)-9) // one NAL unit, the whole frame
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)) * 1000)
 	b.ResetTimer()

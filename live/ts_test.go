@@ -212,28 +212,4 @@ func TestTSReader(t *testing.T) {
 
 // BenchmarkFanoutTS1000 measures one video message muxed once into TS and
 // reaching 1000 TS players (SRT, HTTP-TS).
-func BenchmarkFanoutTS1000(b *testing.B) {
-	reg := NewRegistry()
-	l := NewLoop(0, inline{})
-	cfg := testConfig()
-	p := startPublish(b, reg, l, cfg)
-	for i := 0; i < 1000; i++ {
-		reg.Play(l, "v", "live", "s", cfg, &sink{accept: -1}, JoinOptions{Form: FormTS})
-	}
-	p.gop(2)
-	frame := make([]byte, 5000)
-	copy(frame, avcInter)
-	frame[8] = byte(len(frame) - 9) // one NAL unit: the whole frame
-	frame[7] = byte((len(frame) - 9) >> 8)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(frame)) * 1000)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		p.ts += 40
-		if i%50 == 0 {
-			p.write(9, avcKey) // keep the GOP cache bounded
-			continue
-		}
-		p.pub.Write(9, p.ts, body(frame))
-	}
-}
+func BenchmarkFanoutTS1000(b *testing.B) { benchFanout(b, JoinOptions{Form: FormTS}) }
