@@ -117,14 +117,14 @@ func (p *Publisher) Write(typ uint8, timestamp uint32, body *buffer.Buffer) {
 	default:
 		p.changeChunkSize(size)
 	}
+	s.seq++
+	pk.Seq = s.seq
 	switch {
 	case psi != nil:
-		s.tsPrefix = psi
+		s.tsPrefix, s.tsStart = psi, pk.Seq
 	case stopped:
 		s.tsPrefix = nil
 	}
-	s.seq++
-	pk.Seq = s.seq
 	s.cache(pk, cfg)
 	for _, o := range s.outputs {
 		o.WritePacket(pk)

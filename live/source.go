@@ -65,7 +65,8 @@ type Source struct {
 	gop         []*Packet
 	audioRun    int      // audio frames since the last video frame
 	groups      []*group // by loop index
-	tsPrefix    []byte   // what TS players get first: PAT and PMT of the TS form
+	tsPrefix    []byte   // PAT and PMT of the running TS muxer, nil when none runs
+	tsStart     uint64   // Seq of the packet the running TS muxer started at
 	outputs     []Output
 
 	hasAudio, hasVideo atomic.Bool
@@ -328,11 +329,12 @@ func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) (*Consumer, bool) {
 	gop := s.gop
 	switch opts.Form {
 	case FormTS:
+		// PAT and PMT first; the cached GOP serves only if the running
+		// TS muxer made all of it.
 		if len(s.tsPrefix) > 0 {
 			c.pending = append(c.pending, rawPacket(FormTS, s.tsPrefix))
 		}
-		// The cached GOP serves only if the TS form started before it.
-		if len(gop) > 0 && gop[0].TS == nil {
+		if len(s.tsPrefix) == 0 || len(gop) > 0 && gop[0].Seq < s.tsStart {
 			gop = nil
 		}
 	case FormRTMP, FormFLV:

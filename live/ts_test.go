@@ -120,6 +120,43 @@ func TestTSFormIsSharedAndOnDemand(t *testing.T) {
 	assert.Zero(t, LivePackets())
 }
 
+// TestTSJoinAfterRestart: a GOP cached while the TS form stopped (its last
+// player left) and restarted is not served to TS joiners, whose decoders
+// would miss frames: they wait for the next keyframe.
+func TestTSJoinAfterRestart(t *testing.T) {
+	reg := NewRegistry()
+	l := NewLoop(0, inline{})
+	cfg := testConfig()
+	p := startPublish(t, reg, l, cfg)
+	c1 := reg.Play(l, "v", "live", "s", cfg, newTSSink(), JoinOptions{Form: FormTS})
+	p.gop(3)
+	c1.Close()
+	p.write(9, avcInter) // the form stops
+	stopped := newTSSink()
+	c2 := reg.Play(l, "v", "live", "s", cfg, stopped, JoinOptions{Form: FormTS})
+	p.write(9, avcInter) // and starts again
+	restarted := newTSSink()
+	c3 := reg.Play(l, "v", "live", "s", cfg, restarted, JoinOptions{Form: FormTS})
+	p.write(9, avcInter)
+	for _, s := range []*tsSink{stopped, restarted} {
+		if pids, _ := tsStarts(t, s.got.Bytes()); len(pids) > 2 {
+			t.Fatalf("a joiner got %v before a keyframe", pids)
+		}
+	}
+	p.ts += 40
+	p.gop(2)
+	for _, s := range []*tsSink{stopped, restarted} {
+		pids, key := tsStarts(t, s.got.Bytes())
+		require.Greater(t, len(pids), 2)
+		assert.Equal(t, []uint16{ts.PIDPAT, ts.PIDPMT}, pids[:2])
+		assert.True(t, key)
+	}
+	c2.Close()
+	c3.Close()
+	p.pub.Unpublish()
+	assert.Zero(t, LivePackets())
+}
+
 // TestTSFormWithAudioRemux: a vhost serving .aac gives its audio players
 // ADTS and TS players MPEG-TS from the same packets.
 func TestTSFormWithAudioRemux(t *testing.T) {
