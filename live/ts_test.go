@@ -250,3 +250,36 @@ func TestTSReader(t *testing.T) {
 // BenchmarkFanoutTS1000 measures one video message muxed once into TS and
 // reaching 1000 TS players (SRT, HTTP-TS).
 func BenchmarkFanoutTS1000(b *testing.B) { benchFanout(b, JoinOptions{Form: FormTS}) }
+
+// FuzzTSForm: whatever a publisher sends, the TS form is whole TS packets
+// and nothing panics (the remuxer parses sequence headers and frames).
+func FuzzTSForm(f *testing.F) {
+	f.Add(uint8(9), avcSH, uint8(9), avcKey)
+	f.Add(uint8(8), aacSH, uint8(8), aacRaw)
+	f.Add(uint8(8), []byte{0x2f, 0xff, 0xfb, 0x70, 0xc4}, uint8(9), []byte{0x27, 1, 0, 0, 0})
+	f.Add(uint8(9), []byte{0x1c, 0, 0, 0, 0, 1, 1, 0x60}, uint8(9), []byte{0x1c, 1, 0, 0, 0, 0, 0, 0, 2, 0x26, 1})
+	f.Fuzz(func(t *testing.T, t1 uint8, b1 []byte, t2 uint8, b2 []byte) {
+		reg := NewRegistry()
+		l := NewLoop(0, inline{})
+		cfg := testConfig()
+		pub, err := reg.Publish(l, "v", "live", "s", cfg)
+		require.NoError(t, err)
+		s := newTSSink()
+		c := reg.Play(l, "v", "live", "s", cfg, s, JoinOptions{Form: FormTS})
+		for i := range uint32(60) {
+			typ, b := t1, b1
+			if i%2 == 1 {
+				typ, b = t2, b2
+			}
+			if typ != 8 && typ != 9 {
+				typ = 8 + typ%2
+			}
+			pub.Write(typ, i*20, body(b))
+		}
+		if n := s.got.Len(); n%ts.PacketSize != 0 {
+			t.Fatalf("%d bytes of TS", n)
+		}
+		c.Close()
+		pub.Unpublish()
+	})
+}
