@@ -68,7 +68,7 @@ func (s *fileSender) OnDrained(*Conn) error {
 func (s *fileSender) OnClose(_ *Conn, err error) { s.closed <- err }
 
 // patternFile writes size bytes of a pattern to a new file and shares it.
-func patternFile(t *testing.T, size int) (*buffer.File, []byte) {
+func patternFile(t testing.TB, size int) (*buffer.File, []byte) {
 	t.Helper()
 	data := make([]byte, size)
 	for i := range data {
@@ -185,4 +185,26 @@ func TestSendFileTruncated(t *testing.T) {
 		t.Fatal("not closed")
 	}
 	assert.Equal(t, int32(1), keep.Refs())
+}
+
+// BenchmarkSendFile is BenchmarkSend's answer with the body in a file,
+// sent with sendfile(2) instead of copied by writev(2).
+func BenchmarkSendFile(b *testing.B) {
+	c := benchConn(b)
+	head := make([]byte, 200)
+	f, _ := patternFile(b, 64<<10)
+	defer f.Release()
+	b.SetBytes(int64(len(head)) + f.Size())
+	b.ReportAllocs()
+	b.ResetTimer()
+	onLoop(b, c, func() {
+		for i := 0; i < b.N; i++ {
+			if err := c.SendFile(head, f.Retain(), 0, f.Size()); err != nil {
+				b.Error(err)
+				return
+			}
+			for !c.flushQueue() {
+			}
+		}
+	})
 }
