@@ -554,10 +554,12 @@ func (c *Conn) send(bufs [][]byte, more bool) (int, error) {
 	}
 }
 
-// sendfile writes as much of the file piece p as the socket takes with
-// sendfile(2), advancing p; the socket being full is no error.
+// sendfile writes what the socket takes of the file piece p with one
+// sendfile(2), advancing p. A short write means the socket is full (the
+// writable event says when to go on, so no second call to see EAGAIN);
+// that is no error.
 func (c *Conn) sendfile(p *outPiece) error {
-	for p.n > 0 {
+	for {
 		off := p.off
 		n, err := unix.Sendfile(c.Fd(), p.file.Fd(), &off, int(min(p.n, 1<<30)))
 		if n > 0 {
@@ -571,13 +573,13 @@ func (c *Conn) sendfile(p *outPiece) error {
 			return nil
 		case err != nil:
 			return fmt.Errorf("netpoll: sendfile %s: %w", p.file.Name(), err)
-		case n == 0:
+		case n == 0 && p.n > 0:
 			// The file is shorter than the piece: it changed after it
 			// was shared, and the response cannot be completed.
 			return fmt.Errorf("netpoll: sendfile %s: %w", p.file.Name(), io.ErrUnexpectedEOF)
 		}
+		return nil
 	}
-	return nil
 }
 
 // Peek returns all buffered input without consuming it.
