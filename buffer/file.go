@@ -21,7 +21,7 @@ type File struct {
 }
 
 // NewFile takes over f, which must be a regular file opened for reading,
-// and returns it holding one reference.
+// and returns it holding one reference. On error f stays the caller's.
 func NewFile(f *os.File) (*File, error) {
 	fi, err := f.Stat()
 	if err != nil {
