@@ -30,6 +30,11 @@ type Server struct {
 	Events map[string]uint64
 	// EventSinks are the event bus's sinks: cascade_event_sink_*_total.
 	EventSinks []EventSink
+	// CasterLost counts the media packets the stream casters' inputs lost
+	// on the way (TS continuity gaps, RTP sequence gaps, SRT loss), by
+	// client type ("mpegts-udp", "rtsp", "srt"…):
+	// cascade_caster_lost_packets_total.
+	CasterLost map[string]uint64
 }
 
 // EventSink is the counters of one sink of the event bus.

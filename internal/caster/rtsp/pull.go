@@ -36,7 +36,8 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 	if err != nil {
 		return fmt.Errorf("rtsp: pull %q: %w", rawURL, err)
 	}
-	c := &gortsplib.Client{}
+	p := &push{log: log.With("pull", rawURL)}
+	c := &gortsplib.Client{OnPacketsLost: p.countLost}
 	if opts.TCP {
 		tr := gortsplib.TransportTCP
 		c.Transport = &tr
@@ -51,7 +52,6 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 	if err != nil {
 		return fmt.Errorf("rtsp: pull %s: describe: %w", rawURL, err)
 	}
-	p := &push{log: log.With("pull", rawURL)}
 	p.conv = flvconv.New(&tagCounter{p: p})
 	if p.tracks, err = tracks(desc, p.conv); err != nil {
 		return fmt.Errorf("rtsp: pull %s: %w", rawURL, err)
@@ -68,7 +68,9 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 	if err != nil {
 		return fmt.Errorf("rtsp: pull %s: publish: %w", rawURL, err)
 	}
+	p.mu.Lock()
 	p.pub = pub
+	p.mu.Unlock()
 	defer pub.Close()
 	p.watch = caster.NewWatch(pub, cmp.Or(opts.FirstTagTimeout, DefaultFirstTagTimeout), cmp.Or(opts.IdleTimeout, DefaultIdleTimeout), c.Close)
 	defer p.watch.Close()
@@ -91,4 +93,14 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 		return nil
 	}
 	return cmp.Or(p.watch.Err(), err)
+}
+
+// countLost counts RTP sequence gaps as the publisher's loss.
+func (p *push) countLost(n uint64) {
+	p.mu.Lock()
+	pub := p.pub
+	p.mu.Unlock()
+	if pub != nil {
+		pub.CountLost(n)
+	}
 }

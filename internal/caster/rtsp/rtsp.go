@@ -185,6 +185,16 @@ func (c *Caster) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
 	p.log.Info("rtsp unpublish", "tags", p.tags, "dropped", p.errs, "why", why)
 }
 
+// OnPacketsLost counts RTP sequence gaps as the publisher's loss.
+func (c *Caster) OnPacketsLost(ctx *gortsplib.ServerHandlerOnPacketsLostCtx) {
+	c.mu.Lock()
+	p := c.sessions[ctx.Session]
+	c.mu.Unlock()
+	if p != nil {
+		p.pub.CountLost(ctx.Lost)
+	}
+}
+
 // OnDescribe refuses: this caster takes pushes only.
 func (c *Caster) OnDescribe(*gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
 	return &base.Response{StatusCode: base.StatusNotFound}, nil, errors.New("rtsp: the caster takes ANNOUNCE/RECORD only")
