@@ -33,10 +33,13 @@ type httpSession struct {
 	c        *netpoll.Conn
 	consumer *live.Consumer
 	out      []byte
-	busy     bool      // a callback decides, or a pending file is awaited, for this connection
-	file     *fileSend // a static file being sent
-	client   *clientInfo
-	req      StreamRequest // the stream played, for callbacks
+	busy     bool // a callback decides, or a pending file is awaited, for this connection
+	// pullWaited: the request being served has waited for its stream's
+	// RTSP pull (holdRTSPForHLS) already.
+	pullWaited bool
+	file       *fileSend // a static file being sent
+	client     *clientInfo
+	req        StreamRequest // the stream played, for callbacks
 }
 
 func (s *Server) newHTTPSession(c *netpoll.Conn) netpoll.Session {
@@ -159,6 +162,9 @@ func (h *httpSession) serve(req *http1.Request) error {
 	default:
 		return h.errorReply(req, 405)
 	}
+	if h.holdRTSPForHLS(st, req) {
+		return nil
+	}
 	if !h.serveStream(st, req) && !h.serveHLS(st, req) {
 		if h.serveMemory(req) || h.serveRedirect(req) {
 			return nil
@@ -188,7 +194,7 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 		return true
 	}
 	src := h.srv.reg.Lookup(live.Key(v.Name, app, stream))
-	if src == nil && !st.vhost(v).cluster.Remote { // an edge pulls the stream for its first player
+	if vs := st.vhost(v); src == nil && !vs.cluster.Remote && !vs.rtsp.Enabled { // an edge pulls the stream for its first player
 		return false
 	}
 	sr := StreamRequest{TcURL: "http://" + req.Host + "/" + app, Host: req.Host, Vhost: v.Name, App: app, Stream: stream}

@@ -122,6 +122,7 @@ type vhostState struct {
 	hds     hds.Config
 	hls     hls.Config
 	cluster edge.Config
+	rtsp    edge.RTSPConfig // rtsp_pull: streams pulled from cameras on demand
 	forward forward.Config
 	bwcheck bandcheck.Config // bandcheck: SRS's bandwidth test
 }
@@ -157,6 +158,9 @@ func newState(cfg *config.Config) (*state, error) {
 			return nil, err
 		}
 		if vs.cluster, err = edge.ParseConfig(v.Block.Get("cluster")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
+		}
+		if vs.rtsp, err = edge.ParseRTSPConfig(v.Block.Get("rtsp_pull")); err != nil {
 			return nil, fmt.Errorf("vhost %s: %w", name, err)
 		}
 		if vs.forward, err = forward.ParseConfig(v.Block.Get("forward")); err != nil {

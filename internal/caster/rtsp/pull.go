@@ -3,8 +3,10 @@ package rtsp
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
@@ -24,7 +26,15 @@ type PullOptions struct {
 	// FirstTagTimeout and IdleTimeout end a pull whose source sends no
 	// media (DefaultFirstTagTimeout, DefaultIdleTimeout when zero).
 	FirstTagTimeout, IdleTimeout time.Duration
+	// ConnectTimeout bounds DESCRIBE, SETUP, the publish and PLAY
+	// together (30 s when zero).
+	ConnectTimeout time.Duration
 }
+
+// maxConnectTimeout bounds DESCRIBE to PLAY when PullOptions say nothing.
+const maxConnectTimeout = 30 * time.Second
+
+var errConnectTimeout = errors.New("timed out")
 
 // Pull reads the RTSP stream at rawURL (a camera: DESCRIBE, SETUP, PLAY)
 // natively, without FFmpeg, and publishes it through host as req until ctx
@@ -48,17 +58,26 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 	defer c.Close()
 	stop := context.AfterFunc(ctx, c.Close)
 	defer stop()
+	var slow atomic.Bool
+	connecting := time.AfterFunc(cmp.Or(opts.ConnectTimeout, maxConnectTimeout), func() { slow.Store(true); c.Close() })
+	defer connecting.Stop()
+	fail := func(what string, err error) error {
+		if slow.Load() {
+			err = fmt.Errorf("no answer within %v: %w", cmp.Or(opts.ConnectTimeout, maxConnectTimeout), err)
+		}
+		return fmt.Errorf("rtsp: pull %s: %s: %w", rawURL, what, err)
+	}
 	desc, _, err := c.Describe(u)
 	if err != nil {
-		return fmt.Errorf("rtsp: pull %s: describe: %w", rawURL, err)
+		return fail("describe", err)
 	}
 	p.conv = flvconv.New(&tagCounter{p: p})
-	if p.tracks, err = tracks(desc, p.conv); err != nil {
+	if err = p.setTracks(desc); err != nil {
 		return fmt.Errorf("rtsp: pull %s: %w", rawURL, err)
 	}
 	for _, tr := range p.tracks {
 		if _, err := c.Setup(desc.BaseURL, tr.media, 0, 0); err != nil {
-			return fmt.Errorf("rtsp: pull %s: setup: %w", rawURL, err)
+			return fail("setup", err)
 		}
 	}
 	if req.Proto == "" {
@@ -82,7 +101,10 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 		})
 	}
 	if _, err := c.Play(nil); err != nil {
-		return fmt.Errorf("rtsp: pull %s: play: %w", rawURL, err)
+		return fail("play", err)
+	}
+	if !connecting.Stop() {
+		return fail("play", errConnectTimeout)
 	}
 	p.log.Info("rtsp pull", "stream", req.App+"/"+req.Stream, "tracks", len(p.tracks))
 	err = c.Wait()
