@@ -107,8 +107,9 @@ func (e *Edge) HoldRTSP(st Stream, cfg RTSPConfig, d time.Duration) {
 // worked is reconnected; one that cannot be reached ends the players.
 func (e *Edge) runRTSP(ctx context.Context, p *pull) {
 	u := p.rtsp.CameraURL(p.st)
+	shown := rtsp.Redact(u)
 	p.mu.Lock()
-	p.upstream = u
+	p.upstream = shown
 	p.mu.Unlock()
 	for {
 		h := &publishWatch{Host: e.host}
@@ -118,11 +119,11 @@ func (e *Edge) runRTSP(ctx context.Context, p *pull) {
 			return
 		}
 		if !h.published.Load() {
-			e.log.Warn("rtsp pull: camera unreachable, ending the stream's players", "stream", p.st.Key(), "url", u, "err", err)
+			e.log.Warn("rtsp pull: camera unreachable, ending the stream's players", "stream", p.st.Key(), "url", shown, "err", err)
 			e.host.DropPlayers(p.st)
 			return
 		}
-		e.log.Warn("rtsp pull: camera stream ended, reconnecting", "stream", p.st.Key(), "url", u, "err", err)
+		e.log.Warn("rtsp pull: camera stream ended, reconnecting", "stream", p.st.Key(), "url", shown, "err", err)
 		select {
 		case <-ctx.Done():
 			return

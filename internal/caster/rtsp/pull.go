@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -44,9 +45,10 @@ var errConnectTimeout = errors.New("timed out")
 func Pull(ctx context.Context, rawURL string, host session.Host, req session.Request, opts PullOptions, log *slog.Logger) error {
 	u, err := base.ParseURL(rawURL)
 	if err != nil {
-		return fmt.Errorf("rtsp: pull %q: %w", rawURL, err)
+		return fmt.Errorf("rtsp: pull: %w", err)
 	}
-	p := &push{log: log.With("pull", rawURL)}
+	shown := Redact(rawURL) // the camera's password stays out of logs and errors
+	p := &push{log: log.With("pull", shown)}
 	c := &gortsplib.Client{OnPacketsLost: p.countLost}
 	if opts.TCP {
 		tr := gortsplib.TransportTCP
@@ -65,7 +67,7 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 		if slow.Load() {
 			err = fmt.Errorf("no answer within %v: %w", cmp.Or(opts.ConnectTimeout, maxConnectTimeout), err)
 		}
-		return fmt.Errorf("rtsp: pull %s: %s: %w", rawURL, what, err)
+		return fmt.Errorf("rtsp: pull %s: %s: %w", shown, what, err)
 	}
 	desc, _, err := c.Describe(u)
 	if err != nil {
@@ -73,7 +75,7 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 	}
 	p.conv = flvconv.New(&tagCounter{p: p})
 	if err = p.setTracks(desc); err != nil {
-		return fmt.Errorf("rtsp: pull %s: %w", rawURL, err)
+		return fmt.Errorf("rtsp: pull %s: %w", shown, err)
 	}
 	for _, tr := range p.tracks {
 		if _, err := c.Setup(desc.BaseURL, tr.media, 0, 0); err != nil {
@@ -85,7 +87,7 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 	}
 	pub, err := host.Publish(ctx, req)
 	if err != nil {
-		return fmt.Errorf("rtsp: pull %s: publish: %w", rawURL, err)
+		return fmt.Errorf("rtsp: pull %s: publish: %w", shown, err)
 	}
 	p.mu.Lock()
 	p.pub = pub
@@ -115,6 +117,15 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 		return nil
 	}
 	return cmp.Or(p.watch.Err(), err)
+}
+
+// Redact returns rawURL with its password, if any, masked.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(bad URL)"
+	}
+	return u.Redacted()
 }
 
 // countLost counts RTP sequence gaps as the publisher's loss.
