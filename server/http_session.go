@@ -11,6 +11,7 @@ import (
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/http1"
 	"github.com/cascade-live/cascade/internal/admission"
+	"github.com/cascade-live/cascade/internal/edge"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 )
@@ -33,13 +34,10 @@ type httpSession struct {
 	c        *netpoll.Conn
 	consumer *live.Consumer
 	out      []byte
-	busy     bool // a callback decides, or a pending file is awaited, for this connection
-	// pullWaited: the request being served has waited for its stream's
-	// RTSP pull (holdRTSPForHLS) already.
-	pullWaited bool
-	file       *fileSend // a static file being sent
-	client     *clientInfo
-	req        StreamRequest // the stream played, for callbacks
+	busy     bool      // a callback decides, or a pending file is awaited, for this connection
+	file     *fileSend // a static file being sent
+	client   *clientInfo
+	req      StreamRequest // the stream played, for callbacks
 }
 
 func (s *Server) newHTTPSession(c *netpoll.Conn) netpoll.Session {
@@ -162,16 +160,19 @@ func (h *httpSession) serve(req *http1.Request) error {
 	default:
 		return h.errorReply(req, 405)
 	}
-	if h.holdRTSPForHLS(st, req) {
+	if h.serveStream(st, req) || h.serveHLS(st, req) {
 		return nil
 	}
-	if !h.serveStream(st, req) && !h.serveHLS(st, req) {
+	files := func() error {
 		if h.serveMemory(req) || h.serveRedirect(req) {
 			return nil
 		}
 		return h.serveDisk(req)
 	}
-	return nil
+	if vs, es, ok := h.playlistStream(st, req); ok {
+		return h.awaitPlaylist(vs, es, req, files)
+	}
+	return files()
 }
 
 // serveStream serves an http_remux mount; false when the path is none.
@@ -206,7 +207,13 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 	h.client.update(func(cl *clientInfo) { cl.req, cl.pageURL = sr, referer })
 	ar := admission.Request{Action: admission.Play, Proto: "http-flv", ClientID: h.c.ID, IP: ipOf(h.c), Vhost: v.Name,
 		App: app, Stream: stream, Param: sr.Param, TcURL: sr.TcURL, PageURL: referer, NoCallback: req.Method != "GET"}
-	h.admitPlay(req, ar, func() { h.startStream(st, v, req, src, referer) })
+	es := edge.Stream{Vhost: v.Name, App: app, Stream: stream}
+	h.admitPlay(req, ar, func() {
+		_ = h.awaitFLV(st.vhost(v), es, req, func() error {
+			h.startStream(st, v, req, h.srv.reg.Lookup(es.Key()), referer)
+			return nil
+		})
+	})
 	return true
 }
 

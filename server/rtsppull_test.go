@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -36,6 +37,7 @@ vhost __defaultVhost__ {
 }
 vhost dead.test {
     http_remux { enabled on; mount [vhost]/[app]/[stream].flv; }
+    hls { enabled on; hls_fragment 1; hls_path %[1]s; hls_ctx off; }
     rtsp_pull { enabled on; url %[3]s/[stream]; timeout 2; }
 }
 `, dir, cam, deadCam, rtspPullIdle))
@@ -122,21 +124,39 @@ func TestRTSPPullOnDemand(t *testing.T) {
 	t.Run("camera unreachable", func(t *testing.T) {
 		start := time.Now()
 		var wg sync.WaitGroup
-		errs := make([]error, 3)
-		for i, url := range []string{
-			fmt.Sprintf("rtmp://%s/live/gone?vhost=dead.test", ts.RTMPAddr()),
-			fmt.Sprintf("http://%s/live/gone.flv?vhost=dead.test", ts.HTTPAddr()),
-			fmt.Sprintf("rtmp://%s/live/gone?vhost=dead.test", ts.RTMPAddr()),
-		} {
+		rtmpErrs := make([]error, 2)
+		for i := range rtmpErrs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = record(url, filepath.Join(t.TempDir(), fmt.Sprintf("%d.flv", i)))
+				url := fmt.Sprintf("rtmp://%s/live/gone?vhost=dead.test", ts.RTMPAddr())
+				rtmpErrs[i] = record(url, filepath.Join(t.TempDir(), fmt.Sprintf("%d.flv", i)))
+			}()
+		}
+		httpURLs := []string{
+			fmt.Sprintf("http://%s/live/gone.flv?vhost=dead.test", ts.HTTPAddr()),
+			fmt.Sprintf("http://%s/live/gone.m3u8?vhost=dead.test", ts.HTTPAddr()),
+		}
+		statuses := make([]int, len(httpURLs))
+		for i, url := range httpURLs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				req.Host = "dead.test" // the HLS mount's vhost is the Host
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					statuses[i] = resp.StatusCode
+					resp.Body.Close()
+				}
 			}()
 		}
 		wg.Wait()
-		for i, err := range errs {
-			assert.Error(t, err, "player %d", i)
+		for i, err := range rtmpErrs {
+			assert.Error(t, err, "RTMP player %d", i)
+		}
+		for i, url := range httpURLs {
+			assert.Equal(t, http.StatusNotFound, statuses[i], url)
 		}
 		assert.Less(t, time.Since(start), 10*time.Second, "players ended within the pull's timeout")
 		assert.Len(t, ts.logs.Lines("camera unreachable", "dead.test/live/gone"), 1, "one pull, one log line")
