@@ -117,7 +117,7 @@ func (c *Consumer) Resume() {
 // video keyframe: not when the stream has no video, nor for audio-only
 // forms, which never see video packets.
 func (c *Consumer) needsKeyframe() bool {
-	return c.src.hasVideo.Load() && !audioOnly(c.src.cfg.Load().Remux, c.form)
+	return c.src.hasVideo.Load() && c.form != FormRemux
 }
 
 // accepts reports whether the consumer takes stream packet p now.

@@ -291,8 +291,8 @@ func (p *provider) MetricsStreams() []metrics.Stream {
 			Vhost: src.Vhost, App: src.App, Stream: src.Stream,
 			PlayersByProtocol: map[string]int{
 				"rtmp": src.ConsumersOf(live.FormRTMP), "flv": src.ConsumersOf(live.FormFLV),
-				"remux": src.ConsumersOf(live.FormRemux),
-				"hls":   p.s.hlsSessions.count(src.Vhost, src.App, src.Stream),
+				"remux": src.ConsumersOf(live.FormRemux), "ts": src.ConsumersOf(live.FormTS),
+				"hls": p.s.hlsSessions.count(src.Vhost, src.App, src.Stream),
 			},
 			BytesIn: src.Stats.BytesIn.Load(), BytesOut: src.Stats.BytesOut.Load(),
 			FramesIn: src.Stats.Frames.Load(), FramesDropped: src.Dropped(),
