@@ -230,13 +230,7 @@ func (c *cluster) startForward(key string, fs forward.Stream, cfg forward.Config
 // edgeHost gives the edge and forwards the server's off-loop sessions.
 type edgeHost struct{ s *Server }
 
-func (h edgeHost) Publish(ctx context.Context, req session.Request) (session.Publisher, error) {
-	return h.s.Publish(ctx, req)
-}
-
-func (h edgeHost) Play(ctx context.Context, req session.Request) (session.Player, error) {
-	return h.s.Play(ctx, req)
-}
+func (h edgeHost) Sessions() session.Host { return h.s }
 
 // DropPlayers closes the connections playing st.
 func (h edgeHost) DropPlayers(st edge.Stream) {

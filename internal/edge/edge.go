@@ -43,9 +43,9 @@ type Sink interface {
 
 // Host is what the edge needs from the server.
 type Host interface {
-	// Host publishes an RTSP pull, admitted as an ingest's pull is
-	// (security rules and on_publish apply).
-	session.Host
+	// Sessions is what an RTSP pull publishes through, admitted as an
+	// ingest's pull is (security rules and on_publish apply).
+	Sessions() session.Host
 	// DropPlayers ends the players of st: its RTSP pull could not start.
 	DropPlayers(st Stream)
 	// PublishInternal makes the edge the publisher of st (no admission).

@@ -112,7 +112,7 @@ func (e *Edge) runRTSP(ctx context.Context, p *pull) {
 	p.upstream = shown
 	p.mu.Unlock()
 	for {
-		h := &publishWatch{Host: e.host}
+		h := &publishWatch{Host: e.host.Sessions()}
 		req := session.Request{Proto: "rtsp-pull", RemoteAddr: "127.0.0.1:0", Vhost: p.st.Vhost, App: p.st.App, Stream: p.st.Stream}
 		err := rtsp.Pull(ctx, u, h, req, rtsp.PullOptions{TCP: p.rtsp.TCP, ConnectTimeout: p.rtsp.Timeout}, e.log)
 		if ctx.Err() != nil {
