@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -54,7 +55,7 @@ func ParseRTSPConfig(d *config.Directive) (RTSPConfig, error) {
 	c.Enabled = true
 	c.URL = d.Get("url").Arg0()
 	if !strings.HasPrefix(c.URL, "rtsp://") && !strings.HasPrefix(c.URL, "rtsps://") {
-		return c, fmt.Errorf("rtsp_pull: url %q: want rtsp:// or rtsps://", c.URL)
+		return c, badDirective(cmp.Or(d.Get("url"), d), "url %q: want rtsp:// or rtsps://", c.URL)
 	}
 	for _, f := range []struct {
 		name string
@@ -63,7 +64,7 @@ func ParseRTSPConfig(d *config.Directive) (RTSPConfig, error) {
 		if v := d.Get(f.name); v != nil {
 			n, err := strconv.ParseFloat(v.Arg0(), 64)
 			if err != nil || n <= 0 || n > 3600 {
-				return c, fmt.Errorf("rtsp_pull: %s %q: want seconds, > 0 and ≤ 3600", f.name, v.Arg0())
+				return c, badDirective(v, "%s %q: want seconds, > 0 and ≤ 3600", f.name, v.Arg0())
 			}
 			*f.to = time.Duration(n * float64(time.Second))
 		}
@@ -73,9 +74,14 @@ func ParseRTSPConfig(d *config.Directive) (RTSPConfig, error) {
 	case "auto":
 		c.TCP = false
 	default:
-		return c, fmt.Errorf("rtsp_pull: transport %q: want tcp or auto", t)
+		return c, badDirective(d.Get("transport"), "transport %q: want tcp or auto", t)
 	}
 	return c, nil
+}
+
+// badDirective is an error of rtsp_pull naming where d is.
+func badDirective(d *config.Directive, format string, args ...any) error {
+	return fmt.Errorf("%s:%d: rtsp_pull: %s", d.File, d.Line, fmt.Sprintf(format, args...))
 }
 
 // CameraURL is the URL st is pulled from.

@@ -23,11 +23,11 @@ func TestParseRTSPConfig(t *testing.T) {
 		{"defaults", "rtsp_pull { enabled on; url rtsp://cam/[stream]; }", on, ""},
 		{"all", "rtsp_pull { enabled on; url rtsps://u:p@cam/[app]/[stream]; idle_timeout 2.5; timeout 3; transport auto; }",
 			RTSPConfig{Enabled: true, URL: "rtsps://u:p@cam/[app]/[stream]", IdleTimeout: 2500 * time.Millisecond, Timeout: 3 * time.Second}, ""},
-		{"no url", "rtsp_pull { enabled on; }", def, "url"},
+		{"no url", "rtsp_pull { enabled on; }", def, "test.conf:1: rtsp_pull: url"},
 		{"not rtsp", "rtsp_pull { enabled on; url http://cam/x; }", def, "url"},
 		{"bad idle", "rtsp_pull { enabled on; url rtsp://cam/x; idle_timeout 0; }", def, "idle_timeout"},
 		{"bad timeout", "rtsp_pull { enabled on; url rtsp://cam/x; timeout soon; }", def, "timeout"},
-		{"bad transport", "rtsp_pull { enabled on; url rtsp://cam/x; transport udp; }", def, "transport"},
+		{"bad transport", "rtsp_pull { enabled on; url rtsp://cam/x; transport udp; }", def, "test.conf:1: rtsp_pull: transport \"udp\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root, err := config.Parse("test.conf", []byte(tc.conf))
