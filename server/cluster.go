@@ -136,8 +136,8 @@ func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
 			c.edge.LastPlayerLeft(es)
 		}
 	case live.Published:
-		if c.edge.Pulling(key) {
-			return // the edge's own pull
+		if vs.cluster.Remote && c.edge.Pulling(key) {
+			return // the edge's own pull (an RTSP pull is forwarded and registered)
 		}
 		// The publisher's session is filled in after the event: read it later.
 		c.later(func() {
@@ -155,7 +155,7 @@ func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
 			}
 		})
 	case live.Unpublished:
-		pulled := c.edge.Pulling(key)
+		pulled := vs.cluster.Remote && c.edge.Pulling(key)
 		c.later(func() {
 			if vs.cluster.Remote {
 				c.edge.Unpublished(es)
