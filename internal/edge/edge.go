@@ -91,6 +91,7 @@ type pull struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 	timer     *time.Timer // pending stop after the last player left
+	stops     uint64      // counts the stops armed and called off (e.mu)
 
 	mu       sync.Mutex
 	upstream string // URL read from now
@@ -132,10 +133,7 @@ func (e *Edge) PlayerArrived(st Stream, cfg Config, playerProto string) {
 // stays and its pending stop is called off. e.mu is held.
 func (e *Edge) startLocked(p *pull, run func(ctx context.Context, p *pull)) *pull {
 	if cur := e.pulls[p.st.Key()]; cur != nil {
-		if cur.timer != nil {
-			cur.timer.Stop()
-			cur.timer = nil
-		}
+		cur.callOffStop()
 		return cur
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -153,6 +151,16 @@ func (e *Edge) startLocked(p *pull, run func(ctx context.Context, p *pull)) *pul
 	return p
 }
 
+// callOffStop cancels p's pending stop, even one whose timer fired and
+// waits for e.mu. e.mu is held.
+func (p *pull) callOffStop() {
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+	p.stops++
+}
+
 // LastPlayerLeft stops the pull of st after its stop delay (StopDelay, or
 // an RTSP pull's idle_timeout) if no player came back meanwhile.
 func (e *Edge) LastPlayerLeft(st Stream) {
@@ -166,8 +174,14 @@ func (e *Edge) LastPlayerLeft(st Stream) {
 // stopLaterLocked stops p after d unless it has players by then. e.mu is
 // held.
 func (e *Edge) stopLaterLocked(p *pull, d time.Duration) {
+	p.stops++
+	stop := p.stops
 	p.timer = time.AfterFunc(d, func() {
 		e.mu.Lock()
+		if p.stops != stop {
+			e.mu.Unlock()
+			return // called off or re-armed after it fired
+		}
 		p.timer = nil
 		if e.pulls[p.st.Key()] != p || e.host.Consumers(p.st) > 0 {
 			e.mu.Unlock()

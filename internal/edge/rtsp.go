@@ -103,9 +103,7 @@ func (e *Edge) HoldRTSP(st Stream, cfg RTSPConfig, d time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p := e.startLocked(&pull{st: st, rtsp: cfg, proto: "rtsp", stopDelay: cfg.IdleTimeout}, e.runRTSP)
-	if p.timer != nil {
-		p.timer.Stop()
-	}
+	p.callOffStop()
 	e.stopLaterLocked(p, max(d, p.stopDelay))
 }
 
