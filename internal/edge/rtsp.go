@@ -3,6 +3,7 @@ package edge
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/internal/caster/rtsp"
 	"github.com/cascade-live/cascade/internal/session"
+	"github.com/cascade-live/cascade/live"
 )
 
 // RTSP pull defaults.
@@ -120,6 +122,10 @@ func (e *Edge) runRTSP(ctx context.Context, p *pull) {
 		req := session.Request{Proto: "rtsp-pull", RemoteAddr: "127.0.0.1:0", Vhost: p.st.Vhost, App: p.st.App, Stream: p.st.Stream}
 		err := rtsp.Pull(ctx, u, h, req, rtsp.PullOptions{TCP: p.rtsp.TCP, ConnectTimeout: p.rtsp.Timeout}, e.log)
 		if ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, live.ErrPublishBusy) {
+			e.log.Info("rtsp pull: an encoder publishes the stream; not pulled", "stream", p.st.Key())
 			return
 		}
 		if !h.published.Load() {
