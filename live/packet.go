@@ -3,6 +3,7 @@ package live
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cascade-live/cascade/buffer"
 )
@@ -39,6 +40,10 @@ type Packet struct {
 	Keyframe  bool   // video keyframe (not a sequence header)
 	SeqHeader bool   // AVC/HEVC/AAC sequence header (decoder configuration)
 	ChunkSize int    // KindEvent: the Set Chunk Size it carries, else 0
+	// Arrived is when the publisher's message was read (the loop's clock
+	// at the read), for the delivery delay histograms; zero for packets
+	// the server makes itself.
+	Arrived time.Time
 
 	Payload *buffer.Buffer // message body as received (FLV tag body)
 	RTMP    *buffer.Buffer // chunked RTMP form; nil when the packet has none

@@ -68,6 +68,7 @@ func (p *Publisher) Write(typ uint8, timestamp uint32, body *buffer.Buffer) {
 	cfg := s.cfg.Load()
 	pk := NewPacket()
 	pk.Payload = body
+	pk.Arrived = p.now()
 	b := body.B
 	var csid uint32
 	switch typ {
