@@ -43,7 +43,7 @@ func TestPublish(t *testing.T) {
 			host := castertest.NewHost()
 			c := startCaster(t, host)
 			sendTS(t, tc.Media, c.Addr().String())
-			p := host.WaitClosed(t, 5*time.Second, 100)
+			p := host.WaitClosed(t, 15*time.Second, 100)
 			if p.Req.Proto != "mpegts-udp" || p.Req.App != "live" || p.Req.Stream != "udp" || p.Req.Param != "?token=t" {
 				t.Errorf("request %+v", p.Req)
 			}
@@ -66,7 +66,7 @@ func TestLoss(t *testing.T) {
 	c := startCaster(t, host)
 	relay, dropped := castertest.LossyRelay(t, c.Addr().String(), 0.01)
 	sendTS(t, "h264_aac_720p25.flv", relay)
-	p := host.WaitClosed(t, 5*time.Second, 100)
+	p := host.WaitClosed(t, 15*time.Second, 100)
 	if dropped.Load() == 0 {
 		t.Fatal("relay dropped nothing")
 	}
@@ -113,7 +113,7 @@ func TestGarbageAndForeignSenders(t *testing.T) {
 	}()
 	sendTS(t, "h264_mp3_360p30.flv", c.Addr().String())
 	close(stop)
-	p := host.WaitClosed(t, 5*time.Second, 100)
+	p := host.WaitClosed(t, 15*time.Second, 100)
 	castertest.Probe(t, p.Save(t), castertest.Streams[1], castertest.Streams[1].Duration)
 	if st := c.Stats(); st.Publishes != 1 || st.Foreign == 0 {
 		t.Errorf("stats %+v: want one publish and foreign datagrams dropped", st)
