@@ -263,3 +263,86 @@ func BenchmarkFanout1000(b *testing.B) {
 		p.pub.Write(9, p.ts, body(frame))
 	}
 }
+
+// deferred queues loop work until run, as an event loop does while it
+// handles its events.
+type deferred struct{ tasks []Runnable }
+
+func (d *deferred) Execute(_ context.Context, r Runnable) error {
+	d.tasks = append(d.tasks, r)
+	return nil
+}
+
+func (d *deferred) run() {
+	for len(d.tasks) > 0 {
+		r := d.tasks[0]
+		d.tasks = d.tasks[1:]
+		_ = r.Run(context.Background())
+	}
+}
+
+// fanOut runs the queued fan-out work only: catch-up turns stay queued.
+func (d *deferred) fanOut() {
+	var kept []Runnable
+	for len(d.tasks) > 0 {
+		r := d.tasks[0]
+		d.tasks = d.tasks[1:]
+		if _, ok := r.(*catchUpTurn); ok {
+			kept = append(kept, r)
+			continue
+		}
+		_ = r.Run(context.Background())
+	}
+	d.tasks = kept
+}
+
+// TestJoinerGetsKeyframeFirstThenBacklog checks that a joiner is written
+// its headers and the GOP's keyframe at once, while the rest of the GOP and
+// what arrives meanwhile wait for the loop's catch-up turn, in order; the
+// players already there get the live stream at once.
+func TestJoinerGetsKeyframeFirstThenBacklog(t *testing.T) {
+	for _, closeEarly := range []bool{false, true} {
+		reg := NewRegistry()
+		loop := &deferred{}
+		l := NewLoop(0, loop)
+		p := startPublish(t, reg, l, testConfig())
+		incumbent := &sink{keep: true, accept: -1}
+		inc := reg.Play(l, "v", "live", "s", testConfig(), incumbent, JoinOptions{Form: FormFLV})
+		p.gop(10) // the cache holds this GOP
+		loop.run()
+
+		s := &sink{keep: true, accept: -1}
+		c := reg.Play(l, "v", "live", "s", testConfig(), s, JoinOptions{Form: FormFLV})
+		types, keys := flvTags(t, s.got.Bytes())
+		require.Equal(t, []byte{18, 9, 8, 9}, types, "metadata, headers and the keyframe only")
+		assert.True(t, keys[3])
+
+		before := incumbent.got.Len()
+		p.write(9, avcInter) // a live packet, before the joiner's turn
+		loop.fanOut()
+		assert.Greater(t, incumbent.got.Len(), before, "the incumbent is not held up")
+		types, _ = flvTags(t, s.got.Bytes())
+		assert.Len(t, types, 4, "the joiner's live packet waits behind its backlog")
+
+		if closeEarly {
+			c.Close()
+			loop.run()
+			assert.Len(t, types, 4)
+		} else {
+			loop.run()
+			types, keys = flvTags(t, s.got.Bytes())
+			assert.Len(t, types, 4+9*2+1, "the rest of the GOP, then the live packet")
+			assert.Equal(t, byte(9), types[len(types)-1])
+			assert.Equal(t, []bool{false, false}, keys[4:6])
+			before = s.got.Len()
+			p.write(9, avcInter)
+			loop.run()
+			assert.Greater(t, s.got.Len(), before, "then live packets go at once")
+			c.Close()
+		}
+		loop.run()
+		inc.Close()
+		p.pub.Unpublish()
+		assert.Zero(t, LivePackets(), "every packet released")
+	}
+}

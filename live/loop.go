@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -32,6 +33,66 @@ type Loop struct {
 	waiting    []*Consumer // consumers with unsent bytes, retried at each tick
 	spare      []*Consumer
 	publishers []*Publisher // publishers on this loop
+
+	// catchUp holds the joiners whose GOP backlog waits for a catch-up
+	// turn, first come first served; a turn is queued on the loop while
+	// it is not empty.
+	catchUp     []*Consumer
+	catchUpTurn catchUpTurn
+}
+
+// catchUpBytes is how much backlog one catch-up turn writes (a few
+// joiners' GOPs) before the loop goes back to its events: new joiners'
+// first frames and the players' live batches come between turns.
+const catchUpBytes = 1 << 20
+
+// catchUpTurn is the loop's task that writes joiners' backlogs.
+type catchUpTurn struct {
+	l      *Loop
+	queued bool
+}
+
+func (t *catchUpTurn) Run(ctx context.Context) error {
+	l := t.l
+	l.now = time.Now()
+	budget := catchUpBytes
+	i := 0
+	for ; i < len(l.catchUp) && budget > 0; i++ {
+		c := l.catchUp[i]
+		l.catchUp[i] = nil
+		budget -= c.catchUp()
+	}
+	n := copy(l.catchUp, l.catchUp[i:])
+	clear(l.catchUp[n:])
+	l.catchUp = l.catchUp[:n]
+	t.queued = false
+	l.scheduleCatchUp()
+	return nil
+}
+
+func (l *Loop) addCatchUp(c *Consumer) {
+	l.catchUp = append(l.catchUp, c)
+	l.scheduleCatchUp()
+}
+
+func (l *Loop) scheduleCatchUp() {
+	t := &l.catchUpTurn
+	if t.queued || len(l.catchUp) == 0 {
+		return
+	}
+	t.l, t.queued = l, true
+	if err := l.exec.Execute(context.Background(), t); err != nil {
+		t.queued = false // the loop is closing
+	}
+}
+
+func (l *Loop) removeCatchUp(c *Consumer) {
+	for i, x := range l.catchUp {
+		if x == c {
+			l.catchUp = slices.Delete(l.catchUp, i, i+1)
+			return
+		}
+	}
 }
 
 // NewLoop returns the live core's state for an event loop.
