@@ -346,3 +346,62 @@ func TestJoinerGetsKeyframeFirstThenBacklog(t *testing.T) {
 		assert.Zero(t, LivePackets(), "every packet released")
 	}
 }
+
+// TestCatchUpYieldsToEvents checks that the loop writes a few joiners'
+// backlogs in a row, then waits for its events (or an idle tick) before
+// the next ones.
+func TestCatchUpYieldsToEvents(t *testing.T) {
+	reg := NewRegistry()
+	loop := &deferred{}
+	l := NewLoop(0, loop)
+	p := startPublish(t, reg, l, testConfig())
+	big := append(append([]byte(nil), avcInter...), make([]byte, catchUpBytes)...)
+	p.write(9, avcKey)
+	p.ts += 40
+	p.write(9, big) // each joiner's backlog is over a turn's budget
+	loop.run()
+
+	const joiners = catchUpTurnsPerBatch + 2
+	var sinks []*sink
+	var consumers []*Consumer
+	for range joiners {
+		s := &sink{accept: -1}
+		sinks = append(sinks, s)
+		consumers = append(consumers, reg.Play(l, "v", "live", "s", testConfig(), s, JoinOptions{Form: FormFLV}))
+	}
+	caughtUp := func() int {
+		n := 0
+		for _, s := range sinks {
+			if s.total > catchUpBytes {
+				n++
+			}
+		}
+		return n
+	}
+	loop.run()
+	assert.Equal(t, catchUpTurnsPerBatch, caughtUp(), "a few turns in a row, then the events")
+	l.Touch() // an event arrived
+	loop.run()
+	assert.Equal(t, joiners, caughtUp())
+
+	// Without events, a tick lets the backlog go until it is done.
+	for range joiners {
+		s := &sink{accept: -1}
+		sinks = append(sinks, s)
+		consumers = append(consumers, reg.Play(l, "v", "live", "s", testConfig(), s, JoinOptions{Form: FormFLV}))
+	}
+	loop.run()
+	assert.Less(t, caughtUp(), 2*joiners)
+	l.Tick()
+	loop.run()
+	l.Tick() // no event since the last tick
+	loop.run()
+	assert.Equal(t, 2*joiners, caughtUp())
+
+	for _, c := range consumers {
+		c.Close()
+	}
+	p.pub.Unpublish()
+	loop.run()
+	assert.Zero(t, LivePackets(), "every packet released")
+}

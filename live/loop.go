@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"math"
 	"slices"
 	"time"
 )
@@ -35,16 +36,25 @@ type Loop struct {
 	publishers []*Publisher // publishers on this loop
 
 	// catchUp holds the joiners whose GOP backlog waits for a catch-up
-	// turn, first come first served; a turn is queued on the loop while
-	// it is not empty.
-	catchUp     []*Consumer
-	catchUpTurn catchUpTurn
+	// turn, first come first served. A turn is queued on the loop while it
+	// is not empty; after catchUpTurnsPerBatch turns in a row the loop's
+	// events go first (gnet runs a task queued by a task before them).
+	catchUp         []*Consumer
+	catchUpTurn     catchUpTurn
+	catchUpTurns    int  // turns since the last event or tick
+	catchUpLimit    int  // turns in a row allowed: more when the loop was idle
+	catchUpYielded  bool // the backlog waits for the next event or tick
+	trafficSinceTic bool
 }
 
 // catchUpBytes is how much backlog one catch-up turn writes (a few
-// joiners' GOPs) before the loop goes back to its events: new joiners'
-// first frames and the players' live batches come between turns.
-const catchUpBytes = 1 << 20
+// joiners' GOPs), and catchUpTurnsPerBatch how many turns may follow one
+// another before the loop handles its events again: new joiners' first
+// frames and the players' live batches come between.
+const (
+	catchUpBytes         = 1 << 20
+	catchUpTurnsPerBatch = 4
+)
 
 // catchUpTurn is the loop's task that writes joiners' backlogs.
 type catchUpTurn struct {
@@ -52,8 +62,9 @@ type catchUpTurn struct {
 	queued bool
 }
 
-func (t *catchUpTurn) Run(ctx context.Context) error {
+func (t *catchUpTurn) Run(context.Context) error {
 	l := t.l
+	t.queued = false
 	l.now = time.Now()
 	budget := catchUpBytes
 	i := 0
@@ -65,20 +76,37 @@ func (t *catchUpTurn) Run(ctx context.Context) error {
 	n := copy(l.catchUp, l.catchUp[i:])
 	clear(l.catchUp[n:])
 	l.catchUp = l.catchUp[:n]
-	t.queued = false
-	l.scheduleCatchUp()
+	if l.catchUpTurns++; l.catchUpTurns < l.catchUpLimit {
+		l.scheduleCatchUp()
+	} else {
+		l.catchUpYielded = len(l.catchUp) > 0
+	}
 	return nil
+}
+
+// resumeCatchUp gives the backlog limit more turns in a row.
+func (l *Loop) resumeCatchUp(limit int) {
+	l.catchUpTurns, l.catchUpLimit = 0, limit
+	if l.catchUpYielded {
+		l.catchUpYielded = false
+		l.scheduleCatchUp()
+	}
 }
 
 func (l *Loop) addCatchUp(c *Consumer) {
 	l.catchUp = append(l.catchUp, c)
-	l.scheduleCatchUp()
+	if !l.catchUpYielded {
+		l.scheduleCatchUp()
+	}
 }
 
 func (l *Loop) scheduleCatchUp() {
 	t := &l.catchUpTurn
 	if t.queued || len(l.catchUp) == 0 {
 		return
+	}
+	if l.catchUpLimit == 0 {
+		l.catchUpLimit = catchUpTurnsPerBatch
 	}
 	t.l, t.queued = l, true
 	if err := l.exec.Execute(context.Background(), t); err != nil {
@@ -114,6 +142,14 @@ func (l *Loop) Now() time.Time { return l.now }
 // whose sockets were full.
 func (l *Loop) Tick() {
 	l.now = time.Now()
+	// A loop without events since the last tick writes backlogs until
+	// they are done.
+	limit := catchUpTurnsPerBatch
+	if !l.trafficSinceTic {
+		limit = math.MaxInt
+	}
+	l.trafficSinceTic = false
+	l.resumeCatchUp(limit)
 	for _, p := range l.publishers {
 		p.flushIfDue(l.now)
 	}
@@ -161,8 +197,15 @@ func (l *Loop) removeWaiting(c *Consumer) {
 	}
 }
 
-// Touch refreshes the loop's clock (called as events arrive).
-func (l *Loop) Touch() { l.now = time.Now() }
+// Touch refreshes the loop's clock (called as events arrive); the joiners'
+// backlogs get their next turns after these events.
+func (l *Loop) Touch() {
+	l.now = time.Now()
+	l.trafficSinceTic = true
+	if l.catchUpYielded || l.catchUpTurns > 0 {
+		l.resumeCatchUp(catchUpTurnsPerBatch)
+	}
+}
 
 // PendingBytes is what the loop's consumers still have to send (on the loop).
 func (l *Loop) PendingBytes() int {
