@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -265,35 +266,64 @@ func BenchmarkFanout1000(b *testing.B) {
 }
 
 // deferred queues loop work until run, as an event loop does while it
-// handles its events.
-type deferred struct{ tasks []Runnable }
+// handles its events. Catch-up turns queued from outside the loop (hops)
+// wait apart until landHops.
+type deferred struct {
+	mu    sync.Mutex
+	tasks []Runnable
+	hops  []Runnable
+}
 
 func (d *deferred) Execute(_ context.Context, r Runnable) error {
-	d.tasks = append(d.tasks, r)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := r.(*catchUpHop); ok {
+		d.hops = append(d.hops, r)
+	} else {
+		d.tasks = append(d.tasks, r)
+	}
 	return nil
 }
 
+func (d *deferred) next(skip func(Runnable) bool) (Runnable, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, r := range d.tasks {
+		if skip == nil || !skip(r) {
+			d.tasks = append(d.tasks[:i], d.tasks[i+1:]...)
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+// run runs the queued work, and what it queues, until none is left.
 func (d *deferred) run() {
-	for len(d.tasks) > 0 {
-		r := d.tasks[0]
-		d.tasks = d.tasks[1:]
+	for r, ok := d.next(nil); ok; r, ok = d.next(nil) {
 		_ = r.Run(context.Background())
 	}
 }
 
 // fanOut runs the queued fan-out work only: catch-up turns stay queued.
 func (d *deferred) fanOut() {
-	var kept []Runnable
-	for len(d.tasks) > 0 {
-		r := d.tasks[0]
-		d.tasks = d.tasks[1:]
-		if _, ok := r.(*catchUpTurn); ok {
-			kept = append(kept, r)
-			continue
-		}
+	isTurn := func(r Runnable) bool { _, ok := r.(*catchUpTurn); return ok }
+	for r, ok := d.next(isTurn); ok; r, ok = d.next(isTurn) {
 		_ = r.Run(context.Background())
 	}
-	d.tasks = kept
+}
+
+// landHops waits for the hops queued from other goroutines and queues them
+// as the loop's next work.
+func (d *deferred) landHops(t *testing.T, want int) {
+	require.Eventually(t, func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return len(d.hops) == want
+	}, 5*time.Second, time.Millisecond)
+	d.mu.Lock()
+	d.tasks = append(d.tasks, d.hops...)
+	d.hops = nil
+	d.mu.Unlock()
 }
 
 // TestJoinerGetsKeyframeFirstThenBacklog checks that a joiner is written
@@ -348,8 +378,8 @@ func TestJoinerGetsKeyframeFirstThenBacklog(t *testing.T) {
 }
 
 // TestCatchUpYieldsToEvents checks that the loop writes a few joiners'
-// backlogs in a row, then waits for its events (or an idle tick) before
-// the next ones.
+// backlogs in a row, then lets its events go first: the next turns come
+// after it polled again.
 func TestCatchUpYieldsToEvents(t *testing.T) {
 	reg := NewRegistry()
 	loop := &deferred{}
@@ -379,24 +409,10 @@ func TestCatchUpYieldsToEvents(t *testing.T) {
 		return n
 	}
 	loop.run()
-	assert.Equal(t, catchUpTurnsPerBatch, caughtUp(), "a few turns in a row, then the events")
-	l.Touch() // an event arrived
+	assert.Equal(t, catchUpTurnsPerBatch, caughtUp(), "a few turns in a row, then the loop's events")
+	loop.landHops(t, 1)
 	loop.run()
-	assert.Equal(t, joiners, caughtUp())
-
-	// Without events, a tick lets the backlog go until it is done.
-	for range joiners {
-		s := &sink{accept: -1}
-		sinks = append(sinks, s)
-		consumers = append(consumers, reg.Play(l, "v", "live", "s", testConfig(), s, JoinOptions{Form: FormFLV}))
-	}
-	loop.run()
-	assert.Less(t, caughtUp(), 2*joiners)
-	l.Tick()
-	loop.run()
-	l.Tick() // no event since the last tick
-	loop.run()
-	assert.Equal(t, 2*joiners, caughtUp())
+	assert.Equal(t, joiners, caughtUp(), "the rest after the loop polled")
 
 	for _, c := range consumers {
 		c.Close()

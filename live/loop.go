@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"math"
 	"slices"
 	"time"
 )
@@ -37,14 +36,11 @@ type Loop struct {
 
 	// catchUp holds the joiners whose GOP backlog waits for a catch-up
 	// turn, first come first served. A turn is queued on the loop while it
-	// is not empty; after catchUpTurnsPerBatch turns in a row the loop's
-	// events go first (gnet runs a task queued by a task before them).
-	catchUp         []*Consumer
-	catchUpTurn     catchUpTurn
-	catchUpTurns    int  // turns since the last event or tick
-	catchUpLimit    int  // turns in a row allowed: more when the loop was idle
-	catchUpYielded  bool // the backlog waits for the next event or tick
-	trafficSinceTic bool
+	// is not empty.
+	catchUp      []*Consumer
+	catchUpTurn  catchUpTurn
+	catchUpHop   catchUpHop
+	catchUpTurns int // turns since the loop last handled an event
 }
 
 // catchUpBytes is how much backlog one catch-up turn writes (a few
@@ -76,28 +72,33 @@ func (t *catchUpTurn) Run(context.Context) error {
 	n := copy(l.catchUp, l.catchUp[i:])
 	clear(l.catchUp[n:])
 	l.catchUp = l.catchUp[:n]
-	if l.catchUpTurns++; l.catchUpTurns < l.catchUpLimit {
-		l.scheduleCatchUp()
-	} else {
-		l.catchUpYielded = len(l.catchUp) > 0
+	if n == 0 {
+		return nil
 	}
+	if l.catchUpTurns++; l.catchUpTurns < catchUpTurnsPerBatch {
+		l.scheduleCatchUp()
+		return nil
+	}
+	// A task queued by a task runs before the loop polls again (gnet runs
+	// up to 256 in a row): the next turn is queued from another goroutine,
+	// which lands it after the loop's next poll, at once when it is idle.
+	t.queued = true
+	go func() { _ = l.exec.Execute(context.Background(), &l.catchUpHop) }()
 	return nil
 }
 
-// resumeCatchUp gives the backlog limit more turns in a row.
-func (l *Loop) resumeCatchUp(limit int) {
-	l.catchUpTurns, l.catchUpLimit = 0, limit
-	if l.catchUpYielded {
-		l.catchUpYielded = false
-		l.scheduleCatchUp()
-	}
+// catchUpHop is a catch-up turn queued from outside the loop: the loop has
+// polled its events since the last turns.
+type catchUpHop struct{ l *Loop }
+
+func (h *catchUpHop) Run(ctx context.Context) error {
+	h.l.catchUpTurns = 0
+	return h.l.catchUpTurn.Run(ctx)
 }
 
 func (l *Loop) addCatchUp(c *Consumer) {
 	l.catchUp = append(l.catchUp, c)
-	if !l.catchUpYielded {
-		l.scheduleCatchUp()
-	}
+	l.scheduleCatchUp()
 }
 
 func (l *Loop) scheduleCatchUp() {
@@ -105,10 +106,8 @@ func (l *Loop) scheduleCatchUp() {
 	if t.queued || len(l.catchUp) == 0 {
 		return
 	}
-	if l.catchUpLimit == 0 {
-		l.catchUpLimit = catchUpTurnsPerBatch
-	}
 	t.l, t.queued = l, true
+	l.catchUpHop.l = l
 	if err := l.exec.Execute(context.Background(), t); err != nil {
 		t.queued = false // the loop is closing
 	}
@@ -142,14 +141,6 @@ func (l *Loop) Now() time.Time { return l.now }
 // whose sockets were full.
 func (l *Loop) Tick() {
 	l.now = time.Now()
-	// A loop without events since the last tick writes backlogs until
-	// they are done.
-	limit := catchUpTurnsPerBatch
-	if !l.trafficSinceTic {
-		limit = math.MaxInt
-	}
-	l.trafficSinceTic = false
-	l.resumeCatchUp(limit)
 	for _, p := range l.publishers {
 		p.flushIfDue(l.now)
 	}
@@ -198,13 +189,10 @@ func (l *Loop) removeWaiting(c *Consumer) {
 }
 
 // Touch refreshes the loop's clock (called as events arrive); the joiners'
-// backlogs get their next turns after these events.
+// backlogs may have turns in a row again after these events.
 func (l *Loop) Touch() {
 	l.now = time.Now()
-	l.trafficSinceTic = true
-	if l.catchUpYielded || l.catchUpTurns > 0 {
-		l.resumeCatchUp(catchUpTurnsPerBatch)
-	}
+	l.catchUpTurns = 0
 }
 
 // PendingBytes is what the loop's consumers still have to send (on the loop).
