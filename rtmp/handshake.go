@@ -92,11 +92,16 @@ func AppendServerHandshake(dst, c0c1 []byte, rnd io.Reader) (s0s1s2 []byte, comp
 		return nil, false, fmt.Errorf("rtmp: unsupported RTMP version %d: %w", c0c1[0], ErrHandshake)
 	}
 	c1 := c0c1[1:]
-	block := digestBlockSchema0
-	c1Digest, ok := findDigest(c1, block, playerKey[:playerKeyTextLen])
-	if !ok {
-		block = digestBlockSchema1
+	// A C1 with a zero version is a simple handshake (as nginx-rtmp
+	// decides): no digest to look for, two HMACs saved per connection.
+	var c1Digest []byte
+	block, ok := digestBlockSchema0, false
+	if binary.BigEndian.Uint32(c1[4:8]) != 0 {
 		c1Digest, ok = findDigest(c1, block, playerKey[:playerKeyTextLen])
+		if !ok {
+			block = digestBlockSchema1
+			c1Digest, ok = findDigest(c1, block, playerKey[:playerKeyTextLen])
+		}
 	}
 
 	dst = slices.Grow(dst, 1+2*HandshakeSize)
@@ -105,14 +110,17 @@ func AppendServerHandshake(dst, c0c1 []byte, rnd io.Reader) (s0s1s2 []byte, comp
 	out := dst[start:]
 	out[0] = HandshakeVersion
 	s1, s2 := out[1:1+HandshakeSize], out[1+HandshakeSize:]
-	if err := readRandom(rnd, out[1:]); err != nil {
+	if err := readRandom(rnd, s1); err != nil {
 		return nil, false, err
 	}
 	binary.BigEndian.PutUint32(s1[0:4], 0) // time: the epoch may be 0
 	if !ok {
 		clear(s1[4:8])
-		copy(s2, c1)
+		copy(s2, c1) // the simple S2 echoes C1: no random bytes of its own
 		return dst, false, nil
+	}
+	if err := readRandom(rnd, s2); err != nil {
+		return nil, false, err
 	}
 	copy(s1[4:8], serverVersion[:])
 	signDigest(s1, block, serverKey[:serverKeyTextLen])
