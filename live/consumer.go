@@ -198,9 +198,9 @@ func (c *Consumer) start() {
 	c.loop.addCatchUp(c)
 }
 
-// catchUp writes the consumer's backlog (its catch-up turn) and reports the
-// bytes offered. From now on it is written like any consumer.
-func (c *Consumer) catchUp() int {
+// catchUp writes the consumer's backlog (its catch-up turn). From now on it
+// is written like any consumer.
+func (c *Consumer) catchUp() {
 	c.catchingUp = false
 	if len(c.pending) == 0 {
 		c.pending = c.backlog
@@ -209,9 +209,7 @@ func (c *Consumer) catchUp() int {
 		clear(c.backlog)
 	}
 	c.backlog = nil
-	_, n := c.Pending()
 	c.deliver(nil)
-	return n
 }
 
 // queue keeps the packets of fresh the consumer takes for its catch-up

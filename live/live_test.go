@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -266,64 +265,36 @@ func BenchmarkFanout1000(b *testing.B) {
 }
 
 // deferred queues loop work until run, as an event loop does while it
-// handles its events. Catch-up turns queued from outside the loop (hops)
-// wait apart until landHops.
-type deferred struct {
-	mu    sync.Mutex
-	tasks []Runnable
-	hops  []Runnable
-}
+// handles its events.
+type deferred struct{ tasks []Runnable }
 
 func (d *deferred) Execute(_ context.Context, r Runnable) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := r.(*catchUpHop); ok {
-		d.hops = append(d.hops, r)
-	} else {
-		d.tasks = append(d.tasks, r)
-	}
+	d.tasks = append(d.tasks, r)
 	return nil
-}
-
-func (d *deferred) next(skip func(Runnable) bool) (Runnable, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for i, r := range d.tasks {
-		if skip == nil || !skip(r) {
-			d.tasks = append(d.tasks[:i], d.tasks[i+1:]...)
-			return r, true
-		}
-	}
-	return nil, false
 }
 
 // run runs the queued work, and what it queues, until none is left.
 func (d *deferred) run() {
-	for r, ok := d.next(nil); ok; r, ok = d.next(nil) {
+	for len(d.tasks) > 0 {
+		r := d.tasks[0]
+		d.tasks = d.tasks[1:]
 		_ = r.Run(context.Background())
 	}
 }
 
 // fanOut runs the queued fan-out work only: catch-up turns stay queued.
 func (d *deferred) fanOut() {
-	isTurn := func(r Runnable) bool { _, ok := r.(*catchUpTurn); return ok }
-	for r, ok := d.next(isTurn); ok; r, ok = d.next(isTurn) {
+	var kept []Runnable
+	for len(d.tasks) > 0 {
+		r := d.tasks[0]
+		d.tasks = d.tasks[1:]
+		if _, ok := r.(*catchUpTurn); ok {
+			kept = append(kept, r)
+			continue
+		}
 		_ = r.Run(context.Background())
 	}
-}
-
-// landHops waits for the hops queued from other goroutines and queues them
-// as the loop's next work.
-func (d *deferred) landHops(t *testing.T, want int) {
-	require.Eventually(t, func() bool {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		return len(d.hops) == want
-	}, 5*time.Second, time.Millisecond)
-	d.mu.Lock()
-	d.tasks = append(d.tasks, d.hops...)
-	d.hops = nil
-	d.mu.Unlock()
+	d.tasks = kept
 }
 
 // TestJoinerGetsKeyframeFirstThenBacklog checks that a joiner is written
@@ -375,49 +346,4 @@ func TestJoinerGetsKeyframeFirstThenBacklog(t *testing.T) {
 		p.pub.Unpublish()
 		assert.Zero(t, LivePackets(), "every packet released")
 	}
-}
-
-// TestCatchUpYieldsToEvents checks that the loop writes a few joiners'
-// backlogs in a row, then lets its events go first: the next turns come
-// after it polled again.
-func TestCatchUpYieldsToEvents(t *testing.T) {
-	reg := NewRegistry()
-	loop := &deferred{}
-	l := NewLoop(0, loop)
-	p := startPublish(t, reg, l, testConfig())
-	big := append(append([]byte(nil), avcInter...), make([]byte, catchUpBytes)...)
-	p.write(9, avcKey)
-	p.ts += 40
-	p.write(9, big) // each joiner's backlog is over a turn's budget
-	loop.run()
-
-	const joiners = catchUpTurnsPerBatch + 2
-	var sinks []*sink
-	var consumers []*Consumer
-	for range joiners {
-		s := &sink{accept: -1}
-		sinks = append(sinks, s)
-		consumers = append(consumers, reg.Play(l, "v", "live", "s", testConfig(), s, JoinOptions{Form: FormFLV}))
-	}
-	caughtUp := func() int {
-		n := 0
-		for _, s := range sinks {
-			if s.total > catchUpBytes {
-				n++
-			}
-		}
-		return n
-	}
-	loop.run()
-	assert.Equal(t, catchUpTurnsPerBatch, caughtUp(), "a few turns in a row, then the loop's events")
-	loop.landHops(t, 1)
-	loop.run()
-	assert.Equal(t, joiners, caughtUp(), "the rest after the loop polled")
-
-	for _, c := range consumers {
-		c.Close()
-	}
-	p.pub.Unpublish()
-	loop.run()
-	assert.Zero(t, LivePackets(), "every packet released")
 }

@@ -34,23 +34,12 @@ type Loop struct {
 	spare      []*Consumer
 	publishers []*Publisher // publishers on this loop
 
-	// catchUp holds the joiners whose GOP backlog waits for a catch-up
-	// turn, first come first served. A turn is queued on the loop while it
-	// is not empty.
-	catchUp      []*Consumer
-	catchUpTurn  catchUpTurn
-	catchUpHop   catchUpHop
-	catchUpTurns int // turns since the loop last handled an event
+	// catchUp holds the joiners whose GOP backlog waits for the loop's
+	// catch-up turn, which runs once the events at hand are handled: the
+	// first frames of every joiner they brought go out before any backlog.
+	catchUp     []*Consumer
+	catchUpTurn catchUpTurn
 }
-
-// catchUpBytes is how much backlog one catch-up turn writes (a few
-// joiners' GOPs), and catchUpTurnsPerBatch how many turns may follow one
-// another before the loop handles its events again: new joiners' first
-// frames and the players' live batches come between.
-const (
-	catchUpBytes         = 1 << 20
-	catchUpTurnsPerBatch = 4
-)
 
 // catchUpTurn is the loop's task that writes joiners' backlogs.
 type catchUpTurn struct {
@@ -62,38 +51,12 @@ func (t *catchUpTurn) Run(context.Context) error {
 	l := t.l
 	t.queued = false
 	l.now = time.Now()
-	budget := catchUpBytes
-	i := 0
-	for ; i < len(l.catchUp) && budget > 0; i++ {
-		c := l.catchUp[i]
+	for i, c := range l.catchUp {
 		l.catchUp[i] = nil
-		budget -= c.catchUp()
+		c.catchUp()
 	}
-	n := copy(l.catchUp, l.catchUp[i:])
-	clear(l.catchUp[n:])
-	l.catchUp = l.catchUp[:n]
-	if n == 0 {
-		return nil
-	}
-	if l.catchUpTurns++; l.catchUpTurns < catchUpTurnsPerBatch {
-		l.scheduleCatchUp()
-		return nil
-	}
-	// A task queued by a task runs before the loop polls again (gnet runs
-	// up to 256 in a row): the next turn is queued from another goroutine,
-	// which lands it after the loop's next poll, at once when it is idle.
-	t.queued = true
-	go func() { _ = l.exec.Execute(context.Background(), &l.catchUpHop) }()
+	l.catchUp = l.catchUp[:0]
 	return nil
-}
-
-// catchUpHop is a catch-up turn queued from outside the loop: the loop has
-// polled its events since the last turns.
-type catchUpHop struct{ l *Loop }
-
-func (h *catchUpHop) Run(ctx context.Context) error {
-	h.l.catchUpTurns = 0
-	return h.l.catchUpTurn.Run(ctx)
 }
 
 func (l *Loop) addCatchUp(c *Consumer) {
@@ -107,7 +70,6 @@ func (l *Loop) scheduleCatchUp() {
 		return
 	}
 	t.l, t.queued = l, true
-	l.catchUpHop.l = l
 	if err := l.exec.Execute(context.Background(), t); err != nil {
 		t.queued = false // the loop is closing
 	}
@@ -188,12 +150,8 @@ func (l *Loop) removeWaiting(c *Consumer) {
 	}
 }
 
-// Touch refreshes the loop's clock (called as events arrive); the joiners'
-// backlogs may have turns in a row again after these events.
-func (l *Loop) Touch() {
-	l.now = time.Now()
-	l.catchUpTurns = 0
-}
+// Touch refreshes the loop's clock (called as events arrive).
+func (l *Loop) Touch() { l.now = time.Now() }
 
 // PendingBytes is what the loop's consumers still have to send (on the loop).
 func (l *Loop) PendingBytes() int {
