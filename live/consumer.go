@@ -59,11 +59,6 @@ type Consumer struct {
 	rawBytes  int // of the replies queued by SendRaw and not yet sent
 
 	waitingRetry bool
-	// backlog is the rest of the join's GOP burst (and what arrived since),
-	// written by the loop's catch-up turns after the first frame went out
-	// (catchingUp).
-	backlog    []*Packet
-	catchingUp bool
 
 	sentBytes atomic.Uint64
 	dropped   atomic.Uint64
@@ -101,10 +96,6 @@ func (c *Consumer) SendRaw(b []byte) {
 		return
 	}
 	c.rawBytes += len(b)
-	if c.catchingUp {
-		c.backlog = append(c.backlog, rawPacket(c.form, b))
-		return
-	}
 	c.pending = append(c.pending, rawPacket(c.form, b))
 	if len(c.pending) == 1 {
 		c.deliver(nil)
@@ -161,85 +152,11 @@ func (c *Consumer) accepts(p *Packet) bool {
 // is let go, a few hundred bytes per player.
 const keptQueueCap = 16
 
-// firstPartBytes bounds the part of a join's burst written at once when its
-// GOP has no keyframe early on (audio only).
-const firstPartBytes = 64 << 10
-
-// start writes what a joiner needs for its first frame (the headers, the
-// metadata and the GOP's keyframe) and leaves the rest of the GOP to the
-// loop's catch-up turns. In a join storm, a joiner's whole GOP at once
-// (~300 KB of 720p) made the next joiner's first frame wait for it, and
-// the incumbents' batches too.
-func (c *Consumer) start() {
-	k, n := 0, 0
-	for k < len(c.pending) && n < firstPartBytes {
-		p := c.pending[k]
-		n += len(p.Bytes(c.form))
-		k++
-		if p.Kind == KindVideo && p.Keyframe {
-			break
-		}
-	}
-	if k == len(c.pending) {
-		c.deliver(nil)
-		return
-	}
-	all := c.pending
-	c.backlog = all[k:len(all):len(all)]
-	c.pending = all[:k:k] // appends must not overwrite the backlog
-	c.deliver(nil)
-	if c.closed || len(c.pending) > 0 {
-		// The socket is already full: the backlog waits in the queue.
-		c.pending = append(c.pending, c.backlog...)
-		c.backlog = nil
-		return
-	}
-	c.catchingUp = true
-	c.loop.addCatchUp(c)
-}
-
-// catchUp writes the consumer's backlog (its catch-up turn). From now on it
-// is written like any consumer.
-func (c *Consumer) catchUp() {
-	c.catchingUp = false
-	if len(c.pending) == 0 {
-		c.pending = c.backlog
-	} else {
-		c.pending = append(c.pending, c.backlog...)
-		clear(c.backlog)
-	}
-	c.backlog = nil
-	c.deliver(nil)
-}
-
-// queue keeps the packets of fresh the consumer takes for its catch-up
-// turn, taking references.
-func (c *Consumer) queue(fresh []*Packet) {
-	for _, p := range fresh {
-		if p.Seq <= c.lastSeq {
-			continue
-		}
-		c.lastSeq = p.Seq
-		if len(p.Bytes(c.form)) == 0 || !c.accepts(p) {
-			continue
-		}
-		if p.ChunkSize != 0 {
-			c.chunkSize = p.ChunkSize
-		}
-		p.Retain()
-		c.backlog = append(c.backlog, p)
-	}
-}
-
 // deliver writes the consumer's pending packets and then those of fresh that
 // it has not seen, in one writev (split at maxIovecs), and keeps what the
 // socket did not take. It runs on the consumer's loop.
 func (c *Consumer) deliver(fresh []*Packet) {
 	if c.closed {
-		return
-	}
-	if c.catchingUp {
-		c.queue(fresh)
 		return
 	}
 	l := c.loop
@@ -403,20 +320,11 @@ func (c *Consumer) Close() {
 	}
 	c.closed = true
 	c.loop.removeWaiting(c)
-	if c.catchingUp {
-		c.loop.removeCatchUp(c)
-		c.catchingUp = false
-	}
 	for _, p := range c.pending {
 		p.Release()
 	}
 	clear(c.pending)
 	c.pending = nil
-	for _, p := range c.backlog {
-		p.Release()
-	}
-	clear(c.backlog)
-	c.backlog = nil
 	if c.joined {
 		c.src.leave(c)
 	}

@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"slices"
 	"time"
 )
 
@@ -33,55 +32,6 @@ type Loop struct {
 	waiting    []*Consumer // consumers with unsent bytes, retried at each tick
 	spare      []*Consumer
 	publishers []*Publisher // publishers on this loop
-
-	// catchUp holds the joiners whose GOP backlog waits for the loop's
-	// catch-up turn, which runs once the events at hand are handled: the
-	// first frames of every joiner they brought go out before any backlog.
-	catchUp     []*Consumer
-	catchUpTurn catchUpTurn
-}
-
-// catchUpTurn is the loop's task that writes joiners' backlogs.
-type catchUpTurn struct {
-	l      *Loop
-	queued bool
-}
-
-func (t *catchUpTurn) Run(context.Context) error {
-	l := t.l
-	t.queued = false
-	l.now = time.Now()
-	for i, c := range l.catchUp {
-		l.catchUp[i] = nil
-		c.catchUp()
-	}
-	l.catchUp = l.catchUp[:0]
-	return nil
-}
-
-func (l *Loop) addCatchUp(c *Consumer) {
-	l.catchUp = append(l.catchUp, c)
-	l.scheduleCatchUp()
-}
-
-func (l *Loop) scheduleCatchUp() {
-	t := &l.catchUpTurn
-	if t.queued || len(l.catchUp) == 0 {
-		return
-	}
-	t.l, t.queued = l, true
-	if err := l.exec.Execute(context.Background(), t); err != nil {
-		t.queued = false // the loop is closing
-	}
-}
-
-func (l *Loop) removeCatchUp(c *Consumer) {
-	for i, x := range l.catchUp {
-		if x == c {
-			l.catchUp = slices.Delete(l.catchUp, i, i+1)
-			return
-		}
-	}
 }
 
 // NewLoop returns the live core's state for an event loop.

@@ -109,8 +109,7 @@ func (r *Registry) source(vhost, app, stream string, cfg *Config) *Source {
 
 // Play attaches a consumer on loop l to vhost/app/stream (a player may
 // arrive before the publisher): it gets the metadata, the sequence headers
-// and the cached GOP's keyframe at once, the rest of the GOP at the loop's
-// next catch-up turn, then the live stream. It runs on l, the
+// and the cached GOP at once, then the live stream. It runs on l, the
 // consumer's connection's loop.
 func (r *Registry) Play(l *Loop, vhost, app, stream string, cfg *Config, sink Sink, opts JoinOptions) *Consumer {
 	r.mu.Lock()
@@ -120,7 +119,7 @@ func (r *Registry) Play(l *Loop, vhost, app, stream string, cfg *Config, sink Si
 	if first {
 		r.notify(s, FirstPlayer)
 	}
-	c.start()
+	c.deliver(nil)
 	return c
 }
 

@@ -3,11 +3,8 @@ package server
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -152,95 +149,4 @@ func (p *joinPlayer) readQuiet(c net.Conn) int {
 			return total
 		}
 	}
-}
-
-// BenchmarkRTMPJoinStorm starts stormPlayers players at once (per op) on a
-// stream whose GOP cache holds the reference stream's first GOP, and
-// reports when their first keyframe arrived (from the storm's start, p50
-// and p95, ms) and when the last one had its whole GOP burst. The players
-// parse what they get, so this measures the order the server writes in
-// more than its cost: run it against the same machine load before and
-// after a change.
-func BenchmarkRTMPJoinStorm(b *testing.B) {
-	const stormPlayers = 500
-	ts := startServer(b, nil)
-	publishFirstGOP(b, ts, "join")
-	p := newJoinPlayer(b, ts.RTMPAddr().String(), false)
-	sizes := p.join(nil)
-	burst := sizes[0] + sizes[1] + sizes[2] + sizes[3]
-	var first, all []float64
-	b.ResetTimer()
-	for range b.N {
-		start := time.Now()
-		firsts := make([]time.Duration, stormPlayers)
-		lasts := make([]time.Duration, stormPlayers)
-		var wg sync.WaitGroup
-		for i := range stormPlayers {
-			wg.Go(func() {
-				firsts[i], lasts[i] = p.stormJoin(start, burst)
-			})
-		}
-		wg.Wait()
-		for i := range stormPlayers {
-			first = append(first, float64(firsts[i].Microseconds())/1000)
-			all = append(all, float64(lasts[i].Microseconds())/1000)
-		}
-	}
-	b.StopTimer()
-	slices.Sort(first)
-	slices.Sort(all)
-	b.ReportMetric(first[len(first)/2], "first-ms-p50")
-	b.ReportMetric(first[len(first)*95/100], "first-ms-p95")
-	b.ReportMetric(all[len(all)*95/100], "gop-ms-p95")
-}
-
-// stormJoin is one storm player: it plays until it has burst bytes and
-// returns when its first keyframe and its last byte arrived.
-func (p *joinPlayer) stormJoin(start time.Time, burst int) (first, last time.Duration) {
-	c, err := net.Dial("tcp", p.addr)
-	if err != nil {
-		p.b.Error(err)
-		return
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(60 * time.Second))
-	buf := make([]byte, 64<<10)
-	got := 0
-	// The handshake, then the chunks of the replies and the media.
-	if _, err := c.Write(p.steps[0]); err != nil {
-		p.b.Error(err)
-		return
-	}
-	if _, err := io.ReadFull(c, buf[:1+2*rtmp.HandshakeSize]); err != nil {
-		p.b.Error(err)
-		return
-	}
-	got += 1 + 2*rtmp.HandshakeSize
-	for _, step := range p.steps[1:] {
-		if _, err := c.Write(step); err != nil {
-			p.b.Error(err)
-			return
-		}
-	}
-	r := rtmp.NewChunkReader()
-	defer r.Close()
-	for got < burst {
-		n, err := c.Read(buf)
-		got += n
-		if _, ferr := r.Feed(buf[:n], func(m *rtmp.Message) error {
-			if first == 0 && m.Type == rtmp.MsgVideo && flv.IsVideoKeyframe(m.Payload()) && !flv.IsVideoSequenceHeader(m.Payload()) {
-				first = time.Since(start)
-			}
-			m.Body.Release()
-			return nil
-		}); ferr != nil {
-			p.b.Error(ferr)
-			return
-		}
-		if err != nil {
-			p.b.Error(err)
-			return
-		}
-	}
-	return first, time.Since(start)
 }
