@@ -51,8 +51,8 @@ func TestPublish(t *testing.T) {
 				t.Errorf("RemoteAddr %q", p.Req.RemoteAddr)
 			}
 			castertest.Probe(t, p.Save(t), tc, tc.Duration)
-			if st := c.Stats(); st.Lost != 0 || st.Publishes != 1 {
-				t.Errorf("stats %+v", st)
+			if st := c.Stats(); st.Lost != 0 || st.Publishes != 1 || p.Lost() != 0 {
+				t.Errorf("stats %+v, publisher told of %d lost", st, p.Lost())
 			}
 		})
 	}
@@ -73,6 +73,9 @@ func TestLoss(t *testing.T) {
 	st := c.Stats()
 	if st.Lost == 0 {
 		t.Errorf("%d datagrams dropped, none counted lost: %+v", dropped.Load(), st)
+	}
+	if p.Lost() != st.Lost {
+		t.Errorf("the publisher was told of %d lost, the caster counted %d", p.Lost(), st.Lost)
 	}
 	t.Logf("dropped %d datagrams, counted %d TS packets lost, %d malformed", dropped.Load(), st.Lost, st.Malformed)
 	castertest.Probe(t, p.Save(t), castertest.Streams[0], castertest.Streams[0].Duration)
