@@ -90,9 +90,9 @@ func TestEntryPrefix(t *testing.T) {
 	assert.Equal(t, pl.Segments[0].URI, info.URL)
 	assert.Equal(t, dir+"/__defaultVhost__/live/livestream/0.ts", info.File)
 	assert.Equal(t, "__defaultVhost__/live/livestream.m3u8", info.M3U8URL)
-	b, _, ok := store.Get("/__defaultVhost__/live/livestream/0.ts")
+	f, _, ok := store.GetFile("/__defaultVhost__/live/livestream/0.ts")
 	require.True(t, ok)
-	b.Release()
+	f.Release()
 	assert.Equal(t, []string{dir}, store.Roots())
 }
 

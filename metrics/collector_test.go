@@ -220,6 +220,7 @@ func TestEventSeries(t *testing.T) {
 	src := newSource()
 	src.server.Events = map[string]uint64{"on_publish": 2, "on_close": 5}
 	src.server.EventSinks = []EventSink{{Name: "http_hooks", Delivered: 7, Dropped: 0}, {Name: "kafka", Delivered: 3, Dropped: 4}}
+	src.server.CasterLost = map[string]uint64{"mpegts-udp": 12, "srt": 0}
 	c := newCollector(src, testOpts, testUname)
 	want := `
 # HELP cascade_events_total Events of clients and streams, by callback action.
@@ -234,10 +235,32 @@ cascade_event_sink_delivered_total{sink="kafka"} 3
 # TYPE cascade_event_sink_dropped_total counter
 cascade_event_sink_dropped_total{sink="http_hooks"} 0
 cascade_event_sink_dropped_total{sink="kafka"} 4
+# HELP cascade_caster_lost_packets_total Media packets the stream casters' inputs lost on the way (TS continuity, RTP sequence and SRT gaps).
+# TYPE cascade_caster_lost_packets_total counter
+cascade_caster_lost_packets_total{caster="mpegts-udp"} 12
+cascade_caster_lost_packets_total{caster="srt"} 0
 `
 	assert.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want),
-		"cascade_events_total", "cascade_event_sink_delivered_total", "cascade_event_sink_dropped_total"))
+		"cascade_events_total", "cascade_event_sink_delivered_total", "cascade_event_sink_dropped_total",
+		"cascade_caster_lost_packets_total"))
 	problems, err := testutil.CollectAndLint(c)
 	require.NoError(t, err)
 	assert.Empty(t, problems)
+}
+
+func TestDeliveryDelayHistogram(t *testing.T) {
+	src := newSource()
+	src.server.DeliveryDelay = Histogram{Bounds: []float64{0.001, 0.005}, Counts: []uint64{3, 5, 2}, Sum: 0.05}
+	c := newCollector(src, testOpts, testUname)
+	want := `
+# HELP cascade_delivery_delay_seconds For each write of live media to a player, seconds since the publisher's message was read.
+# TYPE cascade_delivery_delay_seconds histogram
+cascade_delivery_delay_seconds_bucket{le="0.001"} 3
+cascade_delivery_delay_seconds_bucket{le="0.005"} 8
+cascade_delivery_delay_seconds_bucket{le="+Inf"} 10
+cascade_delivery_delay_seconds_sum 0.05
+cascade_delivery_delay_seconds_count 10
+`
+	assert.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want), "cascade_delivery_delay_seconds"))
+	assert.Zero(t, testutil.CollectAndCount(c, "cascade_delivery_queued_seconds"), "no buckets, no series")
 }

@@ -39,6 +39,7 @@ type offloop struct {
 	ci    *clientInfo
 
 	in, out atomic.Uint64
+	lost    atomic.Uint64 // media packets a publisher's input lost
 	done    chan struct{}
 	ended   sync.Once
 	closed  sync.Once
@@ -49,6 +50,9 @@ func (o *offloop) ClientID() string        { return o.id }
 func (o *offloop) RemoteIP() netip.Addr    { return o.ip }
 func (o *offloop) Since() time.Time        { return o.since }
 func (o *offloop) Bytes() (in, out uint64) { return o.in.Load(), o.out.Load() }
+
+// LostPackets is what a publisher's input lost (the API's lost_packets).
+func (o *offloop) LostPackets() uint64 { return o.lost.Load() }
 func (o *offloop) hookConn() hooks.Conn {
 	ip := ""
 	if o.ip.IsValid() {
@@ -134,6 +138,9 @@ func (s *Server) Publish(ctx context.Context, req session.Request) (session.Publ
 		return nil, fmt.Errorf("server: %s publish %s: %w", req.Proto, o.req.StreamURL(), err)
 	}
 	p := &offPublisher{offloop: o, pub: pub}
+	if !req.Internal {
+		s.casterLost.Add(req.Proto, 0) // the kind's series reads 0 until a loss
+	}
 	src := pub.Source()
 	src.SetPublisherID(o.id)
 	s.attachOutputs(src, o.vhost, &o.req, o.log, o.hookConn())
@@ -146,6 +153,12 @@ func (s *Server) Publish(ctx context.Context, req session.Request) (session.Publ
 }
 
 func (p *offPublisher) Done() <-chan struct{} { return p.done }
+
+// CountLost implements session.Publisher.
+func (p *offPublisher) CountLost(n uint64) {
+	p.lost.Add(n)
+	p.srv.casterLost.Add(p.proto, n)
+}
 
 // WriteTag implements session.Publisher.
 func (p *offPublisher) WriteTag(typ uint8, timestamp uint32, payload []byte) error {
@@ -198,7 +211,7 @@ func (s *Server) notifyClosed(o *offloop) {
 	s.emit(o.req.Vhost, hooks.OnClose{Conn: o.hookConn(), SendBytes: int64(out), RecvBytes: int64(in)})
 }
 
-// offPlayer is a session.Player.
+// offPlayer is a session.Player or session.TSPlayer.
 type offPlayer struct {
 	*offloop
 	rd *live.Reader
@@ -206,6 +219,16 @@ type offPlayer struct {
 
 // Play implements session.Host.
 func (s *Server) Play(ctx context.Context, req session.Request) (session.Player, error) {
+	return s.play(ctx, req, live.FormFLV)
+}
+
+// PlayTS implements session.Host.
+func (s *Server) PlayTS(ctx context.Context, req session.Request) (session.TSPlayer, error) {
+	return s.play(ctx, req, live.FormTS)
+}
+
+// play admits req and attaches a reader of form to the stream.
+func (s *Server) play(ctx context.Context, req session.Request, form live.Form) (*offPlayer, error) {
 	o, err := s.newOffloop(ctx, req, admission.Play)
 	if err != nil {
 		return nil, err
@@ -215,7 +238,7 @@ func (s *Server) Play(ctx context.Context, req session.Request) (session.Player,
 		return nil, fmt.Errorf("server: %s play %s: %w", req.Proto, o.req.StreamURL(), session.ErrClosed)
 	}
 	l := loops[int(s.nextLoop.Add(1))%len(loops)]
-	rd, err := s.reg.Read(ctx, l, o.vhost.Name, o.req.App, o.req.Stream, s.state.Load().live(o.vhost))
+	rd, err := s.reg.Read(ctx, l, o.vhost.Name, o.req.App, o.req.Stream, s.state.Load().live(o.vhost), form)
 	if err != nil {
 		return nil, fmt.Errorf("server: %s play %s: %w", req.Proto, o.req.StreamURL(), err)
 	}
@@ -233,13 +256,28 @@ func (s *Server) Play(ctx context.Context, req session.Request) (session.Player,
 func (p *offPlayer) ReadTag(ctx context.Context) (session.Tag, error) {
 	t, err := p.rd.ReadTag(ctx)
 	if err != nil {
-		if errors.Is(err, live.ErrReaderClosed) {
-			err = session.ErrClosed
-		}
-		return session.Tag{}, err
+		return session.Tag{}, readErr(err)
 	}
 	p.out.Add(uint64(len(t.Payload)))
 	return session.Tag{Type: t.Type, Timestamp: t.Timestamp, Payload: t.Payload}, nil
+}
+
+// ReadTS implements session.TSPlayer.
+func (p *offPlayer) ReadTS(ctx context.Context) ([]byte, error) {
+	b, err := p.rd.ReadBytes(ctx)
+	if err != nil {
+		return nil, readErr(err)
+	}
+	p.out.Add(uint64(len(b)))
+	return b, nil
+}
+
+// readErr is a reader's error as a session's.
+func readErr(err error) error {
+	if errors.Is(err, live.ErrReaderClosed) {
+		return session.ErrClosed
+	}
+	return err
 }
 
 // Close implements session.Player.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -20,12 +21,13 @@ import (
 )
 
 // Host is a session.Host for tests. Publish records each stream as FLV;
-// Play replays PlayFile at its own pace.
+// Play replays PlayFile at its own pace, and PlayTS has ffmpeg turn it into
+// MPEG-TS at that pace.
 type Host struct {
 	// Reject, when set, is asked about every Publish and Play; a non-nil
 	// error refuses it (wrapped with session.ErrRejected).
 	Reject func(session.Request) error
-	// PlayFile is the FLV file players get.
+	// PlayFile is the FLV file players get (TS players, as MPEG-TS).
 	PlayFile string
 
 	mu        sync.Mutex
@@ -123,6 +125,7 @@ type Publisher struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
 	tags   int
+	lost   uint64
 	closed bool
 	done   chan struct{}
 }
@@ -155,6 +158,20 @@ func (p *Publisher) Close() error {
 
 // Done implements session.Publisher.
 func (p *Publisher) Done() <-chan struct{} { return p.done }
+
+// CountLost implements session.Publisher.
+func (p *Publisher) CountLost(n uint64) {
+	p.mu.Lock()
+	p.lost += n
+	p.mu.Unlock()
+}
+
+// Lost is the sum of what CountLost was given.
+func (p *Publisher) Lost() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lost
+}
 
 // Kick ends the publisher from the server's side, as an API DELETE would.
 func (p *Publisher) Kick() { _ = p.Close() }
@@ -232,3 +249,48 @@ func (p *player) ReadTag(ctx context.Context) (session.Tag, error) {
 }
 
 func (p *player) Close() error { return p.f.Close() }
+
+// PlayTS implements session.Host: the player gets PlayFile as MPEG-TS, as
+// ffmpeg makes it in real time, then io.EOF. Close reaps ffmpeg.
+func (h *Host) PlayTS(ctx context.Context, req session.Request) (session.TSPlayer, error) {
+	if err := h.admit(req); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
+		"-re", "-i", h.PlayFile, "-c", "copy", "-f", "mpegts", "pipe:1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("castertest: %w", err)
+	}
+	return &tsPlayer{cmd: cmd, out: out}, nil
+}
+
+type tsPlayer struct {
+	cmd  *exec.Cmd
+	out  io.Reader
+	buf  [7 * 188]byte
+	once sync.Once
+}
+
+// ReadTS returns whole TS packets as ffmpeg writes them.
+func (p *tsPlayer) ReadTS(context.Context) ([]byte, error) {
+	n, err := io.ReadFull(p.out, p.buf[:])
+	if n -= n % 188; n > 0 {
+		return p.buf[:n], nil
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = io.EOF
+	}
+	return nil, err
+}
+
+func (p *tsPlayer) Close() error {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	})
+	return nil
+}
