@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/cascade-live/cascade/buffer"
+	"github.com/cascade-live/cascade/internal/filestore"
 )
 
 // Content types of the files a Store serves.
@@ -20,19 +21,15 @@ const (
 // "/app/streamSeg1-Frag7"). It is safe for concurrent use; Get never
 // blocks on I/O.
 type Store struct {
-	mu      sync.RWMutex
-	files   map[string]storedFile
-	pending map[string]chan struct{} // fragments the bootstrap lists while they are cut
-}
+	files filestore.Store
 
-type storedFile struct {
-	buf         *buffer.Buffer
-	contentType string
+	mu      sync.Mutex
+	pending map[string]chan struct{} // fragments the bootstrap lists while they are cut
 }
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{files: make(map[string]storedFile), pending: make(map[string]chan struct{})}
+	return &Store{pending: make(map[string]chan struct{})}
 }
 
 // Get returns the file at urlPath (a query is ignored) with a reference
@@ -42,17 +39,7 @@ func (s *Store) Get(urlPath string) (b *buffer.Buffer, contentType string, ok bo
 	if i := strings.IndexByte(urlPath, '?'); i >= 0 {
 		urlPath = urlPath[:i]
 	}
-	key := fragmentKey(urlPath)
-	s.mu.RLock()
-	f, ok := s.files[key]
-	if ok {
-		f.buf.Retain()
-	}
-	s.mu.RUnlock()
-	if !ok {
-		return nil, "", false
-	}
-	return f.buf, f.contentType, true
+	return s.files.Get(fragmentKey(urlPath))
 }
 
 // fragmentKey maps ".../nameSegN-FragM" to ".../nameSeg1-FragM".
@@ -84,8 +71,8 @@ func (s *Store) Pending(urlPath string) <-chan struct{} {
 	if i := strings.IndexByte(urlPath, '?'); i >= 0 {
 		urlPath = urlPath[:i]
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if ch, ok := s.pending[fragmentKey(urlPath)]; ok {
 		return ch
 	}
@@ -101,40 +88,23 @@ func (s *Store) announce(urlPath string) {
 	s.mu.Unlock()
 }
 
-// cancel gives up an announced fragment: those waiting for it are woken.
+// cancel wakes those waiting for the fragment at urlPath, stored or
+// given up.
 func (s *Store) cancel(urlPath string) {
 	s.mu.Lock()
-	s.wake(urlPath)
-	s.mu.Unlock()
-}
-
-// wake closes the pending channel of urlPath; s.mu is held.
-func (s *Store) wake(urlPath string) {
+	defer s.mu.Unlock()
 	if ch, ok := s.pending[urlPath]; ok {
 		close(ch)
 		delete(s.pending, urlPath)
 	}
 }
 
-// put stores b, taking over the caller's reference.
+// put stores b, taking over the caller's reference, and wakes those
+// waiting for it.
 func (s *Store) put(urlPath string, b *buffer.Buffer, contentType string) {
-	s.mu.Lock()
-	old, had := s.files[urlPath]
-	s.files[urlPath] = storedFile{buf: b, contentType: contentType}
-	s.wake(urlPath)
-	s.mu.Unlock()
-	if had {
-		old.buf.Release()
-	}
+	s.files.Put(urlPath, contentType, b)
+	s.cancel(urlPath)
 }
 
 // remove drops the file at urlPath.
-func (s *Store) remove(urlPath string) {
-	s.mu.Lock()
-	old, had := s.files[urlPath]
-	delete(s.files, urlPath)
-	s.mu.Unlock()
-	if had {
-		old.buf.Release()
-	}
-}
+func (s *Store) remove(urlPath string) { s.files.Remove(urlPath) }

@@ -91,7 +91,7 @@ func (s *session) publish(seg *openSegment, dur time.Duration) (info SegmentInfo
 		_ = f.Close()
 		return info, false, []error{fmt.Errorf("hls: %w", err)}, nil
 	}
-	s.m.store.putFile(e.urlPath, ContentTypeSegment, shared)
+	s.m.store.files.PutFile(e.urlPath, ContentTypeSegment, shared)
 	st.window = append(st.window, e)
 	expired := st.shrink(cfg.Window)
 
@@ -101,7 +101,7 @@ func (s *session) publish(seg *openSegment, dur time.Duration) (info SegmentInfo
 	if err := writeFile(n.m3u8File, n.m3u8File+".temp", pl.B); err != nil {
 		failures = append(failures, err) // served from memory all the same
 	}
-	s.m.store.put(n.m3u8URL, ContentTypePlaylist, pl)
+	s.m.store.files.Put(n.m3u8URL, ContentTypePlaylist, pl)
 
 	warnings = s.expire(expired)
 	info = SegmentInfo{
@@ -135,7 +135,7 @@ func (s *session) expire(expired []*segmentEntry) (errs []error) {
 	}
 	gone := make(map[*keyEntry]bool)
 	for _, e := range expired {
-		s.m.store.remove(e.urlPath)
+		s.m.store.files.Remove(e.urlPath)
 		if s.m.cfg.Cleanup {
 			if err := removeFile(e.file); err != nil {
 				errs = append(errs, fmt.Errorf("hls: cleanup: %w", err))
@@ -143,7 +143,7 @@ func (s *session) expire(expired []*segmentEntry) (errs []error) {
 		}
 		if e.key != nil && !inUse[e.key] && !gone[e.key] {
 			gone[e.key] = true
-			s.m.store.remove(e.key.urlPath)
+			s.m.store.files.Remove(e.key.urlPath)
 			if s.m.cfg.Cleanup {
 				if err := removeFile(e.key.file); err != nil {
 					errs = append(errs, fmt.Errorf("hls: cleanup: %w", err))
@@ -169,6 +169,6 @@ func (s *session) newKeyEntry(seq int, m3u8Rel string) (*keyEntry, error) {
 	}
 	b := buffer.GetSize(len(k.key))
 	copy(b.B, k.key[:])
-	s.m.store.put(k.urlPath, ContentTypeKey, b)
+	s.m.store.files.Put(k.urlPath, ContentTypeKey, b)
 	return k, nil
 }

@@ -100,7 +100,7 @@ func (st *streamState) dispose(s *Store, gen uint64, fromDisk bool) {
 	}
 	st.timer = nil
 	remove := func(urlPath, file string) {
-		s.remove(urlPath)
+		s.files.Remove(urlPath)
 		if fromDisk {
 			_ = removeFile(file)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/buffer"
+	"github.com/cascade-live/cascade/internal/filestore"
 )
 
 // Content types of the files a Store serves.
@@ -24,9 +25,10 @@ const (
 // file it was written to, open (see GetFile). One Store serves a whole
 // server; it is safe for concurrent use.
 type Store struct {
-	mu    sync.RWMutex
-	files map[string]storedFile
-	roots []string
+	files filestore.Store
+
+	rootsMu sync.RWMutex
+	roots   []string
 
 	streamsMu sync.Mutex
 	streams   map[StreamID]*streamState
@@ -35,25 +37,9 @@ type Store struct {
 	now func() time.Time
 }
 
-// storedFile is one of b (in memory) or f (an open file).
-type storedFile struct {
-	b           *buffer.Buffer
-	f           *buffer.File
-	contentType string
-}
-
-func (f storedFile) release() {
-	if f.b != nil {
-		f.b.Release()
-	} else {
-		f.f.Release()
-	}
-}
-
 // NewStore returns an empty Store.
 func NewStore() *Store {
 	return &Store{
-		files:   make(map[string]storedFile),
 		streams: make(map[StreamID]*streamState),
 		now:     time.Now,
 	}
@@ -64,8 +50,7 @@ func NewStore() *Store {
 // for the caller, who must Release it. Get never blocks on disk or on a
 // Muxer.
 func (s *Store) Get(urlPath string) (b *buffer.Buffer, contentType string, ok bool) {
-	f, ok := s.lookup(urlPath, false)
-	return f.b, f.contentType, ok
+	return s.files.Get(urlPath)
 }
 
 // GetFile returns the segment at urlPath, in its stream's window, as the
@@ -77,33 +62,15 @@ func (s *Store) Get(urlPath string) (b *buffer.Buffer, contentType string, ok bo
 // a slow player still fetches a segment that hls_cleanup or hls_dispose
 // deleted since.
 func (s *Store) GetFile(urlPath string) (f *buffer.File, contentType string, ok bool) {
-	sf, ok := s.lookup(urlPath, true)
-	return sf.f, sf.contentType, ok
-}
-
-// lookup returns the file at urlPath, retained, if it is an open file
-// (open) or in memory (!open).
-func (s *Store) lookup(urlPath string, open bool) (storedFile, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	f, ok := s.files[urlPath]
-	if !ok || (f.f != nil) != open {
-		return storedFile{}, false
-	}
-	if open {
-		f.f.Retain()
-	} else {
-		f.b.Retain()
-	}
-	return f, true
+	return s.files.GetFile(urlPath)
 }
 
 // Roots returns the directories HLS files are written under (every
 // hls_path, and hls_key_file_path where keys are on), cleaned and sorted:
 // the places the HTTP server may read files the Store no longer holds.
 func (s *Store) Roots() []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.rootsMu.RLock()
+	defer s.rootsMu.RUnlock()
 	return slices.Clone(s.roots)
 }
 
@@ -120,53 +87,16 @@ func (s *Store) Close() {
 		st.mu.Unlock()
 	}
 	s.streamsMu.Unlock()
-	s.mu.Lock()
-	for p, f := range s.files {
-		f.release()
-		delete(s.files, p)
-	}
-	s.mu.Unlock()
+	s.files.Clear()
 }
 
 // addRoot records a directory files are written under.
 func (s *Store) addRoot(dir string) {
 	dir = filepath.Clean(dir)
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.rootsMu.Lock()
+	defer s.rootsMu.Unlock()
 	if i, found := slices.BinarySearch(s.roots, dir); !found {
 		s.roots = slices.Insert(s.roots, i, dir)
-	}
-}
-
-// put stores b (taking over one reference) at urlPath, replacing and
-// releasing what was there.
-func (s *Store) put(urlPath, contentType string, b *buffer.Buffer) {
-	s.store(urlPath, storedFile{b: b, contentType: contentType})
-}
-
-// putFile is put for an open file.
-func (s *Store) putFile(urlPath, contentType string, f *buffer.File) {
-	s.store(urlPath, storedFile{f: f, contentType: contentType})
-}
-
-func (s *Store) store(urlPath string, f storedFile) {
-	s.mu.Lock()
-	old, had := s.files[urlPath]
-	s.files[urlPath] = f
-	s.mu.Unlock()
-	if had {
-		old.release()
-	}
-}
-
-// remove drops the file at urlPath.
-func (s *Store) remove(urlPath string) {
-	s.mu.Lock()
-	old, had := s.files[urlPath]
-	delete(s.files, urlPath)
-	s.mu.Unlock()
-	if had {
-		old.release()
 	}
 }
 
@@ -201,9 +131,7 @@ func (s *Store) forget(st *streamState, gen uint64) {
 // Len is how many files the Store holds, and of how many streams it keeps
 // state.
 func (s *Store) Len() (files, streams int) {
-	s.mu.RLock()
-	files = len(s.files)
-	s.mu.RUnlock()
+	files = s.files.Len()
 	s.streamsMu.Lock()
 	streams = len(s.streams)
 	s.streamsMu.Unlock()
