@@ -87,6 +87,10 @@ type Report struct {
 		// CPU is the load tool's CPU use over the window, in percent of
 		// one core.
 		CPU float64 `json:"cpu_pct"`
+		// LagP99 and LagMax are how late the tool's own timers fired in
+		// the window (ms): what it measured is late by as much.
+		LagP99 float64 `json:"lag_p99_ms"`
+		LagMax float64 `json:"lag_max_ms"`
 	} `json:"tool"`
 
 	Warnings []string `json:"warnings,omitempty"`
@@ -212,6 +216,12 @@ func buildReport(r *run, w *window, srvBefore ProcSample, timeline []Sample) *Re
 	if rep.Tool.CPU > toolBusyPercent {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
 			"the load tool used %.0f%% of a core: it may be the bottleneck", rep.Tool.CPU))
+	}
+	lag := r.lag.hist.report()
+	rep.Tool.LagP99, rep.Tool.LagMax = lag.P99, lag.Max
+	if lag.P99 > float64(toolLagWarn/time.Millisecond) {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+			"the load tool's own timers fired up to %.0fms late (p99): latencies it measured include that", lag.P99))
 	}
 	if r.cfg.PID != 0 {
 		s := &ServerReport{
@@ -348,7 +358,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 		p("  incumbents  %d over %.1fs after the storm: kbit/s min %.1f  p10 %.1f  p50 %.1f;  %.1f%% at least 95%% of expected\n",
 			in.Players, in.Window, in.Min, in.P10, in.P50, 100*in.AtLeast95)
 	}
-	p("  load tool   cpu %.1f%% of a core\n", rep.Tool.CPU)
+	p("  load tool   cpu %.1f%% of a core;  its timers late p99 %.1fms  max %.1fms\n", rep.Tool.CPU, rep.Tool.LagP99, rep.Tool.LagMax)
 	for _, warn := range rep.Warnings {
 		p("  warning     %s\n", warn)
 	}

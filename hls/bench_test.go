@@ -8,6 +8,7 @@ import (
 	"github.com/cascade-live/cascade/buffer"
 	"github.com/cascade-live/cascade/flv"
 	"github.com/cascade-live/cascade/live"
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkSegmentStream runs one stream (h264_aac_720p25.flv, looped)
@@ -25,15 +26,7 @@ func BenchmarkSegmentStream(b *testing.B) {
 
 func benchmarkSegmentStream(b *testing.B, file string) {
 	tags := loadTags(b, file)
-	cfg := testConfig(b.TempDir())
-	cfg.Fragment = 2 * time.Second
-	cfg.Window = 10 * time.Second
-	store := NewStore()
-	defer store.Close()
-	m, err := NewMuxer(cfg, liveID, store, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	m, store := windowMuxer(b)
 	send := func(offset uint32) {
 		for _, tg := range tags {
 			for len(m.queue) > queueLength/2 {
@@ -81,7 +74,21 @@ func benchmarkSegmentStream(b *testing.B, file string) {
 	}
 }
 
-// heldBytes returns the capacity of the buffers s holds and their length.
+// windowMuxer starts a Muxer as bench/run.sh configures HLS (2 s
+// fragments, a 10 s window) with a Store of its own, closed by the test.
+func windowMuxer(tb testing.TB) (*Muxer, *Store) {
+	cfg := testConfig(tb.TempDir())
+	cfg.Fragment = 2 * time.Second
+	cfg.Window = 10 * time.Second
+	store := NewStore()
+	tb.Cleanup(store.Close)
+	m, err := NewMuxer(cfg, liveID, store, nil)
+	require.NoError(tb, err)
+	return m, store
+}
+
+// heldBytes returns the capacity of the buffers s holds and their length
+// (TestWindowMemory, BenchmarkSegmentStream).
 func (s *Store) heldBytes() (held, used int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
