@@ -40,6 +40,9 @@ type ProcSample struct {
 	At  time.Time
 	CPU time.Duration // user + system time
 	RSS int64         // resident set, bytes
+	// Waited is how long its threads were runnable but waiting for a
+	// core (schedstat's run_delay, summed over the threads alive).
+	Waited time.Duration
 }
 
 // ReadProc samples process pid from /proc.
@@ -62,7 +65,39 @@ func ReadProc(pid int) (ProcSample, error) {
 	if s.RSS, err = parseVmRSS(status); err != nil {
 		return s, fmt.Errorf("bench: process %d: %w", pid, err)
 	}
+	s.Waited = readRunDelay(dir)
 	return s, nil
+}
+
+// readRunDelay sums the run_delay (second field, ns) of the schedstat of
+// every thread of the process in dir; 0 where the kernel keeps none.
+func readRunDelay(dir string) time.Duration {
+	tasks, _ := os.ReadDir(dir + "/task")
+	var sum time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread exited
+		}
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			if ns, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				sum += time.Duration(ns)
+			}
+		}
+	}
+	return sum
+}
+
+// waitedPercent returns the time the process's threads waited for a core
+// between two samples, in percent of the wall time: above a few percent,
+// the machine was busy with other work and the process's latencies
+// include that wait.
+func waitedPercent(a, b ProcSample) float64 {
+	wall := b.At.Sub(a.At)
+	if wall <= 0 {
+		return 0
+	}
+	return max(0, 100*float64(b.Waited-a.Waited)/float64(wall))
 }
 
 // parseStatTicks returns utime+stime (fields 14 and 15) of a /proc/PID/stat

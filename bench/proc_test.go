@@ -2,8 +2,12 @@ package bench
 
 import (
 	"os"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,4 +45,38 @@ func TestReadProcSelf(t *testing.T) {
 
 	_, err = ReadProc(1 << 30)
 	assert.Error(t, err)
+}
+
+// TestWaitedForACore has two threads of the test spin on one core, so
+// that each waits while the other runs: the process's wait for a core
+// is then a good part of the wall time.
+func TestWaitedForACore(t *testing.T) {
+	var cpus unix.CPUSet
+	require.NoError(t, unix.SchedGetaffinity(0, &cpus))
+	cpu := 0
+	for !cpus.IsSet(cpu) {
+		cpu++
+	}
+	a, err := ReadProc(os.Getpid())
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			runtime.LockOSThread() // the thread exits with the goroutine
+			var one unix.CPUSet
+			one.Set(cpu)
+			if err := unix.SchedSetaffinity(0, &one); err != nil {
+				t.Error(err)
+				return
+			}
+			for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); {
+			}
+		})
+	}
+	// Sample before the threads exit (their delay leaves with them).
+	time.Sleep(250 * time.Millisecond)
+	b, err := ReadProc(os.Getpid())
+	require.NoError(t, err)
+	wg.Wait()
+	assert.Greater(t, waitedPercent(a, b), 20.0, "two threads on one core wait half the time each")
 }
