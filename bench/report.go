@@ -114,9 +114,9 @@ type ServerReport struct {
 	// percent of one core.
 	CPU    float64 `json:"cpu_pct"`
 	CPUMax float64 `json:"cpu_max_pct"`
-	// Waited is how long the server's threads were runnable but waiting
-	// for a core (another process had it), in percent of the window.
-	Waited float64 `json:"waited_pct"`
+	// Others is the CPU other processes used on the cores the server
+	// may run on, over the window, in percent of one core.
+	Others float64 `json:"others_on_its_cores_pct"`
 	// RSSBefore is the resident memory before any player connected;
 	// RSSStart, RSSMax and RSSEnd are over the window.
 	RSSBefore int64 `json:"rss_before_bytes"`
@@ -131,9 +131,9 @@ type ServerReport struct {
 // toolBusyPercent is the tool CPU use above which its numbers are suspect.
 const toolBusyPercent = 90
 
-// serverWaitWarnPercent is the server's wait for a core, in percent of the
-// window, above which the report warns that the machine was busy.
-const serverWaitWarnPercent = 5
+// othersWarnPercent is the CPU other processes used on the server's
+// cores, in percent of one core, above which the report warns.
+const othersWarnPercent = 10
 
 // buildReport computes the report of a finished run.
 func buildReport(r *run, w *window, srvBefore ProcSample, timeline []Sample) *Report {
@@ -235,7 +235,7 @@ func buildReport(r *run, w *window, srvBefore ProcSample, timeline []Sample) *Re
 			PID:       r.cfg.PID,
 			CPU:       cpuPercent(w.srvStart, w.srvEnd),
 			CPUMax:    w.srvMaxCPU,
-			Waited:    waitedPercent(w.srvStart, w.srvEnd),
+			Others:    othersPercent(w.srvStart, w.srvEnd),
 			RSSBefore: srvBefore.RSS,
 			RSSStart:  w.srvStart.RSS,
 			RSSMax:    w.srvMaxRSS,
@@ -246,9 +246,9 @@ func buildReport(r *run, w *window, srvBefore ProcSample, timeline []Sample) *Re
 			s.CPU, s.CPUMax = 0, 0
 			rep.Warnings = append(rep.Warnings, "the server could not be sampled over the whole window: "+s.Error)
 		}
-		if s.Waited > serverWaitWarnPercent {
+		if s.Others > othersWarnPercent {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
-				"the server waited for a core %.0f%% of the window (other processes had it): its latencies include that", s.Waited))
+				"other processes used %.0f%% of a core on the server's cores: its CPU and latencies are those of a shared machine", s.Others))
 		}
 		if rep.Players.Connected > 0 && s.RSSEnd > 0 && w.serverErr == nil {
 			s.RSSPerPlayer = float64(s.RSSEnd-s.RSSBefore) / float64(rep.Players.Connected)
@@ -341,7 +341,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 	p("  expected    %.0f kbit/s (%s): %.1f%% of players got at least 95%% of it\n",
 		rep.Expected.Kbps, rep.Expected.Source, 100*rep.Expected.AtLeast95)
 	if s := rep.Server; s != nil {
-		p("  server      pid %d  cpu %.1f%% of a core (max %.1f%%);  waited for a core %.1f%% of the time\n", s.PID, s.CPU, s.CPUMax, s.Waited)
+		p("  server      pid %d  cpu %.1f%% of a core (max %.1f%%);  others on its cores %.1f%%\n", s.PID, s.CPU, s.CPUMax, s.Others)
 		p("  server rss  before %s  window start %s  max %s  end %s;  %.1f KiB per player\n",
 			mib(s.RSSBefore), mib(s.RSSStart), mib(s.RSSMax), mib(s.RSSEnd), s.RSSPerPlayer/1024)
 	}
