@@ -92,7 +92,28 @@ type Config struct {
 	// Publishers, with PublishFile, publishes that many streams (the
 	// URLs' stream names numbered -0, -1, …); players spread over them.
 	Publishers int
+	// TimedPlayers, with PublishFile, is how many players (spread evenly
+	// over the start order) read at once and time the stamped frames; the
+	// others read BulkReadBytes at a time, so the load tool's one core,
+	// which must read every player's writes, does not make the delay it
+	// measures. 0: every player reads at once and times frames.
+	TimedPlayers int
+	// BulkReadBytes is how many bytes wait in an untimed player's socket
+	// before it is woken to read them (default DefaultBulkReadBytes).
+	BulkReadBytes int
+	// MetricsURL is the server's Prometheus endpoint (cascade's
+	// exporter): the run reads the server's own delivery delay histograms
+	// there at both ends of the steady window.
+	MetricsURL string
 }
+
+// DefaultBulkReadBytes is what an untimed player reads at a time: 230 ms
+// of a 1.13 Mbit/s stream, well within a socket's receive buffer.
+const DefaultBulkReadBytes = 32 << 10
+
+// maxBulkReadBytes keeps a bulk read within the default receive buffer
+// (tcp_rmem's 128 KiB), or the server would see a full socket.
+const maxBulkReadBytes = 64 << 10
 
 // DefaultStormWindow is how long after a storm the incumbents' rate is
 // measured.
@@ -124,6 +145,9 @@ func (c Config) withDefaults() Config {
 	if c.SampleInterval == 0 {
 		c.SampleInterval = DefaultSampleInterval
 	}
+	if c.TimedPlayers > 0 && c.BulkReadBytes == 0 {
+		c.BulkReadBytes = DefaultBulkReadBytes
+	}
 	if c.Storm > 0 && c.StormWindow == 0 {
 		c.StormWindow = DefaultStormWindow
 	}
@@ -151,6 +175,10 @@ func (c Config) check() error {
 		return fmt.Errorf("bench: publishing %s: want an rtmp:// publish URL, not %q", c.PublishFile, c.PublishURL)
 	case c.Publishers < 0 || c.Publishers > MaxPlayers || (c.Publishers > 0 && c.PublishFile == ""):
 		return fmt.Errorf("bench: %d publishers: want up to %d, with a file to publish", c.Publishers, MaxPlayers)
+	case c.TimedPlayers < 0 || (c.TimedPlayers > 0 && c.PublishFile == ""):
+		return fmt.Errorf("bench: %d timed players: want a file to publish", c.TimedPlayers)
+	case c.BulkReadBytes < 0 || c.BulkReadBytes > maxBulkReadBytes:
+		return fmt.Errorf("bench: bulk reads of %d bytes: want at most %d", c.BulkReadBytes, maxBulkReadBytes)
 	case c.Storm < 0 || c.Players+c.Storm > MaxPlayers:
 		return fmt.Errorf("bench: %d players and a storm of %d: want at most %d in all", c.Players, c.Storm, MaxPlayers)
 	case c.Storm > 0 && c.StormAt+c.StormWindow > c.Duration:

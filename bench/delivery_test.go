@@ -123,3 +123,55 @@ func startCascadeConf(t *testing.T, text string) *server.Server {
 	t.Cleanup(func() { srv.Close() })
 	return srv
 }
+
+// TestServerDelayFollowsMwLatency: the server's own delay histograms and
+// the timed players both move by what merged writes add: about nothing
+// with min_latency on, up to mw_latency 100 ms with it off. The untimed
+// players read in bulk and time nothing, but get the whole stream.
+func TestServerDelayFollowsMwLatency(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		vhost      string
+		minP50     float64 // ms, the server's own measure
+		maxP50     float64
+		maxTimedUp float64 // ms, the timed players' p50
+	}{
+		{"min_latency on", "min_latency on;", 0, 20, 50},
+		{"mw_latency 100", "min_latency off; play { mw_latency 100; mw_msgs 1; }", 70, 200, 250},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startCascadeConf(t, `
+listen 127.0.0.1:0;
+exporter { enabled on; listen 127.0.0.1:0; }
+vhost __defaultVhost__ { `+tc.vhost+` }
+`)
+			url := fmt.Sprintf("rtmp://%s/live/d", srv.RTMPAddr())
+			rc := quickConfig(url, 8)
+			rc.Duration, rc.Warmup = 4*time.Second, 1500*time.Millisecond
+			rc.PublishFile, rc.PublishURL = testpeer.Media(t, "h264_aac_720p25.flv"), url
+			rc.TimedPlayers = 2
+			rc.MetricsURL = fmt.Sprintf("http://%s/metrics", srv.MgmtAddr("exporter"))
+			rep, err := Run(context.Background(), rc)
+			require.NoError(t, err)
+			assert.Empty(t, rep.Warnings)
+			assert.Equal(t, 8, rep.Players.Receiving, "bulk readers get the stream too")
+			assert.Equal(t, 1.0, rep.Expected.AtLeast95, "at full rate")
+
+			d := rep.Delivery
+			require.NotNil(t, d)
+			assert.Greater(t, d.Frames, 2*40, "two timed players, 25 fps, 2.5 s")
+			assert.Less(t, d.Frames, 3*70, "only the timed players time frames")
+			assert.Less(t, d.P50, tc.maxTimedUp)
+
+			s := rep.ServerDelay
+			require.NotNil(t, s)
+			t.Logf("server adds p50 %.2fms p99 %.2fms (%d writes), queued p50 %.2fms; timed players p50 %.2fms p99 %.2fms (%d frames)",
+				s.P50, s.P99, s.Writes, s.QueueP50, d.P50, d.P99, d.Frames)
+			assert.Greater(t, s.Writes, uint64(0))
+			assert.Greater(t, s.Batches, uint64(0))
+			assert.GreaterOrEqual(t, s.P50, tc.minP50)
+			assert.LessOrEqual(t, s.P50, tc.maxP50)
+			assert.LessOrEqual(t, s.QueueP50, s.P50)
+		})
+	}
+}

@@ -43,6 +43,10 @@ func playFLV(ctx context.Context, p *player, t *Target, cfg *Config, req, buf []
 	_ = conn.SetDeadline(time.Time{})
 	p.state.Store(statePlaying)
 	p.wire.Add(uint64(headLen))
+	if err := p.readInBulk(conn); err != nil {
+		p.fail(ctx, "response", err)
+		return
+	}
 
 	counter := &FLVCounter{OnMedia: p.onMedia, WantVideoHead: p.wantsVideoHead}
 	var dechunk chunkedDecoder

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/cascade-live/cascade/flv"
 )
@@ -30,6 +33,9 @@ type player struct {
 	storm bool
 	// lat, when set, receives the delivery latency of stamped frames.
 	lat *latencyHist
+	// lowat, when set, makes the player read in bulk: its socket wakes it
+	// only once that many bytes are waiting (SO_RCVLOWAT).
+	lowat int
 	// clock returns the time since the start of the run.
 	clock func() time.Duration
 
@@ -53,6 +59,34 @@ type player struct {
 	// failure is the reason the player failed; written by the player's
 	// goroutine before it sets stateFailed.
 	failure string
+}
+
+// readInBulk makes a bulk reader's socket wake it only once p.lowat bytes
+// wait: one wakeup per few hundred milliseconds of the stream, not one per
+// server write. (On loopback the wakeup is part of the server's write: a
+// player on another machine would not cost it.)
+func (p *player) readInBulk(conn net.Conn) error {
+	if p.lowat == 0 {
+		return nil
+	}
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return fmt.Errorf("bench: SO_RCVLOWAT on a %T", conn)
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVLOWAT, p.lowat)
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		return fmt.Errorf("bench: SO_RCVLOWAT: %w", serr)
+	}
+	return nil
 }
 
 // newPlayer returns a player that starts now on clock.

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"io"
+	"net"
 	"testing"
 	"time"
 
@@ -146,5 +148,44 @@ func TestPlayerSetupTimeout(t *testing.T) {
 		} else {
 			assert.Equal(t, "response: timeout", st.Failure)
 		}
+	}
+}
+
+// A bulk reader's socket does not wake it for a small write, only once
+// its low-water mark of bytes waits.
+func TestReadInBulkWakesOnlyAtLowat(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer client.Close()
+	srv, err := ln.Accept()
+	require.NoError(t, err)
+	defer srv.Close()
+
+	p := &player{lowat: 32 << 10}
+	require.NoError(t, p.readInBulk(client))
+	buf := make([]byte, 64<<10)
+	got := make(chan int, 1)
+	go func() {
+		n, _ := io.ReadAtLeast(client, buf, 1) // parks: nothing waits yet
+		got <- n
+	}()
+	time.Sleep(50 * time.Millisecond)
+	_, err = srv.Write(make([]byte, 1000))
+	require.NoError(t, err)
+	select {
+	case n := <-got:
+		t.Fatalf("woken for %d bytes, under the mark", n)
+	case <-time.After(300 * time.Millisecond):
+	}
+	_, err = srv.Write(make([]byte, 40<<10))
+	require.NoError(t, err)
+	select {
+	case n := <-got:
+		assert.GreaterOrEqual(t, n, 32<<10, "one read takes what waited")
+	case <-time.After(5 * time.Second):
+		t.Fatal("not woken once the mark was reached")
 	}
 }

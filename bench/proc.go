@@ -46,6 +46,10 @@ type ProcSample struct {
 	// the process may run on, by every process: less its own CPU, what
 	// others took from it.
 	CoresBusy time.Duration
+	// RunDelay is the time the process's threads were runnable but
+	// waited for a CPU (the second field of each thread's schedstat;
+	// 0 where the kernel does not keep it): other processes on its core.
+	RunDelay time.Duration
 }
 
 // ReadProc samples process pid from /proc.
@@ -68,6 +72,7 @@ func ReadProc(pid int) (ProcSample, error) {
 	if s.RSS, err = parseVmRSS(status); err != nil {
 		return s, fmt.Errorf("bench: process %d: %w", pid, err)
 	}
+	s.RunDelay = runDelay(dir)
 	var cpus unix.CPUSet
 	if err := unix.SchedGetaffinity(pid, &cpus); err != nil {
 		return s, fmt.Errorf("bench: process %d: affinity: %w", pid, err)
@@ -124,6 +129,25 @@ func othersPercent(a, b ProcSample) float64 {
 		return 0
 	}
 	return max(0, 100*float64((b.CoresBusy-a.CoresBusy)-(b.CPU-a.CPU))/float64(wall))
+
+}
+
+// runDelay sums the run-queue wait of the threads of the process at dir.
+func runDelay(dir string) time.Duration {
+	tasks, _ := os.ReadDir(dir + "/task")
+	var sum time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/task/" + t.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread ended
+		}
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			if ns, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				sum += time.Duration(ns)
+			}
+		}
+	}
+	return sum
 }
 
 // parseStatTicks returns utime+stime (fields 14 and 15) of a /proc/PID/stat

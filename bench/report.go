@@ -82,6 +82,8 @@ type Report struct {
 	HLS *HLSReport `json:"hls,omitempty"`
 	// Delivery is measured when the load tool publishes (PublishFile).
 	Delivery *DeliveryReport `json:"delivery,omitempty"`
+	// ServerDelay is the server's own delivery timing (MetricsURL).
+	ServerDelay *ServerDelayReport `json:"server_delay,omitempty"`
 
 	Tool struct {
 		// CPU is the load tool's CPU use over the window, in percent of
@@ -125,6 +127,10 @@ type ServerReport struct {
 	RSSEnd    int64 `json:"rss_end_bytes"`
 	// RSSPerPlayer is (RSSEnd - RSSBefore) / connected players.
 	RSSPerPlayer float64 `json:"rss_per_player_bytes"`
+	// RunQueueWait is how long per second of the window the server's
+	// threads waited for a CPU another process held, in milliseconds: the
+	// machine's other load, which delays every write.
+	RunQueueWait float64 `json:"run_queue_wait_ms_per_s"`
 	Error        string  `json:"error,omitempty"`
 }
 
@@ -241,6 +247,9 @@ func buildReport(r *run, w *window, srvBefore ProcSample, timeline []Sample) *Re
 			RSSMax:    w.srvMaxRSS,
 			RSSEnd:    w.srvEnd.RSS,
 		}
+		if secs > 0 {
+			s.RunQueueWait = float64(w.srvEnd.RunDelay-w.srvStart.RunDelay) / float64(time.Millisecond) / secs
+		}
 		if w.serverErr != nil {
 			s.Error = w.serverErr.Error()
 			s.CPU, s.CPUMax = 0, 0
@@ -341,7 +350,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 	p("  expected    %.0f kbit/s (%s): %.1f%% of players got at least 95%% of it\n",
 		rep.Expected.Kbps, rep.Expected.Source, 100*rep.Expected.AtLeast95)
 	if s := rep.Server; s != nil {
-		p("  server      pid %d  cpu %.1f%% of a core (max %.1f%%);  others on its cores %.1f%%\n", s.PID, s.CPU, s.CPUMax, s.Others)
+		p("  server      pid %d  cpu %.1f%% of a core (max %.1f%%); waited for the CPU %.1fms per s;  others on its cores %.1f%%\n", s.PID, s.CPU, s.CPUMax, s.RunQueueWait, s.Others)
 		p("  server rss  before %s  window start %s  max %s  end %s;  %.1f KiB per player\n",
 			mib(s.RSSBefore), mib(s.RSSStart), mib(s.RSSMax), mib(s.RSSEnd), s.RSSPerPlayer/1024)
 	}
@@ -356,6 +365,10 @@ func (rep *Report) WriteText(w io.Writer) error {
 		if s := rep.Server; s != nil && d.Publishers > 1 {
 			p("  per stream  server cpu %.3f%% of a core\n", s.CPU/float64(d.Publishers))
 		}
+	}
+	if d := rep.ServerDelay; d != nil {
+		p("  server adds p50 %.2fms  p90 %.2fms  p99 %.2fms  mean %.2fms  (%d writes timed); loop took it up p50 %.2fms  p99 %.2fms (%d batches)\n",
+			d.P50, d.P90, d.P99, d.Mean, d.Writes, d.QueueP50, d.QueueP99, d.Batches)
 	}
 	if st := rep.Storm; st != nil {
 		p("  storm       %d players at %.1fs: connected %d  receiving %d\n", st.Players, st.At, st.Connected, st.Receiving)

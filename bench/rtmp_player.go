@@ -214,6 +214,9 @@ func (r *rtmpPlayer) onCommand(cmd *rtmp.Command) error {
 		if r.phase == phasePlay && code == rtmp.CodePlayStart {
 			r.phase = phasePlaying
 			r.p.state.Store(statePlaying)
+			if err := r.p.readInBulk(r.conn); err != nil {
+				return err
+			}
 			return r.conn.SetDeadline(time.Time{})
 		}
 	}

@@ -157,6 +157,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}()
 
 	w := &window{}
+	var delaysBefore serverDelays
+	var delaysErr error
 	ticker := time.NewTicker(cfg.SampleInterval)
 	defer ticker.Stop()
 	warmup := time.NewTimer(cfg.Warmup)
@@ -215,6 +217,9 @@ loop:
 			if r.lat != nil {
 				r.lat.on.Store(true)
 			}
+			if cfg.MetricsURL != "" {
+				delaysBefore, delaysErr = scrapeDelays(ctx, cfg.MetricsURL)
+			}
 			if r.hls != nil {
 				r.hls.fetch.on.Store(true)
 			}
@@ -243,6 +248,10 @@ loop:
 	r.lag.hist.on.Store(false)
 	if r.lat != nil {
 		r.lat.on.Store(false)
+	}
+	var delaysAfter serverDelays
+	if cfg.MetricsURL != "" && delaysErr == nil {
+		delaysAfter, delaysErr = scrapeDelays(context.Background(), cfg.MetricsURL)
 	}
 	if r.hls != nil {
 		r.hls.fetch.on.Store(false)
@@ -277,6 +286,13 @@ loop:
 		}
 		d.Publishers, d.PublishersFailed = len(pubs), failed
 		rep.Delivery = &d
+	}
+	if cfg.MetricsURL != "" {
+		if delaysErr != nil {
+			rep.Warnings = append(rep.Warnings, "no server delay: "+delaysErr.Error())
+		} else {
+			rep.ServerDelay = serverDelayReport(delaysBefore, delaysAfter)
+		}
 	}
 	if interrupted {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("interrupted after %.1fs: the steady window is shorter", w.end.Sub(r.start).Seconds()))
@@ -328,6 +344,9 @@ func (r *run) startPlayer(ctx context.Context, i int, storm bool) {
 	t, req := r.targets[i%len(r.targets)], r.reqs[i%len(r.targets)]
 	p := newPlayer(r.clock)
 	p.storm, p.lat = storm, r.lat
+	if n := r.cfg.TimedPlayers; n > 0 && i%max(r.cfg.Players/n, 1) != 0 {
+		p.lat, p.lowat = nil, r.cfg.BulkReadBytes
+	}
 	r.mu.Lock()
 	r.players = append(r.players, p)
 	r.mu.Unlock()

@@ -13,8 +13,13 @@
 #   RAMP=200/s         connect rate (cascade-bench -ramp)
 #   PROTO=both         rtmp, flv, both, or hls (HLS players; turns HLS on)
 #   MW_LATENCY=350     the vhost's play.mw_latency in ms, and MIN_LATENCY=off its min_latency
+#   TCP_NODELAY=off    the vhost's tcp_nodelay (SRS's low-latency setup turns it on with min_latency)
 #   SELF_PUBLISH=0     1: the load tool publishes the stream itself instead of ffmpeg,
 #                      stamping frames, and reports the server's delivery latency
+#   TIMED_PLAYERS=50   with SELF_PUBLISH=1: players that read at once and time frames;
+#                      the others read in bulk every 100 ms (0: every player times frames)
+#   METRICS_PORT=19972 cascade's exporter (127.0.0.1): the bench reports the delivery
+#                      delay the server measures itself (cascade only; 0: off)
 #   BENCH_ARGS=        more cascade-bench flags (e.g. "-storm 2000", "-publishers 100")
 #   OUTPUTS=0          1: HLS and DVR on for every stream (files under OUT_DIR)
 #   MEDIA_FILE=h264_aac_720p25.flv   the stream published (from the media folder)
@@ -41,6 +46,8 @@ PROTO=${PROTO:-both}
 EXPECT_KBPS=${EXPECT_KBPS:-1130}
 RTMP_PORT=${RTMP_PORT:-1935}
 HTTP_PORT=${HTTP_PORT:-8080}
+METRICS_PORT=${METRICS_PORT:-19972}
+TIMED_PLAYERS=${TIMED_PLAYERS:-50}
 SERVER_CMD=${SERVER_CMD:-}
 export RTMP_PORT HTTP_PORT
 
@@ -52,6 +59,7 @@ rtmp | flv | both | hls) ;;
 esac
 MW_LATENCY=${MW_LATENCY:-350}
 MIN_LATENCY=${MIN_LATENCY:-off}
+TCP_NODELAY=${TCP_NODELAY:-off}
 SELF_PUBLISH=${SELF_PUBLISH:-0}
 BENCH_ARGS=${BENCH_ARGS:-}
 hls_block=
@@ -85,7 +93,11 @@ fi
 [[ -n $media && -f $media/$media_file ]] || die "no $media_file: set CASCADE_MEDIA to its folder"
 
 port_busy() { [[ -n $(ss -ltnH "sport = :$1") ]]; }
-for port in "$RTMP_PORT" "$HTTP_PORT"; do
+metrics_ports=()
+if [[ -z $SERVER_CMD && ${FLOOR:-0} != 1 && $METRICS_PORT != 0 ]]; then
+	metrics_ports=("$METRICS_PORT")
+fi
+for port in "$RTMP_PORT" "$HTTP_PORT" "${metrics_ports[@]}"; do
 	port_busy "$port" && die "port $port is in use (ss -ltn): choose others with RTMP_PORT= and HTTP_PORT="
 done
 
@@ -131,6 +143,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+extra=()
+exporter_block=
+if ((${#metrics_ports[@]})); then
+	exporter_block="exporter { enabled on; listen 127.0.0.1:$METRICS_PORT; }"
+	extra+=(-metrics "http://127.0.0.1:$METRICS_PORT/metrics")
+fi
 if [[ -z $SERVER_CMD ]]; then
 	conf=$OUT_DIR/cascade.conf
 	cat >"$conf" <<EOF
@@ -144,6 +162,7 @@ srs_log_tank        console;
 http_api {
     enabled         off;
 }
+$exporter_block
 http_server {
     enabled         on;
     listen          127.0.0.1:$HTTP_PORT;
@@ -154,6 +173,7 @@ vhost __defaultVhost__ {
         mount       [vhost]/[app]/[stream].flv;
     }
     min_latency     $MIN_LATENCY;
+    tcp_nodelay     $TCP_NODELAY;
     play {
         gop_cache   on;
         mw_latency  $MW_LATENCY;
@@ -185,10 +205,9 @@ rtmp_url=rtmp://127.0.0.1:$RTMP_PORT/live/livestream
 flv_url=http://127.0.0.1:$HTTP_PORT/live/livestream.flv
 hls_url=http://127.0.0.1:$HTTP_PORT/live/livestream.m3u8
 
-extra=()
 if [[ $SELF_PUBLISH == 1 ]]; then
 	# The load tool publishes (frames stamped for the delivery latency).
-	extra=(-publish "$media/$media_file" -publish-url "$rtmp_url")
+	extra+=(-publish "$media/$media_file" -publish-url "$rtmp_url" -timed-players "$TIMED_PLAYERS")
 else
 	echo "run.sh: publishing $media/$media_file to $rtmp_url"
 	taskset -c 1 ffmpeg -hide_banner -nostdin -loglevel error -re -stream_loop -1 \

@@ -14,8 +14,7 @@ import (
 // BenchmarkSegmentStream runs one stream (h264_aac_720p25.flv, looped)
 // through a Muxer: queueing, muxing, segment and playlist writing. An op
 // is the whole file; allocs/packet is what the stream costs per packet,
-// packets included. held-B is the memory the Store holds for the stream's
-// window at the end, and held/used how much of it is capacity left unused.
+// packets included.
 func BenchmarkSegmentStream(b *testing.B) {
 	// The reference stream, and the one bench/modes.sh publishers runs
 	// by the thousand (~400 kbit/s).
@@ -26,7 +25,7 @@ func BenchmarkSegmentStream(b *testing.B) {
 
 func benchmarkSegmentStream(b *testing.B, file string) {
 	tags := loadTags(b, file)
-	m, store := windowMuxer(b)
+	m := windowMuxer(b)
 	send := func(offset uint32) {
 		for _, tg := range tags {
 			for len(m.queue) > queueLength/2 {
@@ -63,9 +62,6 @@ func benchmarkSegmentStream(b *testing.B, file string) {
 	}
 	b.StopTimer()
 	runtime.ReadMemStats(&after)
-	held, used := store.heldBytes()
-	b.ReportMetric(float64(held), "held-B")
-	b.ReportMetric(float64(held)/float64(used), "held/used")
 	packets := float64(b.N * len(tags))
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/packets, "allocs/packet")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/packets, "ns/packet")
@@ -76,7 +72,7 @@ func benchmarkSegmentStream(b *testing.B, file string) {
 
 // windowMuxer starts a Muxer as bench/run.sh configures HLS (2 s
 // fragments, a 10 s window) with a Store of its own, closed by the test.
-func windowMuxer(tb testing.TB) (*Muxer, *Store) {
+func windowMuxer(tb testing.TB) *Muxer {
 	cfg := testConfig(tb.TempDir())
 	cfg.Fragment = 2 * time.Second
 	cfg.Window = 10 * time.Second
@@ -84,17 +80,5 @@ func windowMuxer(tb testing.TB) (*Muxer, *Store) {
 	tb.Cleanup(store.Close)
 	m, err := NewMuxer(cfg, liveID, store, nil)
 	require.NoError(tb, err)
-	return m, store
-}
-
-// heldBytes returns the capacity of the buffers s holds and their length
-// (TestWindowMemory, BenchmarkSegmentStream).
-func (s *Store) heldBytes() (held, used int) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, f := range s.files {
-		held += cap(f.b.B)
-		used += len(f.b.B)
-	}
-	return held, used
+	return m
 }

@@ -8,14 +8,17 @@
 // goroutine. A full queue drops packets (counted; video resumes at the next
 // keyframe) rather than blocking the publisher.
 //
-// A Store, shared by every Muxer of a server, keeps what players fetch in
-// memory, keyed by URL path: each stream's playlist, the segments in its
-// window and its keys. The HTTP server looks files up there without
-// touching the disk; everything is also written under hls_path, as SRS
-// does, with temporary files renamed into place. The Store also keeps each
-// stream's sequence numbers and window across publishes, so a republish
-// (a new Muxer for the same stream) continues the playlist after an
-// EXT-X-DISCONTINUITY.
+// A Store, shared by every Muxer of a server, keeps what players fetch,
+// keyed by URL path: each stream's playlist and keys in memory, and the
+// segments in its window as the files written for them, held open.
+// Everything is written under hls_path, as SRS does, with temporary files
+// renamed into place; the HTTP server looks files up in the Store without
+// opening anything, and sends segments with sendfile(2) from the page
+// cache, where writing them left their bytes (an open file stays readable
+// when hls_cleanup deletes it under a player still fetching it). The
+// Store also keeps each stream's sequence numbers and window across
+// publishes, so a republish (a new Muxer for the same stream) continues
+// the playlist after an EXT-X-DISCONTINUITY.
 //
 // Segmenting follows the media timestamps only: a stream fed faster than
 // real time produces the same segments. Wall time is used for file name

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cascade-live/cascade/buffer"
 	"github.com/cascade-live/cascade/internal/testpeer"
 	"github.com/cascade-live/cascade/ts"
 	"github.com/stretchr/testify/assert"
@@ -63,9 +64,15 @@ func TestWindowCleanup(t *testing.T) {
 			assert.Equal(t, 8, pl.MediaSequence)
 			for _, info := range written {
 				inWindow := info.SeqNo >= pl.MediaSequence
-				b, _, ok := store.Get("/" + info.URL)
+				f, ct, ok := store.GetFile("/" + info.URL)
 				if ok {
-					b.Release()
+					got, err := f.ReadAll()
+					require.NoError(t, err)
+					if disk, err := os.ReadFile(info.File); err == nil {
+						assert.True(t, bytes.Equal(disk, got), "segment %d: the store's file holds what is on disk", info.SeqNo)
+					}
+					assert.Equal(t, ContentTypeSegment, ct)
+					f.Release()
 				}
 				assert.Equal(t, inWindow, ok, "segment %d in the store", info.SeqNo)
 				assert.Equal(t, inWindow || !cleanup, exists(info.File), "segment %d on disk", info.SeqNo)
@@ -111,7 +118,7 @@ func TestDispose(t *testing.T) {
 	assert.False(t, exists(m3u8), "playlist disposed")
 	for _, info := range infos {
 		assert.False(t, exists(info.File), "%s disposed", info.File)
-		_, _, ok := store.Get("/" + info.URL)
+		_, _, ok := store.GetFile("/" + info.URL)
 		assert.False(t, ok, "%s still in the store", info.URL)
 	}
 	_, _, ok := store.Get("/live/livestream.m3u8")
@@ -327,4 +334,61 @@ func TestEndedStreamsLeaveMemory(t *testing.T) {
 	b, _, ok = store.Get("/live/livestream.m3u8")
 	require.True(t, ok)
 	b.Release()
+}
+
+// holder is an Events that takes the first segment published out of the
+// Store, as a player that starts fetching it and reads slowly, with the
+// bytes on disk at that moment.
+type holder struct {
+	recorder
+	store *Store
+	held  *buffer.File
+	disk  []byte
+}
+
+func (h *holder) OnHLS(info SegmentInfo) {
+	h.recorder.OnHLS(info)
+	if h.held == nil {
+		h.held, _, _ = h.store.GetFile("/" + info.URL)
+		h.disk, _ = os.ReadFile(info.File)
+	}
+}
+
+// TestHeldSegmentOutlivesWindow: a segment taken from the Store stays
+// readable, byte for byte as written, after it left the window and
+// hls_cleanup deleted its file, until the last holder releases it.
+func TestHeldSegmentOutlivesWindow(t *testing.T) {
+	for _, keys := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "hls_keys"}[keys], func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := testConfig(dir)
+			cfg.Fragment = time.Second
+			cfg.Window = 3 * time.Second
+			cfg.Cleanup = true
+			cfg.Keys = keys
+			store := NewStore()
+			defer store.Close()
+			h := &holder{store: store}
+			publish(t, cfg, store, h, loadTags(t, "h264_only.flv"), 1)
+
+			first := h.infos()[0]
+			require.NotNil(t, h.held, "the first segment was in the Store when published")
+			require.NotEmpty(t, h.disk)
+			assert.False(t, exists(first.File), "hls_cleanup deleted it")
+			_, _, ok := store.GetFile("/" + first.URL)
+			assert.False(t, ok, "it left the Store")
+			got, err := h.held.ReadAll()
+			require.NoError(t, err)
+			assert.True(t, bytes.Equal(h.disk, got), "the held file still has the segment's bytes")
+			assert.Equal(t, int64(len(h.disk)), h.held.Size())
+			assert.Equal(t, int32(1), h.held.Refs(), "the holder's reference is the last")
+			link := fmt.Sprintf("/proc/self/fd/%d", h.held.Fd())
+			target, err := os.Readlink(link)
+			require.NoError(t, err)
+			assert.Contains(t, target, "(deleted)", "open, deleted on disk")
+			h.held.Release()
+			after, _ := os.Readlink(link)
+			assert.NotEqual(t, target, after, "the last Release closed it")
+		})
+	}
 }

@@ -72,11 +72,13 @@ func TestMuxMedia(t *testing.T) {
 				file := filepath.Join(dir, "live", seg.URI)
 				disk, err := os.ReadFile(file)
 				require.NoError(t, err)
-				b, ct, ok := store.Get("/live/" + seg.URI)
+				f, ct, ok := store.GetFile("/live/" + seg.URI)
 				require.True(t, ok, "segment %s in the store", seg.URI)
 				assert.Equal(t, ContentTypeSegment, ct)
-				assert.True(t, bytes.Equal(disk, b.B), "store and disk differ for %s", seg.URI)
-				b.Release()
+				stored, err := f.ReadAll()
+				require.NoError(t, err)
+				assert.True(t, bytes.Equal(disk, stored), "store and disk differ for %s", seg.URI)
+				f.Release()
 
 				want := SegmentInfo{
 					Stream: liveID, SeqNo: i, Duration: seg.Duration,

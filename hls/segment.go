@@ -82,10 +82,16 @@ func (s *session) publish(seg *openSegment, dur time.Duration) (info SegmentInfo
 		defer data.Release()
 	}
 	st.nextSeq++ // the number is taken even if the file cannot be written, as SRS
-	if err := writeFile(e.file, e.file+".tmp", data.B); err != nil {
+	f, err := createFile(e.file, e.file+".tmp", data.B)
+	if err != nil {
 		return info, false, []error{err}, nil
 	}
-	s.m.store.put(e.urlPath, ContentTypeSegment, data.Retain())
+	shared, err := buffer.NewFile(f)
+	if err != nil {
+		_ = f.Close()
+		return info, false, []error{fmt.Errorf("hls: %w", err)}, nil
+	}
+	s.m.store.putFile(e.urlPath, ContentTypeSegment, shared)
 	st.window = append(st.window, e)
 	expired := st.shrink(cfg.Window)
 

@@ -90,9 +90,9 @@ func TestEntryPrefix(t *testing.T) {
 	assert.Equal(t, pl.Segments[0].URI, info.URL)
 	assert.Equal(t, dir+"/__defaultVhost__/live/livestream/0.ts", info.File)
 	assert.Equal(t, "__defaultVhost__/live/livestream.m3u8", info.M3U8URL)
-	b, _, ok := store.Get("/__defaultVhost__/live/livestream/0.ts")
+	f, _, ok := store.GetFile("/__defaultVhost__/live/livestream/0.ts")
 	require.True(t, ok)
-	b.Release()
+	f.Release()
 	assert.Equal(t, []string{dir}, store.Roots())
 }
 
@@ -249,28 +249,4 @@ func TestTSFloor(t *testing.T) {
 	assert.Equal(t, time.Second, pl.Segments[0].Duration)
 	assert.Equal(t, time.Second, pl.Segments[1].Duration)
 	assert.Equal(t, 1800*time.Millisecond, pl.Segments[2].Duration) // forced at 1.5 s + 0.3 s
-}
-
-// TestWindowMemory checks what the Store holds for a stream's window: its
-// segments' bytes and not much more. Buffers come in size classes; a
-// segment sized with a margin over the last one used to land in a class
-// twice too big, so that a 400 kbit/s stream's window held 2.4 times its
-// bytes (1.5 MB a stream), the 720p one 3.2 times.
-func TestWindowMemory(t *testing.T) {
-	for _, file := range []string{"h264_only.flv", "h264_aac_720p25.flv"} {
-		t.Run(file, func(t *testing.T) {
-			m, store := windowMuxer(t)
-			tags := loadTags(t, file)
-			period := lastTS(tags) + 40
-			for i := range uint32(3) { // segment sizes settle after the first
-				feed(m, tags, i*period)
-			}
-			m.Unpublish()
-			require.NoError(t, m.Close())
-			held, used := store.heldBytes()
-			require.Positive(t, used)
-			// A power-of-two class is under twice what it holds.
-			assert.Less(t, float64(held)/float64(used), 2.0, "held %d bytes for %d", held, used)
-		})
-	}
 }

@@ -16,11 +16,13 @@ const (
 	ContentTypeKey      = "application/octet-stream"
 )
 
-// Store keeps the HLS files players fetch in memory, by URL path, and the
+// Store keeps the HLS files players fetch, by URL path, and the
 // state of the streams being muxed: sequence numbers, sliding window,
 // current key, dispose timer. A stream that ended is forgotten after
 // hls_dispose, or without it once its window has expired (its files stay
-// on disk). One Store serves a whole server; it is safe for concurrent use.
+// on disk). Playlists and keys are kept in memory; a segment is kept as the
+// file it was written to, open (see GetFile). One Store serves a whole
+// server; it is safe for concurrent use.
 type Store struct {
 	mu    sync.RWMutex
 	files map[string]storedFile
@@ -33,9 +35,19 @@ type Store struct {
 	now func() time.Time
 }
 
+// storedFile is one of b (in memory) or f (an open file).
 type storedFile struct {
 	b           *buffer.Buffer
+	f           *buffer.File
 	contentType string
+}
+
+func (f storedFile) release() {
+	if f.b != nil {
+		f.b.Release()
+	} else {
+		f.f.Release()
+	}
 }
 
 // NewStore returns an empty Store.
@@ -47,18 +59,43 @@ func NewStore() *Store {
 	}
 }
 
-// Get returns the file at urlPath (a clean path such as
-// "/live/livestream.m3u8"): a playlist, a segment in its stream's window
-// or a key. The buffer is retained for the caller, who must Release it.
-// Get never blocks on disk or on a Muxer.
+// Get returns the in-memory file at urlPath (a clean path such as
+// "/live/livestream.m3u8"): a playlist or a key. The buffer is retained
+// for the caller, who must Release it. Get never blocks on disk or on a
+// Muxer.
 func (s *Store) Get(urlPath string) (b *buffer.Buffer, contentType string, ok bool) {
+	f, ok := s.lookup(urlPath, false)
+	return f.b, f.contentType, ok
+}
+
+// GetFile returns the segment at urlPath, in its stream's window, as the
+// file it was written to, retained for the caller, who must Release it.
+// Segments are kept as open files rather than in memory: the kernel's
+// page cache holds their bytes once, since they are written to hls_path
+// anyway, and the HTTP server sends them with sendfile(2) without copying
+// them through user memory. The open file keeps the bytes readable while
+// a slow player still fetches a segment that hls_cleanup or hls_dispose
+// deleted since.
+func (s *Store) GetFile(urlPath string) (f *buffer.File, contentType string, ok bool) {
+	sf, ok := s.lookup(urlPath, true)
+	return sf.f, sf.contentType, ok
+}
+
+// lookup returns the file at urlPath, retained, if it is an open file
+// (open) or in memory (!open).
+func (s *Store) lookup(urlPath string, open bool) (storedFile, bool) {
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	f, ok := s.files[urlPath]
-	if ok {
+	if !ok || (f.f != nil) != open {
+		return storedFile{}, false
+	}
+	if open {
+		f.f.Retain()
+	} else {
 		f.b.Retain()
 	}
-	s.mu.RUnlock()
-	return f.b, f.contentType, ok
+	return f, true
 }
 
 // Roots returns the directories HLS files are written under (every
@@ -85,7 +122,7 @@ func (s *Store) Close() {
 	s.streamsMu.Unlock()
 	s.mu.Lock()
 	for p, f := range s.files {
-		f.b.Release()
+		f.release()
 		delete(s.files, p)
 	}
 	s.mu.Unlock()
@@ -104,12 +141,21 @@ func (s *Store) addRoot(dir string) {
 // put stores b (taking over one reference) at urlPath, replacing and
 // releasing what was there.
 func (s *Store) put(urlPath, contentType string, b *buffer.Buffer) {
+	s.store(urlPath, storedFile{b: b, contentType: contentType})
+}
+
+// putFile is put for an open file.
+func (s *Store) putFile(urlPath, contentType string, f *buffer.File) {
+	s.store(urlPath, storedFile{f: f, contentType: contentType})
+}
+
+func (s *Store) store(urlPath string, f storedFile) {
 	s.mu.Lock()
 	old, had := s.files[urlPath]
-	s.files[urlPath] = storedFile{b: b, contentType: contentType}
+	s.files[urlPath] = f
 	s.mu.Unlock()
 	if had {
-		old.b.Release()
+		old.release()
 	}
 }
 
@@ -120,7 +166,7 @@ func (s *Store) remove(urlPath string) {
 	delete(s.files, urlPath)
 	s.mu.Unlock()
 	if had {
-		old.b.Release()
+		old.release()
 	}
 }
 

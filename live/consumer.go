@@ -117,7 +117,7 @@ func (c *Consumer) Resume() {
 // video keyframe: not when the stream has no video, nor for audio-only
 // forms, which never see video packets.
 func (c *Consumer) needsKeyframe() bool {
-	return c.src.hasVideo.Load() && !audioOnly(c.src.cfg.Load().Remux, c.form)
+	return c.src.hasVideo.Load() && c.form != FormRemux
 }
 
 // accepts reports whether the consumer takes stream packet p now.
@@ -154,10 +154,11 @@ const keptQueueCap = 16
 
 // deliver writes the consumer's pending packets and then those of fresh that
 // it has not seen, in one writev (split at maxIovecs), and keeps what the
-// socket did not take. It runs on the consumer's loop.
-func (c *Consumer) deliver(fresh []*Packet) {
+// socket did not take. It runs on the consumer's loop. It reports whether it
+// wrote packets of fresh and the socket took everything.
+func (c *Consumer) deliver(fresh []*Packet) (wroteFresh bool) {
 	if c.closed {
-		return
+		return false
 	}
 	l := c.loop
 	iov, ents := l.iov[:0], l.ents[:0]
@@ -187,7 +188,7 @@ func (c *Consumer) deliver(fresh []*Packet) {
 	}
 	l.iov, l.ents = iov, ents // keep grown capacity
 	if len(iov) == 0 {
-		return
+		return false
 	}
 
 	var sent int
@@ -204,7 +205,7 @@ func (c *Consumer) deliver(fresh []*Packet) {
 			c.src.Stats.BytesOut.Add(uint64(sent))
 			c.fail(err)
 			clear(ents)
-			return
+			return false
 		}
 		if n < want {
 			break
@@ -241,6 +242,7 @@ func (c *Consumer) deliver(fresh []*Packet) {
 	}
 	c.pending = append(c.pending[:0], ents[k:]...)
 	c.off = off
+	hasFresh := len(iov) > old
 	clear(ents)
 	clear(iov)
 
@@ -249,13 +251,14 @@ func (c *Consumer) deliver(fresh []*Packet) {
 		if cap(c.pending) > keptQueueCap {
 			c.pending = nil // the join's GOP burst: not kept for every player
 		}
-		return
+		return hasFresh
 	}
 	if sent > 0 || c.stalledAt.IsZero() {
 		c.stalledAt = l.now
 	}
 	l.addWaiting(c)
 	c.checkQueue()
+	return false
 }
 
 // checkQueue applies the queue bound after a write left packets pending.

@@ -44,11 +44,16 @@ func (g *group) Run(context.Context) error {
 
 	l := g.loop
 	l.now = time.Now()
+	arrived := oldestArrival(work)
+	if !arrived.IsZero() {
+		l.Queued.add(l.now.Sub(arrived))
+		l.delayN = (l.delayN + 1) % l.delayEvery // a batch's samples shift by one player
+	}
 	// Backwards, so a consumer that closes (swap-removed) during delivery
 	// does not make us skip another; one seen twice skips by sequence.
 	for i := len(g.consumers) - 1; i >= 0; i-- {
-		if i < len(g.consumers) {
-			g.consumers[i].deliver(work)
+		if i < len(g.consumers) && g.consumers[i].deliver(work) && !arrived.IsZero() && l.sampleDelay() {
+			l.Delivered.add(time.Since(arrived))
 		}
 	}
 	for _, p := range work {
@@ -59,6 +64,17 @@ func (g *group) Run(context.Context) error {
 	g.spare = work[:0]
 	g.mu.Unlock()
 	return nil
+}
+
+// oldestArrival is when the first of the batch's messages from the
+// publisher was read, or zero when it has none.
+func oldestArrival(work []*Packet) time.Time {
+	for _, p := range work {
+		if !p.Arrived.IsZero() {
+			return p.Arrived
+		}
+	}
+	return time.Time{}
 }
 
 func (g *group) remove(c *Consumer) {

@@ -54,9 +54,9 @@ func testConfig() *Config {
 		MwLatency: 0, MinLatency: true, TimeJitter: JitterFull, ChunkSize: 60000}
 }
 
-// Payloads: AVC sequence header, keyframe, inter frame; AAC header, frame.
+// Payloads: AVC sequence header (a real avcC, which the TS form needs), keyframe, inter frame; AAC header, frame.
 var (
-	avcSH    = []byte{0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f}
+	avcSH    = []byte{0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e, 0xff, 0xe1, 0, 4, 0x67, 0x42, 0xc0, 0x1e, 1, 0, 2, 0x68, 0xce}
 	avcKey   = []byte{0x17, 1, 0, 0, 0, 0, 0, 0, 1, 0x65}
 	avcInter = []byte{0x27, 1, 0, 0, 0, 0, 0, 0, 1, 0x41}
 	aacSH    = []byte{0xaf, 0, 0x12, 0x10}
@@ -241,16 +241,22 @@ func TestJitterFull(t *testing.T) {
 
 // BenchmarkFanout1000 measures one video message reaching 1000 players.
 func BenchmarkFanout1000(b *testing.B) {
+	benchFanout(b, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
+}
+
+// benchFanout measures one video message reaching 1000 players of opts.
+func benchFanout(b *testing.B, opts JoinOptions) {
 	reg := NewRegistry()
 	l := NewLoop(0, inline{})
 	cfg := testConfig()
 	p := startPublish(b, reg, l, cfg)
 	p.gop(2)
 	for i := 0; i < 1000; i++ {
-		reg.Play(l, "v", "live", "s", cfg, &sink{accept: -1}, JoinOptions{Form: FormRTMP, ChunkSize: 60000})
+		reg.Play(l, "v", "live", "s", cfg, &sink{accept: -1}, opts)
 	}
 	frame := make([]byte, 5000)
 	copy(frame, avcInter)
+	frame[7], frame[8] = byte((len(frame)-9)>>8), byte(len(frame)-9) // one NAL unit, the whole frame
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)) * 1000)
 	b.ResetTimer()

@@ -3,6 +3,7 @@ package live
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cascade-live/cascade/buffer"
 )
@@ -24,7 +25,9 @@ type Form uint8
 const (
 	FormRTMP  Form = iota // RTMP chunks, fmt 0 header with absolute timestamp, msid 1
 	FormFLV               // FLV tags
-	FormRemux             // the source's Remux form: MPEG-TS, ADTS AAC or MP3 frames
+	FormRemux             // the source's audio Remux form: ADTS AAC or MP3 frames
+	FormTS                // MPEG-TS (HTTP-TS and SRT players)
+	numForms
 )
 
 // Packet is one media message of a stream, received once and serialized once
@@ -37,11 +40,18 @@ type Packet struct {
 	Keyframe  bool   // video keyframe (not a sequence header)
 	SeqHeader bool   // AVC/HEVC/AAC sequence header (decoder configuration)
 	ChunkSize int    // KindEvent: the Set Chunk Size it carries, else 0
+	// Arrived is when the publisher's message was read (the loop's clock
+	// at the read), for the delivery delay histograms; zero for packets
+	// the server makes itself.
+	Arrived time.Time
 
 	Payload *buffer.Buffer // message body as received (FLV tag body)
 	RTMP    *buffer.Buffer // chunked RTMP form; nil when the packet has none
 	FLV     *buffer.Buffer // FLV tag form; nil when the packet has none
-	Remux   *buffer.Buffer // the source's Remux form; nil when it has none
+	Remux   *buffer.Buffer // the source's audio Remux form; nil when it has none
+	// TS is the MPEG-TS form, made while the vhost serves .ts or the
+	// source has TS players; nil otherwise (see Publisher.Write).
+	TS *buffer.Buffer
 
 	refs atomic.Int32
 }
@@ -73,7 +83,7 @@ func (p *Packet) Release() {
 	case n < 0:
 		panic("live: Release of a released packet")
 	}
-	for _, b := range [...]*buffer.Buffer{p.Payload, p.RTMP, p.FLV, p.Remux} {
+	for _, b := range [...]*buffer.Buffer{p.Payload, p.RTMP, p.FLV, p.Remux, p.TS} {
 		if b != nil {
 			b.Release()
 		}
@@ -91,8 +101,10 @@ func (p *Packet) Bytes(f Form) []byte {
 		b = p.RTMP
 	case FormFLV:
 		b = p.FLV
-	default:
+	case FormRemux:
 		b = p.Remux
+	default:
+		b = p.TS
 	}
 	if b == nil {
 		return nil

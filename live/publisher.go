@@ -29,7 +29,7 @@ type Publisher struct {
 	jitter     jitter
 	batch      []*Packet
 	batchStart time.Time
-	remux      *remuxer
+	remux      remuxer
 	sched      []*group
 	timer      *time.Timer // goroutine publishers: flushes a batch due by latency
 
@@ -68,6 +68,7 @@ func (p *Publisher) Write(typ uint8, timestamp uint32, body *buffer.Buffer) {
 	cfg := s.cfg.Load()
 	pk := NewPacket()
 	pk.Payload = body
+	pk.Arrived = p.now()
 	b := body.B
 	var csid uint32
 	switch typ {
@@ -96,16 +97,7 @@ func (p *Publisher) Write(typ uint8, timestamp uint32, body *buffer.Buffer) {
 	ft := buffer.GetSize(flv.TagLen(len(b)))
 	ft.B = flv.AppendTag(ft.B[:0], typ, pk.Timestamp, b)
 	pk.FLV = ft
-	var prefix []byte
-	if cfg.Remux != RemuxNone {
-		if p.remux == nil || p.remux.kind != cfg.Remux {
-			p.remux = newRemuxer(cfg.Remux)
-		}
-		pk.Remux = p.remux.form(pk)
-		if pk.Remux != nil && p.remux.kind == RemuxTS && pk.Kind == KindVideo && pk.Keyframe {
-			prefix = p.remux.prefix()
-		}
-	}
+	psi, stopped := p.remuxForms(pk, cfg)
 	s.Stats.BytesIn.Add(uint64(len(b)))
 	p.bytes += uint64(len(b))
 	if pk.Kind != KindData {
@@ -126,11 +118,14 @@ func (p *Publisher) Write(typ uint8, timestamp uint32, body *buffer.Buffer) {
 	default:
 		p.changeChunkSize(size)
 	}
-	if prefix != nil {
-		s.remuxPrefix = append(s.remuxPrefix[:0], prefix...)
-	}
 	s.seq++
 	pk.Seq = s.seq
+	switch {
+	case psi != nil:
+		s.tsPrefix, s.tsStart = psi, pk.Seq
+	case stopped:
+		s.tsPrefix = nil
+	}
 	s.cache(pk, cfg)
 	for _, o := range s.outputs {
 		o.WritePacket(pk)
@@ -141,6 +136,33 @@ func (p *Publisher) Write(typ uint8, timestamp uint32, body *buffer.Buffer) {
 	if cfg.MinLatency || cfg.MwLatency <= 0 || p.batchFull(cfg) {
 		p.flush()
 	}
+}
+
+// remuxForms gives media packet pk its audio form (an .aac or .mp3 mount)
+// and its TS form. The TS form is made while the vhost serves .ts or the
+// source has TS players (SRT), so it costs nothing otherwise; it returns
+// PAT and PMT when the TS form starts at pk, and whether it stopped.
+func (p *Publisher) remuxForms(pk *Packet, cfg *Config) (psi []byte, stopped bool) {
+	r := &p.remux
+	if !r.learn(pk) {
+		return nil, false
+	}
+	if cfg.Remux == RemuxAAC || cfg.Remux == RemuxMP3 {
+		pk.Remux = r.audioForm(pk, cfg.Remux)
+	}
+	wantTS := cfg.Remux == RemuxTS || p.src.byForm[FormTS].Load() > 0
+	switch {
+	case wantTS && r.mux == nil:
+		if psi = r.startTS(pk); psi != nil {
+			pk.TS = r.tsForm(pk, psi)
+		}
+	case wantTS:
+		pk.TS = r.tsForm(pk, nil)
+	case r.mux != nil:
+		r.stopTS()
+		stopped = true
+	}
+	return psi, stopped
 }
 
 // add appends pk to the batch, starting the latency clock of a new batch.

@@ -349,7 +349,7 @@ func TestReader(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rd, err := reg.Read(ctx, g.l, "v", "live", "s", cfg)
+	rd, err := reg.Read(ctx, g.l, "v", "live", "s", cfg, FormFLV)
 	require.NoError(t, err)
 	var types []uint8
 	for i := 0; i < 4; i++ {

@@ -10,7 +10,7 @@ import (
 	"github.com/cascade-live/cascade/flv"
 )
 
-// ErrReaderClosed is returned by ReadTag after Close.
+// ErrReaderClosed is returned by ReadTag and ReadBytes after Close.
 var ErrReaderClosed = errors.New("live: reader closed")
 
 // readerBuffer bounds the bytes a Reader holds that its goroutine has not
@@ -19,17 +19,17 @@ var ErrReaderClosed = errors.New("live: reader closed")
 const readerBuffer = 4 << 20
 
 // Reader is a player that is not a connection: a goroutine that reads a
-// source as FLV tags (a forward, an SRT player, an edge's publish relay).
-// Its consumer lives on an event loop like any player's, with the GOP cache
-// at start and the same queue bounds; the tags it takes are copied once into
-// a bounded buffer that the goroutine drains.
+// source as FLV tags (a forward, an edge's publish relay) or as the shared
+// MPEG-TS form (an SRT player). Its consumer lives on an event loop like any
+// player's, with the GOP cache at start and the same queue bounds; the bytes
+// it takes are copied once into a bounded buffer that the goroutine drains.
 type Reader struct {
 	reg  *Registry
 	loop *Loop
 	c    *Consumer // set and used on loop
 
 	mu     sync.Mutex
-	tags   []*buffer.Buffer // whole FLV tags not yet read
+	tags   []*buffer.Buffer // what each write gave (whole FLV tags, or TS packets), not yet read
 	size   int
 	err    error
 	ready  chan struct{} // one token: tags or an error arrived
@@ -49,13 +49,14 @@ type runFunc func()
 
 func (f runFunc) Run(context.Context) error { f(); return nil }
 
-// Read attaches a Reader to vhost/app/stream on loop l (any of the server's
+// Read attaches a Reader of form (FormFLV, read with ReadTag, or FormTS,
+// read with ReadBytes) to vhost/app/stream on loop l (any of the server's
 // loops; spread them). It returns once the Reader has joined.
-func (r *Registry) Read(ctx context.Context, l *Loop, vhost, app, stream string, cfg *Config) (*Reader, error) {
+func (r *Registry) Read(ctx context.Context, l *Loop, vhost, app, stream string, cfg *Config, form Form) (*Reader, error) {
 	rd := &Reader{reg: r, loop: l, ready: make(chan struct{}, 1)}
 	joined := make(chan struct{})
 	join := runFunc(func() {
-		rd.c = r.Play(l, vhost, app, stream, cfg, readerSink{rd}, JoinOptions{Form: FormFLV})
+		rd.c = r.Play(l, vhost, app, stream, cfg, readerSink{rd}, JoinOptions{Form: form})
 		close(joined)
 	})
 	if err := l.exec.Execute(ctx, join); err != nil {
@@ -76,7 +77,8 @@ func (rd *Reader) Source() *Source { return rd.c.src }
 // readerSink is the Reader as its consumer's connection.
 type readerSink struct{ rd *Reader }
 
-// Writev takes whole tags while the buffer has room (called on the loop).
+// Writev takes whole slices (tags, a packet's TS) while the buffer has
+// room (called on the loop).
 func (s readerSink) Writev(bufs [][]byte) (int, error) {
 	rd := s.rd
 	rd.mu.Lock()
@@ -126,9 +128,31 @@ func (rd *Reader) signal() {
 	}
 }
 
-// ReadTag returns the next tag, waiting for one. After the consumer was
-// dropped (too slow) it returns the error, wrapping ErrSlowConsumer.
+// ReadTag returns the next tag of a FormFLV Reader, waiting for one. After
+// the consumer was dropped (too slow) it returns the error, wrapping
+// ErrSlowConsumer.
 func (rd *Reader) ReadTag(ctx context.Context) (Tag, error) {
+	b, err := rd.ReadBytes(ctx)
+	if err != nil {
+		return Tag{}, err
+	}
+	if len(b) < flv.TagHeaderLen+flv.PreviousTagSizeLen {
+		return Tag{}, fmt.Errorf("live: reader: short tag of %d bytes", len(b))
+	}
+	h := flv.ParseTagHeader(b)
+	end := flv.TagHeaderLen + h.DataSize
+	if end > len(b) {
+		return Tag{}, fmt.Errorf("live: reader: tag of %d bytes says %d", len(b), h.DataSize)
+	}
+	return Tag{Type: h.Type, Timestamp: h.Timestamp, Payload: b[flv.TagHeaderLen:end]}, nil
+}
+
+// ReadBytes returns the next bytes in the Reader's form, waiting for them:
+// one FLV tag, or a packet's MPEG-TS packets (a TS Reader starts with PAT
+// and PMT, then a keyframe), copied from the form every player shares,
+// and valid until the next read or Close. After the consumer was dropped (too slow) it
+// returns the error, wrapping ErrSlowConsumer.
+func (rd *Reader) ReadBytes(ctx context.Context) ([]byte, error) {
 	for {
 		rd.mu.Lock()
 		if rd.cur != nil {
@@ -142,25 +166,17 @@ func (rd *Reader) ReadTag(ctx context.Context) (Tag, error) {
 			rd.size -= len(t.B)
 			rd.cur = t
 			rd.mu.Unlock()
-			if len(t.B) < flv.TagHeaderLen+flv.PreviousTagSizeLen {
-				return Tag{}, fmt.Errorf("live: reader: short tag of %d bytes", len(t.B))
-			}
-			h := flv.ParseTagHeader(t.B)
-			end := flv.TagHeaderLen + h.DataSize
-			if end > len(t.B) {
-				return Tag{}, fmt.Errorf("live: reader: tag of %d bytes says %d", len(t.B), h.DataSize)
-			}
-			return Tag{Type: h.Type, Timestamp: h.Timestamp, Payload: t.B[flv.TagHeaderLen:end]}, nil
+			return t.B, nil
 		}
 		if err := rd.err; err != nil {
 			rd.mu.Unlock()
-			return Tag{}, err
+			return nil, err
 		}
 		rd.mu.Unlock()
 		select {
 		case <-rd.ready:
 		case <-ctx.Done():
-			return Tag{}, ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
 }

@@ -143,7 +143,7 @@ func (r *Registry) Publish(l *Loop, vhost, app, stream string, cfg *Config) (*Pu
 		return nil, ErrPublishBusy
 	}
 	s.cfg.Store(cfg)
-	p := &Publisher{src: s, loop: l}
+	p := &Publisher{src: s, loop: l, remux: remuxer{start: -1}}
 	p.jitter = s.lastJitter
 	p.jitter.reset(cfg.TimeJitter)
 	s.pub = p

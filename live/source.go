@@ -65,12 +65,13 @@ type Source struct {
 	gop         []*Packet
 	audioRun    int      // audio frames since the last video frame
 	groups      []*group // by loop index
-	remuxPrefix []byte   // what remux players get first (TS: PAT and PMT)
+	tsPrefix    []byte   // PAT and PMT of the running TS muxer, nil when none runs
+	tsStart     uint64   // Seq of the packet the running TS muxer started at
 	outputs     []Output
 
 	hasAudio, hasVideo atomic.Bool
 	consumers          atomic.Int32
-	byForm             [3]atomic.Int32 // consumers per Form
+	byForm             [numForms]atomic.Int32 // consumers per Form
 	gopFrames          atomic.Int32
 	dropped            atomic.Uint64
 	Stats              Stats
@@ -240,6 +241,7 @@ func (s *Source) unpublishLocked(p *Publisher) {
 
 	s.pub = nil
 	s.lastJitter = p.jitter
+	s.tsPrefix = nil // the next publisher's TS form starts anew
 	for _, slot := range [...]**Packet{&s.metadata, &s.videoSH, &s.audioSH} {
 		if *slot != nil {
 			(*slot).Release()
@@ -324,22 +326,31 @@ func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) (*Consumer, bool) {
 		c.pending = append(c.pending, rawPacket(FormRTMP, rtmp.AppendSetChunkSize(nil, uint32(s.chunkSize))))
 		c.chunkSize = s.chunkSize
 	}
-	if opts.Form == FormRemux && len(s.remuxPrefix) > 0 {
-		c.pending = append(c.pending, rawPacket(FormRemux, s.remuxPrefix))
-	}
-	for _, p := range [...]*Packet{s.metadata, s.videoSH, s.audioSH} {
-		if p != nil && opts.Form != FormRemux {
-			p.Retain()
-			c.pending = append(c.pending, p)
+	gop := s.gop
+	switch opts.Form {
+	case FormTS:
+		// PAT and PMT first; the cached GOP serves only if the running
+		// TS muxer made all of it.
+		if len(s.tsPrefix) > 0 {
+			c.pending = append(c.pending, rawPacket(FormTS, s.tsPrefix))
+		}
+		if len(s.tsPrefix) == 0 || len(gop) > 0 && gop[0].Seq < s.tsStart {
+			gop = nil
+		}
+	case FormRTMP, FormFLV:
+		for _, p := range [...]*Packet{s.metadata, s.videoSH, s.audioSH} {
+			if p != nil {
+				p.Retain()
+				c.pending = append(c.pending, p)
+			}
 		}
 	}
-	for _, p := range s.gop {
+	for _, p := range gop {
 		p.Retain()
 		c.pending = append(c.pending, p)
 	}
-	// Without a cached GOP, start at the next keyframe; so do TS players,
-	// whose GOP may predate the muxer.
-	c.waitKey = (len(s.gop) == 0 || opts.Form == FormRemux) && c.needsKeyframe()
+	// Without a cached GOP, start at the next keyframe.
+	c.waitKey = len(gop) == 0 && c.needsKeyframe()
 	s.mu.Unlock()
 	first := s.consumers.Add(1) == 1
 	s.byForm[opts.Form].Add(1)
@@ -358,13 +369,13 @@ func rawPacket(f Form, b []byte) *Packet {
 		p.RTMP = buf
 	case FormFLV:
 		p.FLV = buf
-	default:
+	case FormRemux:
 		p.Remux = buf
+	default:
+		p.TS = buf
 	}
 	return p
 }
-
-func audioOnly(r Remux, f Form) bool { return f == FormRemux && (r == RemuxAAC || r == RemuxMP3) }
 
 // leave detaches c (on its loop).
 func (s *Source) leave(c *Consumer) {

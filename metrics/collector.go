@@ -30,6 +30,7 @@ type collector struct {
 	gopFrames, uptime                           *prometheus.Desc
 
 	events, sinkDelivered, sinkDropped *prometheus.Desc
+	deliveryDelay, deliveryQueued      *prometheus.Desc
 }
 
 // NewCollector returns a collector of SRS's exporter metrics and the
@@ -92,6 +93,10 @@ func newCollector(src Source, opts Options, u *uname) *collector {
 		"Events handed to a sink of the event bus.", []string{"sink"}, nil)
 	c.sinkDropped = prometheus.NewDesc("cascade_event_sink_dropped_total",
 		"Events a sink of the event bus lost because its queue was full.", []string{"sink"}, nil)
+	c.deliveryDelay = plain("cascade_delivery_delay_seconds",
+		"For each write of live media to a player, seconds since the publisher's message was read.")
+	c.deliveryQueued = plain("cascade_delivery_queued_seconds",
+		"For each batch of live media and event loop, seconds from the publisher's message being read to the loop taking it up.")
 	return c
 }
 
@@ -103,7 +108,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.build, c.cpu, c.memory, c.sendBytes, c.recvBytes, c.streams, c.clients, c.clientsTotal, c.clientErr,
 		c.publishers, c.players, c.streamRecv, c.streamSend, c.frames, c.dropped, c.kbpsIn, c.kbpsOut,
-		c.gopFrames, c.uptime, c.events, c.sinkDelivered, c.sinkDropped,
+		c.gopFrames, c.uptime, c.events, c.sinkDelivered, c.sinkDropped, c.deliveryDelay, c.deliveryQueued,
 	} {
 		ch <- d
 	}
@@ -140,6 +145,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.sinkDropped, sink.Dropped, sink.Name)
 	}
 
+	histogram(ch, c.deliveryDelay, s.DeliveryDelay)
+	histogram(ch, c.deliveryQueued, s.DeliveryQueued)
+
 	for _, st := range c.src.Streams() {
 		l := []string{st.Vhost, st.App, st.Stream}
 		gauge(c.publishers, float64(st.Publishers), l...)
@@ -155,6 +163,21 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(c.gopFrames, float64(st.GOPFrames), l...)
 		gauge(c.uptime, st.Uptime.Seconds(), l...)
 	}
+}
+
+// histogram sends h as a Prometheus histogram, unless it has no buckets.
+func histogram(ch chan<- prometheus.Metric, d *prometheus.Desc, h Histogram) {
+	if len(h.Bounds) == 0 {
+		return
+	}
+	buckets := make(map[float64]uint64, len(h.Bounds))
+	var n uint64
+	for i, b := range h.Bounds {
+		n += h.Counts[i]
+		buckets[b] = n
+	}
+	n += h.Counts[len(h.Bounds)]
+	ch <- prometheus.MustNewConstHistogram(d, n, h.Sum, buckets)
 }
 
 // majorOf returns the major number of "6.0.184": SRS's "major" label.

@@ -241,3 +241,20 @@ cascade_event_sink_dropped_total{sink="kafka"} 4
 	require.NoError(t, err)
 	assert.Empty(t, problems)
 }
+
+func TestDeliveryDelayHistogram(t *testing.T) {
+	src := newSource()
+	src.server.DeliveryDelay = Histogram{Bounds: []float64{0.001, 0.005}, Counts: []uint64{3, 5, 2}, Sum: 0.05}
+	c := newCollector(src, testOpts, testUname)
+	want := `
+# HELP cascade_delivery_delay_seconds For each write of live media to a player, seconds since the publisher's message was read.
+# TYPE cascade_delivery_delay_seconds histogram
+cascade_delivery_delay_seconds_bucket{le="0.001"} 3
+cascade_delivery_delay_seconds_bucket{le="0.005"} 8
+cascade_delivery_delay_seconds_bucket{le="+Inf"} 10
+cascade_delivery_delay_seconds_sum 0.05
+cascade_delivery_delay_seconds_count 10
+`
+	assert.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want), "cascade_delivery_delay_seconds"))
+	assert.Zero(t, testutil.CollectAndCount(c, "cascade_delivery_queued_seconds"), "no buckets, no series")
+}

@@ -30,6 +30,21 @@ type Server struct {
 	Events map[string]uint64
 	// EventSinks are the event bus's sinks: cascade_event_sink_*_total.
 	EventSinks []EventSink
+
+	// DeliveryDelay is cascade_delivery_delay_seconds: for each player
+	// write of live media, the time since the publisher's message was
+	// read. DeliveryQueued is cascade_delivery_queued_seconds: its part
+	// before the player's loop took the message up, once per loop.
+	DeliveryDelay, DeliveryQueued Histogram
+}
+
+// Histogram is a distribution: Counts[i] are the observations at most
+// Bounds[i] and above Bounds[i-1] (not cumulative), the one past the last
+// bound is +Inf. An empty Bounds exports no series.
+type Histogram struct {
+	Bounds []float64 // ascending
+	Counts []uint64  // len(Bounds)+1
+	Sum    float64
 }
 
 // EventSink is the counters of one sink of the event bus.

@@ -76,11 +76,23 @@ type Conn struct {
 	BytesIn, BytesOut atomic.Uint64
 }
 
-// outPiece is queued output: a slice of owner (released when written), or
-// memory of the connection's own when owner is nil.
+// outPiece is queued output: a slice of owner (released when written),
+// memory of the connection's own when owner is nil, or, when file is set,
+// n bytes of file from off (sent with sendfile(2), released when written).
 type outPiece struct {
 	b     []byte
 	owner *buffer.Buffer
+	file  *buffer.File
+	off   int64
+	n     int64
+}
+
+// size is how many bytes of p wait.
+func (p *outPiece) size() int64 {
+	if p.file != nil {
+		return p.n
+	}
+	return int64(len(p.b))
 }
 
 // Do runs fn on the connection's loop, unless the connection has closed by
@@ -249,6 +261,50 @@ func (c *Conn) Send(head, body []byte, owner *buffer.Buffer) error {
 	return c.checkOutbound()
 }
 
+// SendFile writes head then n bytes of f from off after everything
+// written before, with sendfile(2): the kernel hands the file's pages to
+// the socket without copying them through user memory. head goes first
+// with MSG_MORE, so that head and body leave in full packets. The unsent
+// part of head is copied; the rest of the file waits in the queue by
+// reference, like Send's body (it does not count against MaxOutbound),
+// and f is released once written or when the connection closes. SendFile
+// takes over f's reference even when it fails.
+func (c *Conn) SendFile(head []byte, f *buffer.File, off, n int64) error {
+	if c.closing {
+		f.Release()
+		return net.ErrClosed
+	}
+	total := uint64(int64(len(head)) + n)
+	c.BytesOut.Add(total)
+	c.engine.bytesOut.Add(total)
+	sent := 0
+	p := outPiece{file: f, off: off, n: n}
+	if len(c.out) == 0 && c.flushGnet() {
+		var err error
+		pair := &c.loop.pair
+		pair[0] = head
+		sent, err = c.send(pair[:1], n > 0)
+		pair[0] = nil
+		if err == nil && sent == len(head) && n > 0 {
+			err = c.sendfile(&p)
+		}
+		if err != nil {
+			f.Release()
+			c.Fail(err)
+			return err
+		}
+	}
+	if sent < len(head) {
+		c.enqueue(append([]byte(nil), head[sent:]...), nil)
+	}
+	if p.n > 0 {
+		c.out = append(c.out, p)
+	} else {
+		f.Release()
+	}
+	return c.checkOutbound()
+}
+
 // Drained reports whether everything written reached the socket.
 func (c *Conn) Drained() bool { return len(c.out) == 0 && c.Conn.OutboundBuffered() == 0 }
 
@@ -257,8 +313,8 @@ func (c *Conn) Drained() bool { return len(c.out) == 0 && c.Conn.OutboundBuffere
 func (c *Conn) Outbound() (copied, shared int) {
 	copied = c.Conn.OutboundBuffered() + c.outOwned
 	for _, p := range c.out {
-		if p.owner != nil {
-			shared += len(p.b)
+		if p.owner != nil || p.file != nil {
+			shared += int(p.size())
 		}
 	}
 	return copied, shared
@@ -341,11 +397,30 @@ func (c *Conn) flushGnet() bool {
 // reports whether the queue is empty after.
 func (c *Conn) flushQueue() bool {
 	for len(c.out) > 0 {
+		if p := &c.out[0]; p.file != nil {
+			if err := c.sendfile(p); err != nil {
+				c.Fail(err)
+				return false
+			}
+			if p.n > 0 {
+				return false // the socket is full
+			}
+			c.release(*p)
+			c.popFront(1)
+			continue
+		}
+		// The slices up to the next file piece, in one writev(2); with
+		// MSG_MORE when a file follows (an HTTP head and its body).
 		bufs := c.loop.bufs[:0]
+		more := false
 		for _, p := range c.out[:min(len(c.out), maxIov)] {
+			if p.file != nil {
+				more = true
+				break
+			}
 			bufs = append(bufs, p.b)
 		}
-		n, err := c.writev(bufs)
+		n, err := c.send(bufs, more)
 		clear(bufs)
 		c.loop.bufs = bufs[:0]
 		if err != nil {
@@ -353,7 +428,7 @@ func (c *Conn) flushQueue() bool {
 			return false
 		}
 		done := 0
-		for done < len(c.out) && n >= len(c.out[done].b) {
+		for done < len(c.out) && c.out[done].file == nil && n >= len(c.out[done].b) {
 			p := c.out[done]
 			n -= len(p.b)
 			c.release(p)
@@ -366,18 +441,25 @@ func (c *Conn) flushQueue() bool {
 			}
 			p.b = p.b[n:]
 		}
-		rest := copy(c.out, c.out[done:])
-		clear(c.out[rest:])
-		c.out = c.out[:rest]
-		if rest > 0 && done == 0 {
+		c.popFront(done)
+		if len(c.out) > 0 && done == 0 {
 			return false // the socket is full
 		}
 	}
 	return true
 }
 
+// popFront drops the first n pieces of the queue (written and released).
+func (c *Conn) popFront(n int) {
+	rest := copy(c.out, c.out[n:])
+	clear(c.out[rest:])
+	c.out = c.out[:rest]
+}
+
 func (c *Conn) release(p outPiece) {
-	if p.owner != nil {
+	if p.file != nil {
+		p.file.Release()
+	} else if p.owner != nil {
 		p.owner.Release()
 	} else {
 		c.outOwned -= len(p.b)
@@ -423,7 +505,11 @@ const maxIov = 1024
 // writev is one writev(2) of bufs (at most maxIov non-empty ones) on the
 // socket; it returns how many bytes the socket took, 0 and no error when
 // it would block.
-func (c *Conn) writev(bufs [][]byte) (int, error) {
+func (c *Conn) writev(bufs [][]byte) (int, error) { return c.send(bufs, false) }
+
+// send is writev, or with more a sendmsg(2) with MSG_MORE: the kernel
+// holds a last partial packet for what the next call (a sendfile) adds.
+func (c *Conn) send(bufs [][]byte, more bool) (int, error) {
 	iov := c.loop.iov[:0]
 	for _, b := range bufs {
 		if len(b) == 0 {
@@ -438,8 +524,21 @@ func (c *Conn) writev(bufs [][]byte) (int, error) {
 	if len(iov) == 0 {
 		return 0, nil
 	}
+	var msg unix.Msghdr
+	if more {
+		msg.Iov = &iov[0]
+		msg.SetIovlen(len(iov))
+	}
 	for {
-		n, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(c.Fd()), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+		var (
+			n     uintptr
+			errno unix.Errno
+		)
+		if more {
+			n, _, errno = unix.Syscall(unix.SYS_SENDMSG, uintptr(c.Fd()), uintptr(unsafe.Pointer(&msg)), unix.MSG_MORE|unix.MSG_NOSIGNAL)
+		} else {
+			n, _, errno = unix.Syscall(unix.SYS_WRITEV, uintptr(c.Fd()), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+		}
 		if errno == unix.EINTR {
 			continue
 		}
@@ -452,6 +551,34 @@ func (c *Conn) writev(bufs [][]byte) (int, error) {
 		default:
 			return 0, fmt.Errorf("netpoll: writev: %w", errno)
 		}
+	}
+}
+
+// sendfile writes what the socket takes of the file piece p with one
+// sendfile(2), advancing p. A short write means the socket is full (the
+// writable event says when to go on, so no second call to see EAGAIN);
+// that is no error.
+func (c *Conn) sendfile(p *outPiece) error {
+	for {
+		off := p.off
+		n, err := unix.Sendfile(c.Fd(), p.file.Fd(), &off, int(min(p.n, 1<<30)))
+		if n > 0 {
+			p.off += int64(n)
+			p.n -= int64(n)
+		}
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			return nil
+		case err != nil:
+			return fmt.Errorf("netpoll: sendfile %s: %w", p.file.Name(), err)
+		case n == 0 && p.n > 0:
+			// The file is shorter than the piece: it changed after it
+			// was shared, and the response cannot be completed.
+			return fmt.Errorf("netpoll: sendfile %s: %w", p.file.Name(), io.ErrUnexpectedEOF)
+		}
+		return nil
 	}
 }
 

@@ -186,18 +186,25 @@ func TestSendKeepsReferences(t *testing.T) {
 	assert.Greater(t, o[1], 4<<20, "the body is queued by reference")
 	assert.Equal(t, int32(2), keep.Refs())
 
+	readAllDrained(t, c, want, s.drained)
+	assert.Equal(t, int32(1), keep.Refs(), "Send released its reference")
+	keep.Release()
+}
+
+// readAllDrained reads want from c, checks it came in order, and waits
+// for the session's OnDrained.
+func readAllDrained(t *testing.T, c net.Conn, want []byte, drained <-chan struct{}) {
+	t.Helper()
 	require.NoError(t, c.SetReadDeadline(time.Now().Add(20*time.Second)))
 	got := make([]byte, len(want))
-	_, err = io.ReadFull(c, got)
+	_, err := io.ReadFull(c, got)
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(want, got), "every byte in order")
 	select {
-	case <-s.drained:
+	case <-drained:
 	case <-time.After(5 * time.Second):
 		t.Fatal("OnDrained was not called")
 	}
-	assert.Equal(t, int32(1), keep.Refs(), "Send released its reference")
-	keep.Release()
 }
 
 // TestQueueReleasedOnClose: a connection closed with a queued body

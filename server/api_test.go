@@ -142,6 +142,8 @@ vhost __defaultVhost__ {
 	assert.Contains(t, m, `label="cascade-test"`)
 	assert.Contains(t, m, `cascade_events_total{action="on_publish"} 1`, "the metrics sink counts the bus's events")
 	assert.Contains(t, m, `cascade_event_sink_dropped_total{sink="http_hooks"} 0`)
+	assert.Regexp(t, `cascade_delivery_queued_seconds_count [1-9]`, m, "the player's batches are timed")
+	assert.Contains(t, m, `cascade_delivery_delay_seconds_bucket{le="0.005"}`)
 
 	// Kick the player: it sees the connection end; on_stop and on_close follow.
 	req, _ := http.NewRequest("DELETE", apiBase+"/api/v1/clients/"+playerID, nil)

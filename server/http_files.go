@@ -104,6 +104,34 @@ func (h *httpSession) sendBody(req *http1.Request, head, body []byte, owner *buf
 		body = nil
 	}
 	_ = h.c.Send(head, body, owner)
+	h.ended(req, head)
+}
+
+// OpenFiles is implemented by a MemoryFiles that keeps large files (HLS
+// segments) as the open files it wrote: they are sent with sendfile(2)
+// from the kernel's page cache, without a copy through user memory.
+type OpenFiles interface {
+	// GetFile returns the open file at an URL path, retained (the caller
+	// releases).
+	GetFile(urlPath string) (f *buffer.File, contentType string, ok bool)
+}
+
+// sendFile answers with f (its reference taken over): whole, a range of
+// it, or 304, and ends the response.
+func (h *httpSession) sendFile(req *http1.Request, f *buffer.File, ctype string) {
+	fh := fileResponse(req, ctype, f.Size(), f.Modified())
+	head := h.srv.appendFileHead(h.out[:0], req, fh)
+	n := fh.length
+	if req.Method == "HEAD" || fh.status != 200 && fh.status != 206 {
+		n = 0
+	}
+	_ = h.c.SendFile(head, f, fh.off, n)
+	h.ended(req, head)
+}
+
+// ended finishes a response whose head was sent: head's memory is the
+// session's again, and the connection closes after it unless kept alive.
+func (h *httpSession) ended(req *http1.Request, head []byte) {
 	h.out = head[:0]
 	if !req.KeepAlive {
 		h.c.CloseGracefully()
@@ -153,6 +181,12 @@ func (h *httpSession) serveMemory(req *http1.Request) bool {
 // serveStored answers from an output's in-memory files as they are.
 func (h *httpSession) serveStored(req *http1.Request) bool {
 	for _, m := range h.srv.memoryFiles() {
+		if of, ok := m.(OpenFiles); ok {
+			if f, ctype, ok := of.GetFile(req.Path); ok {
+				h.sendFile(req, f, ctype)
+				return true
+			}
+		}
 		b, ctype, ok := m.Get(req.Path)
 		if !ok {
 			continue
@@ -333,9 +367,8 @@ func (fs *fileSend) close() {
 	}
 }
 
-// openFile opens the file a request names and works out the response: the
-// whole file, a range of it (206, 416), or 304 for a conditional GET. It
-// runs on the disk pool.
+// openFile opens the file a request names and works out the response
+// (fileResponse). It runs on the disk pool.
 func openFile(roots []string, req *http1.Request) (*os.File, fileHead, error) {
 	p, err := resolveFile(roots, req.Path)
 	if err != nil {
@@ -350,12 +383,18 @@ func openFile(roots []string, req *http1.Request) (*os.File, fileHead, error) {
 		_ = f.Close()
 		return nil, fileHead{}, os.ErrNotExist
 	}
-	size := fi.Size()
-	fh := fileHead{status: 200, ctype: contentType(p), length: size, size: size, modified: fi.ModTime()}
+	return f, fileResponse(req, contentType(p), fi.Size(), fi.ModTime()), nil
+}
+
+// fileResponse works out the response for a file of size bytes last
+// modified then: the whole file, a range of it (206, 416), or 304 for a
+// conditional GET.
+func fileResponse(req *http1.Request, ctype string, size int64, modified time.Time) fileHead {
+	fh := fileHead{status: 200, ctype: ctype, length: size, size: size, modified: modified}
 	if ims := req.Header.Get("If-Modified-Since"); ims != "" {
-		if t, err := http.ParseTime(ims); err == nil && !fi.ModTime().Truncate(time.Second).After(t) {
+		if t, err := http.ParseTime(ims); err == nil && !modified.Truncate(time.Second).After(t) {
 			fh.status, fh.length = 304, 0
-			return f, fh, nil
+			return fh
 		}
 	}
 	rng := req.Header.Get("Range")
@@ -371,7 +410,7 @@ func openFile(roots []string, req *http1.Request) (*os.File, fileHead, error) {
 			fh.status, fh.length, fh.ctype = 416, 0, "text/plain"
 		}
 	}
-	return f, fh, nil
+	return fh
 }
 
 // memoryFiles lists the in-memory stores of the outputs.

@@ -209,7 +209,7 @@ func (h *httpSession) startStream(st *state, v *config.Vhost, req *http1.Request
 	form, ctype, typ := live.FormFLV, "video/x-flv", api.ClientFLVPlay
 	switch remuxOf(v.HTTPRemux.Mount) {
 	case live.RemuxTS:
-		form, ctype, typ = live.FormRemux, "video/mp2t", api.ClientFLVPlay
+		form, ctype, typ = live.FormTS, "video/mp2t", api.ClientFLVPlay
 	case live.RemuxAAC:
 		form, ctype, typ = live.FormRemux, "audio/aac", api.ClientFLVPlay
 	case live.RemuxMP3:

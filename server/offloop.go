@@ -198,7 +198,7 @@ func (s *Server) notifyClosed(o *offloop) {
 	s.emit(o.req.Vhost, hooks.OnClose{Conn: o.hookConn(), SendBytes: int64(out), RecvBytes: int64(in)})
 }
 
-// offPlayer is a session.Player.
+// offPlayer is a session.Player or session.TSPlayer.
 type offPlayer struct {
 	*offloop
 	rd *live.Reader
@@ -206,6 +206,16 @@ type offPlayer struct {
 
 // Play implements session.Host.
 func (s *Server) Play(ctx context.Context, req session.Request) (session.Player, error) {
+	return s.play(ctx, req, live.FormFLV)
+}
+
+// PlayTS implements session.Host.
+func (s *Server) PlayTS(ctx context.Context, req session.Request) (session.TSPlayer, error) {
+	return s.play(ctx, req, live.FormTS)
+}
+
+// play admits req and attaches a reader of form to the stream.
+func (s *Server) play(ctx context.Context, req session.Request, form live.Form) (*offPlayer, error) {
 	o, err := s.newOffloop(ctx, req, admission.Play)
 	if err != nil {
 		return nil, err
@@ -215,7 +225,7 @@ func (s *Server) Play(ctx context.Context, req session.Request) (session.Player,
 		return nil, fmt.Errorf("server: %s play %s: %w", req.Proto, o.req.StreamURL(), session.ErrClosed)
 	}
 	l := loops[int(s.nextLoop.Add(1))%len(loops)]
-	rd, err := s.reg.Read(ctx, l, o.vhost.Name, o.req.App, o.req.Stream, s.state.Load().live(o.vhost))
+	rd, err := s.reg.Read(ctx, l, o.vhost.Name, o.req.App, o.req.Stream, s.state.Load().live(o.vhost), form)
 	if err != nil {
 		return nil, fmt.Errorf("server: %s play %s: %w", req.Proto, o.req.StreamURL(), err)
 	}
@@ -233,13 +243,28 @@ func (s *Server) Play(ctx context.Context, req session.Request) (session.Player,
 func (p *offPlayer) ReadTag(ctx context.Context) (session.Tag, error) {
 	t, err := p.rd.ReadTag(ctx)
 	if err != nil {
-		if errors.Is(err, live.ErrReaderClosed) {
-			err = session.ErrClosed
-		}
-		return session.Tag{}, err
+		return session.Tag{}, readErr(err)
 	}
 	p.out.Add(uint64(len(t.Payload)))
 	return session.Tag{Type: t.Type, Timestamp: t.Timestamp, Payload: t.Payload}, nil
+}
+
+// ReadTS implements session.TSPlayer.
+func (p *offPlayer) ReadTS(ctx context.Context) ([]byte, error) {
+	b, err := p.rd.ReadBytes(ctx)
+	if err != nil {
+		return nil, readErr(err)
+	}
+	p.out.Add(uint64(len(b)))
+	return b, nil
+}
+
+// readErr is a reader's error as a session's.
+func readErr(err error) error {
+	if errors.Is(err, live.ErrReaderClosed) {
+		return session.ErrClosed
+	}
+	return err
 }
 
 // Close implements session.Player.

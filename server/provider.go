@@ -272,10 +272,25 @@ func (p *provider) Server() metrics.Server {
 		ClientsTotal: p.s.clientsTotal.Load(), ClientsErrors: p.s.clientErrors.Load(),
 		Events: p.s.eventCounts(),
 	}
+	var delay, queued live.Delays
+	for _, l := range p.s.eng.Loops() {
+		l.Delivered.AddTo(&delay)
+		l.Queued.AddTo(&queued)
+	}
+	ms.DeliveryDelay, ms.DeliveryQueued = delayHistogram(delay), delayHistogram(queued)
 	for _, st := range p.s.events.Stats() {
 		ms.EventSinks = append(ms.EventSinks, metrics.EventSink{Name: st.Name, Delivered: st.Delivered, Dropped: st.Dropped})
 	}
 	return ms
+}
+
+// delayHistogram is d in seconds, for the exporter.
+func delayHistogram(d live.Delays) metrics.Histogram {
+	h := metrics.Histogram{Counts: d.Counts[:], Sum: d.Sum.Seconds()}
+	for _, b := range live.DelayBounds {
+		h.Bounds = append(h.Bounds, b.Seconds())
+	}
+	return h
 }
 
 func (p *provider) MetricsStreams() []metrics.Stream {
@@ -287,8 +302,8 @@ func (p *provider) MetricsStreams() []metrics.Stream {
 			Vhost: src.Vhost, App: src.App, Stream: src.Stream,
 			PlayersByProtocol: map[string]int{
 				"rtmp": src.ConsumersOf(live.FormRTMP), "flv": src.ConsumersOf(live.FormFLV),
-				"remux": src.ConsumersOf(live.FormRemux),
-				"hls":   p.s.hlsSessions.count(src.Vhost, src.App, src.Stream),
+				"remux": src.ConsumersOf(live.FormRemux), "ts": src.ConsumersOf(live.FormTS),
+				"hls": p.s.hlsSessions.count(src.Vhost, src.App, src.Stream),
 			},
 			BytesIn: src.Stats.BytesIn.Load(), BytesOut: src.Stats.BytesOut.Load(),
 			FramesIn: src.Stats.Frames.Load(), FramesDropped: src.Dropped(),

@@ -56,6 +56,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	publishFile := fs.String("publish", "", "publish this FLV `file` (looped, in real time, frames stamped) and report the server's delivery latency")
 	publishURL := fs.String("publish-url", "", "where -publish sends it (rtmp://…; default: -url when it is rtmp)")
 	publishers := fs.Int("publishers", 0, "with -publish: publish this many streams (names numbered -0, -1, …), players spread over them")
+	timed := fs.Int("timed-players", 0, "with -publish: only this many players (spread evenly) read at once and time frames; the others read in bulk (0: all time frames)")
+	bulkBytes := fs.Int("bulk-read-bytes", bench.DefaultBulkReadBytes, "the players -timed-players leaves out are woken to read once this many `bytes` wait")
+	metricsURL := fs.String("metrics", "", "the server's Prometheus `URL` (cascade's exporter, http://127.0.0.1:9972/metrics): report the delay it measures itself")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -88,6 +91,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		PublishFile:    *publishFile,
 		PublishURL:     *publishURL,
 		Publishers:     *publishers,
+		TimedPlayers:   *timed,
+		MetricsURL:     *metricsURL,
+	}
+	if cfg.TimedPlayers > 0 {
+		cfg.BulkReadBytes = *bulkBytes
 	}
 	if cfg.PublishFile != "" && cfg.PublishURL == "" {
 		cfg.PublishURL = *url

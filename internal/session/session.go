@@ -53,6 +53,10 @@ type Host interface {
 	// the stream as FLV tags: metadata, sequence headers and the GOP cache
 	// first, then live.
 	Play(ctx context.Context, req Request) (Player, error)
+	// PlayTS admits req as Play does and attaches a player that reads the
+	// stream as MPEG-TS: the form serialized once for every TS player
+	// (HTTP-TS, SRT), from PAT and PMT and a keyframe on.
+	PlayTS(ctx context.Context, req Request) (TSPlayer, error)
 }
 
 // Publisher feeds one stream from one goroutine at a time.
@@ -76,6 +80,15 @@ type Player interface {
 	// ReadTag waits for the next message; Payload is valid until the next
 	// ReadTag or Close.
 	ReadTag(ctx context.Context) (Tag, error)
+	// Close detaches the player; on_stop fires. It is idempotent.
+	Close() error
+}
+
+// TSPlayer reads one stream as MPEG-TS, bounded like a Player.
+type TSPlayer interface {
+	// ReadTS waits for the next TS packets (a whole number of 188-byte
+	// packets), valid until the next ReadTS or Close.
+	ReadTS(ctx context.Context) ([]byte, error)
 	// Close detaches the player; on_stop fires. It is idempotent.
 	Close() error
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -20,12 +21,13 @@ import (
 )
 
 // Host is a session.Host for tests. Publish records each stream as FLV;
-// Play replays PlayFile at its own pace.
+// Play replays PlayFile at its own pace, and PlayTS has ffmpeg turn it into
+// MPEG-TS at that pace.
 type Host struct {
 	// Reject, when set, is asked about every Publish and Play; a non-nil
 	// error refuses it (wrapped with session.ErrRejected).
 	Reject func(session.Request) error
-	// PlayFile is the FLV file players get.
+	// PlayFile is the FLV file players get (TS players, as MPEG-TS).
 	PlayFile string
 
 	mu        sync.Mutex
@@ -232,3 +234,48 @@ func (p *player) ReadTag(ctx context.Context) (session.Tag, error) {
 }
 
 func (p *player) Close() error { return p.f.Close() }
+
+// PlayTS implements session.Host: the player gets PlayFile as MPEG-TS, as
+// ffmpeg makes it in real time, then io.EOF. Close reaps ffmpeg.
+func (h *Host) PlayTS(ctx context.Context, req session.Request) (session.TSPlayer, error) {
+	if err := h.admit(req); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error",
+		"-re", "-i", h.PlayFile, "-c", "copy", "-f", "mpegts", "pipe:1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("castertest: %w", err)
+	}
+	return &tsPlayer{cmd: cmd, out: out}, nil
+}
+
+type tsPlayer struct {
+	cmd  *exec.Cmd
+	out  io.Reader
+	buf  [7 * 188]byte
+	once sync.Once
+}
+
+// ReadTS returns whole TS packets as ffmpeg writes them.
+func (p *tsPlayer) ReadTS(context.Context) ([]byte, error) {
+	n, err := io.ReadFull(p.out, p.buf[:])
+	if n -= n % 188; n > 0 {
+		return p.buf[:n], nil
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = io.EOF
+	}
+	return nil, err
+}
+
+func (p *tsPlayer) Close() error {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	})
+	return nil
+}

@@ -182,12 +182,12 @@ func (s *Server) handle(req gosrt.ConnRequest) {
 	}
 	log := s.log.With("from", from, "stream", id.App+"/"+id.Stream, "mode", id.Mode)
 	var pub session.Publisher
-	var player session.Player
+	var player session.TSPlayer
 	if id.Mode == ModePublish {
 		pub, err = s.host.Publish(s.ctx, r)
 	} else {
 		r.Proto = "srt-play"
-		player, err = s.host.Play(s.ctx, r)
+		player, err = s.host.PlayTS(s.ctx, r)
 	}
 	<-s.pending
 	if err != nil {
@@ -263,8 +263,9 @@ func (c *tagCounter) WriteTag(typ uint8, t uint32, b []byte) error {
 	return c.w.WriteTag(typ, t, b)
 }
 
-// play writes the player's stream to conn as MPEG-TS.
-func (s *Server) play(conn gosrt.Conn, player session.Player) (int64, error) {
+// play writes the player's stream to conn: the shared MPEG-TS form, seven
+// TS packets to an SRT packet as SRT players expect.
+func (s *Server) play(conn gosrt.Conn, player session.TSPlayer) (int64, error) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	// A closed connection ends the read of the player.
@@ -277,25 +278,56 @@ func (s *Server) play(conn gosrt.Conn, player session.Player) (int64, error) {
 			}
 		}
 	}()
-	var m tagMuxer
-	var pending []byte
-	var n int64
+	w := chunkWriter{w: conn}
 	for {
-		tag, err := player.ReadTag(ctx)
+		b, err := player.ReadTS(ctx)
 		if err != nil {
 			if errors.Is(err, io.EOF) || ctx.Err() != nil {
-				return n, io.EOF
+				return w.n, io.EOF
 			}
-			return n, err
+			return w.n, err
 		}
-		pending = append(pending, m.write(tag.Type, tag.Timestamp, tag.Payload)...)
-		full := len(pending) / chunk * chunk
-		for off := 0; off < full; off += chunk {
-			if _, err := conn.Write(pending[off : off+chunk]); err != nil {
-				return n, fmt.Errorf("srt: write (player too slow or gone): %w", err)
-			}
-			n += chunk
+		if err := w.write(b); err != nil {
+			return w.n, fmt.Errorf("srt: write (player too slow or gone): %w", err)
 		}
-		pending = append(pending[:0], pending[full:]...)
 	}
+}
+
+// chunkWriter writes a byte stream to w in chunk-byte writes, keeping the
+// rest for the next.
+type chunkWriter struct {
+	w    io.Writer
+	buf  [chunk]byte
+	held int
+	n    int64 // bytes written
+}
+
+func (c *chunkWriter) write(b []byte) error {
+	if c.held > 0 {
+		k := copy(c.buf[c.held:], b)
+		c.held += k
+		b = b[k:]
+		if c.held < chunk {
+			return nil
+		}
+		c.held = 0
+		if err := c.send(c.buf[:]); err != nil {
+			return err
+		}
+	}
+	for ; len(b) >= chunk; b = b[chunk:] {
+		if err := c.send(b[:chunk]); err != nil {
+			return err
+		}
+	}
+	c.held = copy(c.buf[:], b)
+	return nil
+}
+
+func (c *chunkWriter) send(b []byte) error {
+	if _, err := c.w.Write(b); err != nil {
+		return err
+	}
+	c.n += int64(len(b))
+	return nil
 }

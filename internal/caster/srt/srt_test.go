@@ -1,6 +1,7 @@
 package srt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -150,4 +151,48 @@ func TestBadInput(t *testing.T) {
 		return len(ps) == 2 && ps[1].Closed()
 	})
 	castertest.Probe(t, after[1].Save(t), castertest.Streams[1], castertest.Streams[1].Duration)
+}
+
+// chunkRecorder keeps each write.
+type chunkRecorder struct{ writes [][]byte }
+
+func (r *chunkRecorder) Write(b []byte) (int, error) {
+	r.writes = append(r.writes, bytes.Clone(b))
+	return len(b), nil
+}
+
+// TestChunkWriter: whatever sizes the player's reads come in, the SRT
+// payloads are 1316 bytes of the stream in order, the rest held.
+func TestChunkWriter(t *testing.T) {
+	for _, sizes := range [][]int{
+		{188, 188, 188},
+		{chunk},
+		{3 * chunk},
+		{188 * 9, 188 * 5, 188 * 30, 188},
+		{chunk - 188, 376, chunk * 2},
+	} {
+		rec := &chunkRecorder{}
+		w := chunkWriter{w: rec}
+		var in []byte
+		for i, n := range sizes {
+			b := bytes.Repeat([]byte{byte(i + 1)}, n)
+			for j := range b {
+				b[j] += byte(j)
+			}
+			in = append(in, b...)
+			if err := w.write(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var out []byte
+		for _, b := range rec.writes {
+			if len(b) != chunk {
+				t.Fatalf("%v: a write of %d bytes", sizes, len(b))
+			}
+			out = append(out, b...)
+		}
+		if held := len(in) % chunk; !bytes.Equal(out, in[:len(in)-held]) || w.held != held || w.n != int64(len(out)) {
+			t.Errorf("%v: wrote %d bytes (n %d), held %d, of %d", sizes, len(out), w.n, w.held, len(in))
+		}
+	}
 }
