@@ -32,6 +32,19 @@ func AppendAll0(dst []byte, vs ...any) ([]byte, error) {
 	return out, nil
 }
 
+// AppendString0 appends s as an AMF0 string (a long string over 65,535
+// bytes): Append0 without boxing s, for hot paths.
+func AppendString0(dst []byte, s string) ([]byte, error) {
+	out, err := appendString0(dst, s)
+	if err != nil {
+		return dst, fmt.Errorf("amf: encode AMF0: %w", err)
+	}
+	return out, nil
+}
+
+// AppendNumber0 appends f as an AMF0 number.
+func AppendNumber0(dst []byte, f float64) []byte { return appendNumber0(dst, f) }
+
 // append0 appends v at container depth depth.
 func append0(dst []byte, v any, depth int) ([]byte, error) {
 	switch v := v.(type) {

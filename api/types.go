@@ -118,6 +118,10 @@ type Client struct {
 	SendBytes int64   `json:"send_bytes"`
 	RecvBytes int64   `json:"recv_bytes"`
 	Kbps      Kbps    `json:"kbps"`
+	// LostPackets is cascade's own: the media packets a stream caster's
+	// publisher lost on the way (TS continuity, RTP sequence, SRT gaps).
+	// Only the publishers of casters have it.
+	LostPackets *uint64 `json:"lost_packets,omitempty"`
 }
 
 // Summary is the data object of /api/v1/summaries.

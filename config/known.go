@@ -123,6 +123,8 @@ vhost {
     }
     srt { enabled; srt_to_rtmp; }
     rtsp { enabled; rtmp_to_rtsp; }
+    # cascade's own: streams pulled from RTSP cameras on demand (internal/edge).
+    rtsp_pull { enabled; url; idle_timeout; timeout; transport; }
 }
 `
 

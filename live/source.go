@@ -322,6 +322,8 @@ func (s *Source) join(l *Loop, sink Sink, opts JoinOptions) (*Consumer, bool) {
 		s.chunkSize = cfg.ChunkSize
 	}
 	c.chunkSize = opts.ChunkSize
+	// Sized once for the headers and the GOP (a 2 s GOP is ~75 packets).
+	c.pending = make([]*Packet, 0, 5+len(s.gop))
 	if opts.Form == FormRTMP && opts.ChunkSize != s.chunkSize {
 		c.pending = append(c.pending, rawPacket(FormRTMP, rtmp.AppendSetChunkSize(nil, uint32(s.chunkSize))))
 		c.chunkSize = s.chunkSize

@@ -29,8 +29,8 @@ type collector struct {
 	frames, dropped, kbpsIn, kbpsOut            *prometheus.Desc
 	gopFrames, uptime                           *prometheus.Desc
 
-	events, sinkDelivered, sinkDropped *prometheus.Desc
-	deliveryDelay, deliveryQueued      *prometheus.Desc
+	events, sinkDelivered, sinkDropped, casterLost *prometheus.Desc
+	deliveryDelay, deliveryQueued                  *prometheus.Desc
 }
 
 // NewCollector returns a collector of SRS's exporter metrics and the
@@ -93,6 +93,9 @@ func newCollector(src Source, opts Options, u *uname) *collector {
 		"Events handed to a sink of the event bus.", []string{"sink"}, nil)
 	c.sinkDropped = prometheus.NewDesc("cascade_event_sink_dropped_total",
 		"Events a sink of the event bus lost because its queue was full.", []string{"sink"}, nil)
+	c.casterLost = prometheus.NewDesc("cascade_caster_lost_packets_total",
+		"Media packets the stream casters' inputs lost on the way (TS continuity, RTP sequence and SRT gaps).",
+		[]string{"caster"}, nil)
 	c.deliveryDelay = plain("cascade_delivery_delay_seconds",
 		"For each write of live media to a player, seconds since the publisher's message was read.")
 	c.deliveryQueued = plain("cascade_delivery_queued_seconds",
@@ -108,7 +111,7 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		c.build, c.cpu, c.memory, c.sendBytes, c.recvBytes, c.streams, c.clients, c.clientsTotal, c.clientErr,
 		c.publishers, c.players, c.streamRecv, c.streamSend, c.frames, c.dropped, c.kbpsIn, c.kbpsOut,
-		c.gopFrames, c.uptime, c.events, c.sinkDelivered, c.sinkDropped, c.deliveryDelay, c.deliveryQueued,
+		c.gopFrames, c.uptime, c.events, c.sinkDelivered, c.sinkDropped, c.casterLost, c.deliveryDelay, c.deliveryQueued,
 	} {
 		ch <- d
 	}
@@ -143,6 +146,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for _, sink := range s.EventSinks {
 		counter(c.sinkDelivered, sink.Delivered, sink.Name)
 		counter(c.sinkDropped, sink.Dropped, sink.Name)
+	}
+	for _, kind := range slices.Sorted(maps.Keys(s.CasterLost)) {
+		counter(c.casterLost, s.CasterLost[kind], kind)
 	}
 
 	histogram(ch, c.deliveryDelay, s.DeliveryDelay)

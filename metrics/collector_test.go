@@ -220,6 +220,7 @@ func TestEventSeries(t *testing.T) {
 	src := newSource()
 	src.server.Events = map[string]uint64{"on_publish": 2, "on_close": 5}
 	src.server.EventSinks = []EventSink{{Name: "http_hooks", Delivered: 7, Dropped: 0}, {Name: "kafka", Delivered: 3, Dropped: 4}}
+	src.server.CasterLost = map[string]uint64{"mpegts-udp": 12, "srt": 0}
 	c := newCollector(src, testOpts, testUname)
 	want := `
 # HELP cascade_events_total Events of clients and streams, by callback action.
@@ -234,9 +235,14 @@ cascade_event_sink_delivered_total{sink="kafka"} 3
 # TYPE cascade_event_sink_dropped_total counter
 cascade_event_sink_dropped_total{sink="http_hooks"} 0
 cascade_event_sink_dropped_total{sink="kafka"} 4
+# HELP cascade_caster_lost_packets_total Media packets the stream casters' inputs lost on the way (TS continuity, RTP sequence and SRT gaps).
+# TYPE cascade_caster_lost_packets_total counter
+cascade_caster_lost_packets_total{caster="mpegts-udp"} 12
+cascade_caster_lost_packets_total{caster="srt"} 0
 `
 	assert.NoError(t, testutil.CollectAndCompare(c, strings.NewReader(want),
-		"cascade_events_total", "cascade_event_sink_delivered_total", "cascade_event_sink_dropped_total"))
+		"cascade_events_total", "cascade_event_sink_delivered_total", "cascade_event_sink_dropped_total",
+		"cascade_caster_lost_packets_total"))
 	problems, err := testutil.CollectAndLint(c)
 	require.NoError(t, err)
 	assert.Empty(t, problems)

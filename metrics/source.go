@@ -30,6 +30,11 @@ type Server struct {
 	Events map[string]uint64
 	// EventSinks are the event bus's sinks: cascade_event_sink_*_total.
 	EventSinks []EventSink
+	// CasterLost counts the media packets the stream casters' inputs lost
+	// on the way (TS continuity gaps, RTP sequence gaps, SRT loss), by
+	// client type ("mpegts-udp", "rtsp", "srt"…):
+	// cascade_caster_lost_packets_total.
+	CasterLost map[string]uint64
 
 	// DeliveryDelay is cascade_delivery_delay_seconds: for each player
 	// write of live media, the time since the publisher's message was

@@ -100,9 +100,15 @@ func decodeValues(typ, amf0Type, amf3Type uint8, payload []byte) ([]any, error) 
 // AppendPayload appends the AMF0 encoding of cmd: name, transaction ID,
 // command object (nil is AMF null) and arguments.
 func (c *Command) AppendPayload(dst []byte) ([]byte, error) {
-	var err error
-	if dst, err = amf.AppendAll0(dst, c.Name, c.TransactionID, c.Object); err != nil {
-		return dst, fmt.Errorf("rtmp: encode command %q: %w", c.Name, err)
+	// The name and transaction ID are encoded by type: boxed into any,
+	// they were allocations for every reply.
+	start := len(dst)
+	dst, err := amf.AppendString0(dst, c.Name)
+	if err == nil {
+		dst, err = amf.Append0(amf.AppendNumber0(dst, c.TransactionID), c.Object)
+	}
+	if err != nil {
+		return dst[:start], fmt.Errorf("rtmp: encode command %q: %w", c.Name, err)
 	}
 	for i, a := range c.Args {
 		if dst, err = amf.Append0(dst, a); err != nil {

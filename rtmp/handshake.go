@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"io"
 	"slices"
+	"sync"
 )
 
 // Handshake sizes: C1, S1, C2 and S2 are HandshakeSize bytes; C0 and S0 are
@@ -92,11 +94,16 @@ func AppendServerHandshake(dst, c0c1 []byte, rnd io.Reader) (s0s1s2 []byte, comp
 		return nil, false, fmt.Errorf("rtmp: unsupported RTMP version %d: %w", c0c1[0], ErrHandshake)
 	}
 	c1 := c0c1[1:]
-	block := digestBlockSchema0
-	c1Digest, ok := findDigest(c1, block, playerKey[:playerKeyTextLen])
-	if !ok {
-		block = digestBlockSchema1
+	// A C1 with a zero version is a simple handshake (as nginx-rtmp
+	// decides): no digest to look for, two HMACs saved per connection.
+	var c1Digest []byte
+	block, ok := digestBlockSchema0, false
+	if binary.BigEndian.Uint32(c1[4:8]) != 0 {
 		c1Digest, ok = findDigest(c1, block, playerKey[:playerKeyTextLen])
+		if !ok {
+			block = digestBlockSchema1
+			c1Digest, ok = findDigest(c1, block, playerKey[:playerKeyTextLen])
+		}
 	}
 
 	dst = slices.Grow(dst, 1+2*HandshakeSize)
@@ -105,14 +112,17 @@ func AppendServerHandshake(dst, c0c1 []byte, rnd io.Reader) (s0s1s2 []byte, comp
 	out := dst[start:]
 	out[0] = HandshakeVersion
 	s1, s2 := out[1:1+HandshakeSize], out[1+HandshakeSize:]
-	if err := readRandom(rnd, out[1:]); err != nil {
+	if err := readRandom(rnd, s1); err != nil {
 		return nil, false, err
 	}
 	binary.BigEndian.PutUint32(s1[0:4], 0) // time: the epoch may be 0
 	if !ok {
 		clear(s1[4:8])
-		copy(s2, c1)
+		copy(s2, c1) // the simple S2 echoes C1: no random bytes of its own
 		return dst, false, nil
+	}
+	if err := readRandom(rnd, s2); err != nil {
+		return nil, false, err
 	}
 	copy(s1[4:8], serverVersion[:])
 	signDigest(s1, block, serverKey[:serverKeyTextLen])
@@ -182,8 +192,9 @@ func (h *ClientHandshake) Respond(s0s1s2 []byte, rnd io.Reader) (c2 []byte, err 
 		copy(c2, s1)
 		return c2, nil
 	}
-	want := responseSignature(s2[:HandshakeSize-digestSize], serverKey, h.digest)
-	if !hmac.Equal(want, s2[HandshakeSize-digestSize:]) && !bytes.Equal(s2, h.c0c1[1:]) {
+	var want [digestSize]byte
+	responseSignature(want[:], s2[:HandshakeSize-digestSize], serverKey, h.digest)
+	if !hmac.Equal(want[:], s2[HandshakeSize-digestSize:]) && !bytes.Equal(s2, h.c0c1[1:]) {
 		return nil, fmt.Errorf("rtmp: S2 signature mismatch: %w", ErrHandshake)
 	}
 	h.response = true
@@ -201,12 +212,13 @@ func digestPos(p []byte, block int) int {
 	return block + 4 + off%728
 }
 
-// digestOf computes the HMAC of p without the 32 bytes at pos.
-func digestOf(p []byte, pos int, key []byte) []byte {
-	mac := hmac.New(sha256.New, key)
-	mac.Write(p[:pos])
-	mac.Write(p[pos+digestSize:])
-	return mac.Sum(nil)
+// digestOf computes the HMAC of p without the 32 bytes at pos, into the
+// digest's place in out (which must hold digestSize bytes).
+func digestOf(out, p []byte, pos int, key []byte) {
+	m := getMAC(key)
+	m.h.Write(p[:pos])
+	m.h.Write(p[pos+digestSize:])
+	m.sum(out)
 }
 
 // findDigest reports whether p (C1 or S1) carries a valid digest in the
@@ -214,7 +226,9 @@ func digestOf(p []byte, pos int, key []byte) []byte {
 func findDigest(p []byte, block int, key []byte) ([]byte, bool) {
 	pos := digestPos(p, block)
 	d := p[pos : pos+digestSize]
-	if !hmac.Equal(d, digestOf(p, pos, key)) {
+	var want [digestSize]byte
+	digestOf(want[:], p, pos, key)
+	if !hmac.Equal(d, want[:]) {
 		return nil, false
 	}
 	return d, true
@@ -224,25 +238,68 @@ func findDigest(p []byte, block int, key []byte) ([]byte, bool) {
 // returns it.
 func signDigest(p []byte, block int, key []byte) []byte {
 	pos := digestPos(p, block)
-	d := digestOf(p, pos, key)
-	copy(p[pos:], d)
-	return p[pos : pos+digestSize]
+	d := p[pos : pos+digestSize]
+	digestOf(d, p, pos, key)
+	return d
 }
 
-// responseSignature is the signature of an S2/C2 whose first 1504 bytes are
-// random, answering the peer's digest.
-func responseSignature(random, key, peerDigest []byte) []byte {
-	mac := hmac.New(sha256.New, key)
-	mac.Write(peerDigest)
-	mac = hmac.New(sha256.New, mac.Sum(nil))
-	mac.Write(random)
-	return mac.Sum(nil)
+// responseSignature writes into out the signature of an S2/C2 whose first
+// 1504 bytes are random, answering the peer's digest.
+func responseSignature(out, random, key, peerDigest []byte) {
+	var k [digestSize]byte
+	m := getMAC(key)
+	m.h.Write(peerDigest)
+	m.sum(k[:])
+	m = getMAC(k[:])
+	m.h.Write(random)
+	m.sum(out)
 }
 
 // signResponse writes the signature into the last 32 bytes of p (S2 or C2).
 func signResponse(p, key, peerDigest []byte) {
 	n := HandshakeSize - digestSize
-	copy(p[n:], responseSignature(p[:n], key, peerDigest))
+	responseSignature(p[n:], p[:n], key, peerDigest)
+}
+
+// mac is HMAC-SHA256 (RFC 2104) on a pooled hash: crypto/hmac allocates
+// some 10 objects per key, and a complex handshake uses 4 keys.
+type mac struct {
+	h          hash.Hash
+	ipad, opad [sha256.BlockSize]byte
+	inner      [sha256.Size]byte
+}
+
+var macs = sync.Pool{New: func() any { return &mac{h: sha256.New()} }}
+
+// getMAC returns a mac keyed with key, ready for the message; sum returns
+// it to the pool.
+func getMAC(key []byte) *mac {
+	m := macs.Get().(*mac)
+	ipad := &m.ipad
+	if len(key) > sha256.BlockSize {
+		m.inner = sha256.Sum256(key)
+		key = m.inner[:]
+	}
+	copy(ipad[:], key)
+	clear(ipad[len(key):])
+	for i := range ipad {
+		m.opad[i] = ipad[i] ^ 0x5c
+		ipad[i] ^= 0x36
+	}
+	m.h.Reset()
+	m.h.Write(ipad[:])
+	return m
+}
+
+// sum writes the HMAC of what was written into out (digestSize bytes) and
+// puts m back in the pool.
+func (m *mac) sum(out []byte) {
+	inner := m.h.Sum(m.inner[:0])
+	m.h.Reset()
+	m.h.Write(m.opad[:])
+	m.h.Write(inner)
+	copy(out, m.h.Sum(m.inner[:0]))
+	macs.Put(m)
 }
 
 func readRandom(rnd io.Reader, p []byte) error {

@@ -59,14 +59,18 @@ func makeC0C1(schema int, seed uint64) []byte {
 	rng.Read(p)
 	p[0] = 3
 	copy(p[1:9], h("00000000 80000702"))
-	c1 := p[1:]
+	signC1(p[1:], schema)
+	return p
+}
+
+// signC1 writes C1's digest in the block of schema.
+func signC1(c1 []byte, schema int) {
 	block := 8
 	if schema == 0 {
 		block = 772
 	}
 	pos := block + 4 + (int(c1[block])+int(c1[block+1])+int(c1[block+2])+int(c1[block+3]))%728
 	copy(c1[pos:], testHMAC(testPlayerKey[:30], c1[:pos], c1[pos+32:]))
-	return p
 }
 
 func seeded(seed byte) *rand.ChaCha8 { return rand.NewChaCha8([32]byte{0: seed}) }
@@ -106,6 +110,17 @@ func TestServerHandshake(t *testing.T) {
 		complex bool
 		schema  int
 	}{"corrupt digest falls back to simple", corrupt, false, -1})
+	// A zero version means a simple handshake, as in nginx-rtmp, whatever
+	// the rest of C1 holds.
+	zeroVersion := makeC0C1(1, 9)
+	clear(zeroVersion[5:9])
+	signC1(zeroVersion[1:], 1)
+	tests = append(tests, struct {
+		name    string
+		c0c1    []byte
+		complex bool
+		schema  int
+	}{"zero version is simple", zeroVersion, false, 1})
 
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

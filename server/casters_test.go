@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -65,6 +66,8 @@ func casterServer(t *testing.T, in casterInput, hook *hookRecorder) *testServer 
 	ts, _ := startServerConf(t, fmt.Sprintf(`
 listen 127.0.0.1:0;
 http_server { enabled on; listen 127.0.0.1:0; dir %[1]s; }
+http_api { enabled on; listen 127.0.0.1:0; }
+exporter { enabled on; listen 127.0.0.1:0; }
 %[3]s
 vhost __defaultVhost__ {
     hls { enabled on; hls_fragment 2; hls_window 60; hls_path %[1]s; hls_dispose 0; hls_ctx off; }
@@ -350,32 +353,118 @@ func TestCasterReload(t *testing.T) {
 }
 
 // TestCasterUDPLoss: with 1 % of the datagrams lost between ffmpeg and the
-// server, the stream still plays over RTMP and the loss is counted in the
-// unpublish log line.
+// server, the stream still plays over RTMP and the loss is counted where
+// operators see it: the unpublish log line, the publisher's lost_packets in
+// /api/v1/clients while it publishes and cascade_caster_lost_packets_total;
+// without loss all three read 0.
 func TestCasterUDPLoss(t *testing.T) {
 	testpeer.Require(t, "ffmpeg", "ffprobe")
-	hook := newHookRecorder(t)
-	ts := casterServer(t, udpInput, hook)
-	mc := mediaCases[0]
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	recorded := make(chan error, 1)
-	out := filepath.Join(t.TempDir(), "rtmp.flv")
-	go func() {
-		_, err := testpeer.Record(ctx, ts.rtmpURL("udp"), out, time.Duration((mc.duration-0.5)*float64(time.Second)))
-		recorded <- err
-	}()
-	ts.source("udp", false)
-	time.Sleep(300 * time.Millisecond)
-	relay, dropped := castertest.LossyRelay(t, ts.CasterAddrs(config.CasterMPEGTSOverUDP)[0].String(), 0.01)
-	require.NoError(t, castertest.Push(t, mc.file, "mpegts", "udp://"+relay+"?pkt_size=1316"))
-	require.NoError(t, <-recorded)
-	r, err := testpeer.Probe(ctx, out)
+	for _, tc := range []struct {
+		name string
+		rate float64
+	}{{"1% lost", 0.01}, {"none lost", 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			hook := newHookRecorder(t)
+			ts := casterServer(t, udpInput, hook)
+			mc := mediaCases[0]
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			recorded := make(chan error, 1)
+			out := filepath.Join(t.TempDir(), "rtmp.flv")
+			go func() {
+				_, err := testpeer.Record(ctx, ts.rtmpURL("udp"), out, time.Duration((mc.duration-0.5)*float64(time.Second)))
+				recorded <- err
+			}()
+			ts.source("udp", false)
+			// The API's entry lives as long as the publisher: sample it
+			// while ffmpeg pushes, keeping the last value seen.
+			var apiLost atomic.Int64
+			apiLost.Store(-1)
+			stop, polled := make(chan struct{}), make(chan struct{})
+			go func() {
+				defer close(polled)
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
+					if n, ok := apiLostPackets(ts, udpInput.proto); ok {
+						apiLost.Store(n)
+					}
+				}
+			}()
+			time.Sleep(300 * time.Millisecond)
+			relay, dropped := castertest.LossyRelay(t, ts.CasterAddrs(config.CasterMPEGTSOverUDP)[0].String(), tc.rate)
+			require.NoError(t, castertest.Push(t, mc.file, "mpegts", "udp://"+relay+"?pkt_size=1316"))
+			close(stop)
+			<-polled
+			require.NoError(t, <-recorded)
+			r, err := testpeer.Probe(ctx, out)
+			require.NoError(t, err)
+			checkStreams(t, "rtmp after loss", mc, r)
+			assert.InDelta(t, mc.duration, mediaSpan(t, ctx, out), 1.0)
+			waitFor(t, 5*time.Second, "the caster's unpublish line", func() bool { return len(ts.logs.Lines("mpegts-udp unpublish", "lost=")) > 0 })
+			line := ts.logs.Lines("mpegts-udp unpublish", "lost=")[0]
+			metric := metricValue(t, ts, `cascade_caster_lost_packets_total{caster="mpegts-udp"}`)
+			require.NotEqual(t, int64(-1), apiLost.Load(), "the API listed the publisher with lost_packets")
+			if tc.rate > 0 {
+				require.Positive(t, dropped.Load())
+				assert.NotContains(t, line, "lost=0 ", "loss counted: %s", line)
+				assert.Positive(t, apiLost.Load(), "lost_packets in /api/v1/clients")
+				assert.Positive(t, metric, "cascade_caster_lost_packets_total")
+			} else {
+				require.Zero(t, dropped.Load())
+				assert.Contains(t, line, "lost=0 ", "no loss counted: %s", line)
+				assert.Zero(t, apiLost.Load(), "lost_packets in /api/v1/clients")
+				assert.Zero(t, metric, "cascade_caster_lost_packets_total")
+			}
+		})
+	}
+}
+
+// apiLostPackets is the lost_packets of the publisher of type proto in
+// /api/v1/clients; ok is false when there is none (or the API failed).
+func apiLostPackets(ts *testServer, proto string) (n int64, ok bool) {
+	resp, err := http.Get("http://" + ts.MgmtAddr("api").String() + "/api/v1/clients?count=100")
+	if err != nil {
+		return 0, false
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Clients []struct {
+			Type        string `json:"type"`
+			Publish     bool   `json:"publish"`
+			LostPackets *int64 `json:"lost_packets"`
+		} `json:"clients"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&body) != nil {
+		return 0, false
+	}
+	for _, c := range body.Clients {
+		if c.Type == proto && c.Publish && c.LostPackets != nil {
+			return *c.LostPackets, true
+		}
+	}
+	return 0, false
+}
+
+// metricValue is the value of the exporter's series (name with labels, as
+// written), or -1 when the exporter does not have it.
+func metricValue(t *testing.T, ts *testServer, series string) int64 {
+	t.Helper()
+	resp, err := http.Get("http://" + ts.MgmtAddr("exporter").String() + "/metrics")
 	require.NoError(t, err)
-	checkStreams(t, "rtmp after loss", mc, r)
-	assert.InDelta(t, mc.duration, mediaSpan(t, ctx, out), 1.0)
-	require.Positive(t, dropped.Load())
-	waitFor(t, 5*time.Second, "the caster's unpublish line", func() bool { return len(ts.logs.Lines("mpegts-udp unpublish", "lost=")) > 0 })
-	line := ts.logs.Lines("mpegts-udp unpublish", "lost=")[0]
-	assert.NotContains(t, line, "lost=0 ", "loss counted: %s", line)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			var f float64
+			_, err := fmt.Sscan(v, &f)
+			require.NoError(t, err, line)
+			return int64(f)
+		}
+	}
+	return -1
 }

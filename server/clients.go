@@ -38,6 +38,10 @@ type peer interface {
 	Kick(reason error)
 }
 
+// lossPeer is a peer whose input counts lost packets (a caster's
+// publisher).
+type lossPeer interface{ LostPackets() uint64 }
+
 // connPeer is an event loop's connection as a peer. Its address is taken
 // once, on the loop: the API and the cluster read it from elsewhere, while
 // the loop may be closing the connection.

@@ -121,6 +121,9 @@ func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
 	key := es.Key()
 	switch e {
 	case live.FirstPlayer:
+		if vs.rtsp.Enabled && !vs.cluster.Remote && !src.Publishing() {
+			c.edge.PullRTSP(es, vs.rtsp)
+		}
 		if vs.cluster.Remote && !src.Publishing() {
 			proto := upstream.ProtoRTMP
 			if src.ConsumersOf(live.FormFLV) > 0 {
@@ -129,12 +132,12 @@ func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
 			c.edge.PlayerArrived(es, vs.cluster, proto)
 		}
 	case live.LastPlayerLeft:
-		if vs.cluster.Remote {
+		if vs.cluster.Remote || vs.rtsp.Enabled {
 			c.edge.LastPlayerLeft(es)
 		}
 	case live.Published:
-		if c.edge.Pulling(key) {
-			return // the edge's own pull
+		if vs.cluster.Remote && c.edge.Pulling(key) {
+			return // the edge's own pull (an RTSP pull is forwarded and registered)
 		}
 		// The publisher's session is filled in after the event: read it later.
 		c.later(func() {
@@ -152,7 +155,7 @@ func (c *cluster) StreamEvent(src *live.Source, e live.StreamEvent) {
 			}
 		})
 	case live.Unpublished:
-		pulled := c.edge.Pulling(key)
+		pulled := vs.cluster.Remote && c.edge.Pulling(key)
 		c.later(func() {
 			if vs.cluster.Remote {
 				c.edge.Unpublished(es)
@@ -226,6 +229,25 @@ func (c *cluster) startForward(key string, fs forward.Stream, cfg forward.Config
 
 // edgeHost gives the edge and forwards the server's off-loop sessions.
 type edgeHost struct{ s *Server }
+
+func (h edgeHost) Sessions() session.Host { return h.s }
+
+// DropPlayers closes the connections playing st.
+func (h edgeHost) DropPlayers(st edge.Stream) {
+	key := st.Key()
+	h.s.clients.Range(func(_, v any) bool {
+		cl := v.(*clientInfo)
+		cl.mu.Lock()
+		playing := !cl.publish && cl.src != nil && cl.src.Key == key
+		cl.mu.Unlock()
+		if playing {
+			cl.peer.Kick(errNoSource)
+		}
+		return true
+	})
+}
+
+var errNoSource = errors.New("the stream's source could not be reached")
 
 func (h edgeHost) PublishInternal(ctx context.Context, st edge.Stream) (edge.Sink, error) {
 	return h.s.Publish(ctx, session.Request{Proto: "rtmp-pull", Vhost: st.Vhost, App: st.App, Stream: st.Stream, Internal: true})

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/cascade-live/cascade/hooks"
@@ -27,11 +26,7 @@ func (s *Server) startEvents() {
 		s.hooks.Post(s.hooksConfig(e.Vhost), e.Payload)
 	})
 	s.events.Subscribe("metrics", metricsSinkQueue, func(e events.Event) {
-		v, ok := s.eventCount.Load(e.Action())
-		if !ok {
-			v, _ = s.eventCount.LoadOrStore(e.Action(), new(atomic.Uint64))
-		}
-		v.(*atomic.Uint64).Add(1)
+		s.eventCount.Add(e.Action(), 1)
 	})
 }
 
@@ -85,14 +80,4 @@ func streamEvent(conn hooks.Conn, req *StreamRequest, streamID string) hooks.OnP
 func playEvent(conn hooks.Conn, req *StreamRequest, pageURL, streamID string) hooks.OnPlay {
 	return hooks.OnPlay{Conn: conn, Stream: req.Stream, TcURL: req.TcURL, Param: req.Param, PageURL: pageURL,
 		StreamURL: req.StreamURL(), StreamID: streamID}
-}
-
-// eventCounts is what the metrics sink counted, by action.
-func (s *Server) eventCounts() map[string]uint64 {
-	out := make(map[string]uint64)
-	s.eventCount.Range(func(k, v any) bool {
-		out[k.(string)] = v.(*atomic.Uint64).Load()
-		return true
-	})
-	return out
 }

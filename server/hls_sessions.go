@@ -9,6 +9,7 @@ import (
 	"github.com/cascade-live/cascade/http1"
 	"github.com/cascade-live/cascade/internal/admission"
 	"github.com/cascade-live/cascade/internal/cid"
+	"github.com/cascade-live/cascade/internal/edge"
 )
 
 // hlsSession is one HLS player, tracked as SRS's hls_ctx does: the first
@@ -143,9 +144,14 @@ func (h *httpSession) serveHLS(st *state, req *http1.Request) bool {
 		_, _ = h.c.Write(b)
 		return true
 	}
+	es := edge.Stream{Vhost: v.Name, App: app, Stream: stream}
+	playlist := func() error {
+		h.servePlaylist(req, id, vs.hls.TSCtx)
+		return nil
+	}
 	if hs := h.srv.hlsSessions.get(id); hs != nil {
 		hs.touch(time.Now())
-		h.servePlaylist(req, id, vs.hls.TSCtx)
+		_ = h.awaitPlaylist(vs, es, req, playlist)
 		return true
 	}
 	sr := StreamRequest{TcURL: "http://" + req.Host + "/" + app, Host: req.Host, Vhost: v.Name, App: app, Stream: stream,
@@ -161,7 +167,7 @@ func (h *httpSession) serveHLS(st *state, req *http1.Request) bool {
 		h.srv.hlsSessions.add(hs)
 		h.c.Log.Info("hls play", "hls_ctx", id, "stream", sr.StreamURL())
 		h.srv.emit(v.Name, playEvent(hs.conn, &sr, referer, ""))
-		h.servePlaylist(req, id, vs.hls.TSCtx)
+		_ = h.awaitPlaylist(vs, es, req, playlist)
 	})
 	return true
 }

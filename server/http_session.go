@@ -11,6 +11,7 @@ import (
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/http1"
 	"github.com/cascade-live/cascade/internal/admission"
+	"github.com/cascade-live/cascade/internal/edge"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 )
@@ -159,13 +160,19 @@ func (h *httpSession) serve(req *http1.Request) error {
 	default:
 		return h.errorReply(req, 405)
 	}
-	if !h.serveStream(st, req) && !h.serveHLS(st, req) {
+	if h.serveStream(st, req) || h.serveHLS(st, req) {
+		return nil
+	}
+	files := func() error {
 		if h.serveMemory(req) || h.serveRedirect(req) {
 			return nil
 		}
 		return h.serveDisk(req)
 	}
-	return nil
+	if vs, es, ok := h.playlistStream(st, req); ok {
+		return h.awaitPlaylist(vs, es, req, files)
+	}
+	return files()
 }
 
 // serveStream serves an http_remux mount; false when the path is none.
@@ -188,7 +195,7 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 		return true
 	}
 	src := h.srv.reg.Lookup(live.Key(v.Name, app, stream))
-	if src == nil && !st.vhost(v).cluster.Remote { // an edge pulls the stream for its first player
+	if vs := st.vhost(v); src == nil && !vs.cluster.Remote && !vs.rtsp.Enabled { // an edge pulls the stream for its first player
 		return false
 	}
 	sr := StreamRequest{TcURL: "http://" + req.Host + "/" + app, Host: req.Host, Vhost: v.Name, App: app, Stream: stream}
@@ -200,7 +207,13 @@ func (h *httpSession) serveStream(st *state, req *http1.Request) bool {
 	h.client.update(func(cl *clientInfo) { cl.req, cl.pageURL = sr, referer })
 	ar := admission.Request{Action: admission.Play, Proto: "http-flv", ClientID: h.c.ID, IP: ipOf(h.c), Vhost: v.Name,
 		App: app, Stream: stream, Param: sr.Param, TcURL: sr.TcURL, PageURL: referer, NoCallback: req.Method != "GET"}
-	h.admitPlay(req, ar, func() { h.startStream(st, v, req, src, referer) })
+	es := edge.Stream{Vhost: v.Name, App: app, Stream: stream}
+	h.admitPlay(req, ar, func() {
+		_ = h.awaitFLV(st.vhost(v), es, req, func() error {
+			h.startStream(st, v, req, h.srv.reg.Lookup(es.Key()), referer)
+			return nil
+		})
+	})
 	return true
 }
 

@@ -39,6 +39,7 @@ type offloop struct {
 	ci    *clientInfo
 
 	in, out atomic.Uint64
+	lost    atomic.Uint64 // media packets a publisher's input lost
 	done    chan struct{}
 	ended   sync.Once
 	closed  sync.Once
@@ -49,6 +50,9 @@ func (o *offloop) ClientID() string        { return o.id }
 func (o *offloop) RemoteIP() netip.Addr    { return o.ip }
 func (o *offloop) Since() time.Time        { return o.since }
 func (o *offloop) Bytes() (in, out uint64) { return o.in.Load(), o.out.Load() }
+
+// LostPackets is what a publisher's input lost (the API's lost_packets).
+func (o *offloop) LostPackets() uint64 { return o.lost.Load() }
 func (o *offloop) hookConn() hooks.Conn {
 	ip := ""
 	if o.ip.IsValid() {
@@ -134,6 +138,9 @@ func (s *Server) Publish(ctx context.Context, req session.Request) (session.Publ
 		return nil, fmt.Errorf("server: %s publish %s: %w", req.Proto, o.req.StreamURL(), err)
 	}
 	p := &offPublisher{offloop: o, pub: pub}
+	if !req.Internal {
+		s.casterLost.Add(req.Proto, 0) // the kind's series reads 0 until a loss
+	}
 	src := pub.Source()
 	src.SetPublisherID(o.id)
 	s.attachOutputs(src, o.vhost, &o.req, o.log, o.hookConn())
@@ -146,6 +153,12 @@ func (s *Server) Publish(ctx context.Context, req session.Request) (session.Publ
 }
 
 func (p *offPublisher) Done() <-chan struct{} { return p.done }
+
+// CountLost implements session.Publisher.
+func (p *offPublisher) CountLost(n uint64) {
+	p.lost.Add(n)
+	p.srv.casterLost.Add(p.proto, n)
+}
 
 // WriteTag implements session.Publisher.
 func (p *offPublisher) WriteTag(typ uint8, timestamp uint32, payload []byte) error {

@@ -228,6 +228,10 @@ func (p *provider) Clients() []api.Client {
 		if ci.src != nil {
 			c.Stream = ci.src.ID
 		}
+		if lp, ok := ci.peer.(lossPeer); ok && ci.publish {
+			lost := lp.LostPackets()
+			c.LostPackets = &lost
+		}
 		ci.mu.Unlock()
 		if c.Type == "" {
 			return true // not yet playing or publishing (SRS lists these later too)
@@ -270,7 +274,7 @@ func (p *provider) Server() metrics.Server {
 		CPUPercent: sum.Self.CPUPercent * 100, MemoryKbyte: sum.Self.RSSKbyte,
 		SendBytes: out, RecvBytes: in, Streams: len(p.s.reg.Sources()), Clients: n,
 		ClientsTotal: p.s.clientsTotal.Load(), ClientsErrors: p.s.clientErrors.Load(),
-		Events: p.s.eventCounts(),
+		Events: p.s.eventCount.Snapshot(), CasterLost: p.s.casterLost.Snapshot(),
 	}
 	var delay, queued live.Delays
 	for _, l := range p.s.eng.Loops() {

@@ -33,6 +33,7 @@ import (
 	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/internal/supervise"
 	"github.com/cascade-live/cascade/live"
+	"github.com/cascade-live/cascade/metrics"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/security"
 )
@@ -82,7 +83,8 @@ type Server struct {
 	hooks        *hooks.Client       // created by Start
 	admission    *admission.Admitter // created by Start
 	events       events.Bus          // what happens to clients and streams, for the sinks
-	eventCount   sync.Map            // action → *atomic.Uint64, the metrics sink's counts
+	eventCount   metrics.Counters    // the metrics sink's counts, by action
+	casterLost   metrics.Counters    // media packets the casters' inputs lost, by client type
 	outputs      sync.WaitGroup      // outputs that have not finished their files
 	clients      sync.Map            // id → *clientInfo
 	clientsTotal atomic.Uint64
@@ -120,6 +122,7 @@ type vhostState struct {
 	hds     hds.Config
 	hls     hls.Config
 	cluster edge.Config
+	rtsp    edge.RTSPConfig // rtsp_pull: streams pulled from cameras on demand
 	forward forward.Config
 	bwcheck bandcheck.Config // bandcheck: SRS's bandwidth test
 }
@@ -155,6 +158,9 @@ func newState(cfg *config.Config) (*state, error) {
 			return nil, err
 		}
 		if vs.cluster, err = edge.ParseConfig(v.Block.Get("cluster")); err != nil {
+			return nil, fmt.Errorf("vhost %s: %w", name, err)
+		}
+		if vs.rtsp, err = edge.ParseRTSPConfig(v.Block.Get("rtsp_pull")); err != nil {
 			return nil, fmt.Errorf("vhost %s: %w", name, err)
 		}
 		if vs.forward, err = forward.ParseConfig(v.Block.Get("forward")); err != nil {

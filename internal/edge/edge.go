@@ -4,6 +4,9 @@
 // the origin in use fails the pull moves to the next one, round-robin, and
 // the edge's players stay connected with timestamps kept monotonic. A
 // stream published to the edge is pushed on to the origins.
+//
+// A vhost with rtsp_pull pulls its streams from RTSP cameras the same way,
+// on demand (see RTSPConfig).
 package edge
 
 import (
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/internal/forward"
+	"github.com/cascade-live/cascade/internal/session"
 	"github.com/cascade-live/cascade/internal/upstream"
 )
 
@@ -39,6 +43,11 @@ type Sink interface {
 
 // Host is what the edge needs from the server.
 type Host interface {
+	// Sessions is what an RTSP pull publishes through, admitted as an
+	// ingest's pull is (security rules and on_publish apply).
+	Sessions() session.Host
+	// DropPlayers ends the players of st: its RTSP pull could not start.
+	DropPlayers(st Stream)
 	// PublishInternal makes the edge the publisher of st (no admission).
 	PublishInternal(ctx context.Context, st Stream) (Sink, error)
 	// Consumers is the number of players of st now.
@@ -74,12 +83,15 @@ func New(log *slog.Logger, host Host, locate Locator) *Edge {
 
 // pull is one running pull.
 type pull struct {
-	st     Stream
-	cfg    Config
-	proto  string
-	cancel context.CancelFunc
-	done   chan struct{}
-	timer  *time.Timer // pending stop after the last player left
+	st        Stream
+	cfg       Config
+	rtsp      RTSPConfig // of an RTSP pull
+	proto     string
+	stopDelay time.Duration // how long the pull outlives its last player
+	cancel    context.CancelFunc
+	done      chan struct{}
+	timer     *time.Timer // pending stop after the last player left
+	stops     uint64      // counts the stops armed and called off (e.mu)
 
 	mu       sync.Mutex
 	upstream string // URL read from now
@@ -108,52 +120,76 @@ func (e *Edge) Pulling(key string) bool {
 // PlayerArrived starts a pull of st (unless one runs) with proto (the
 // protocol the player uses, for follow_client).
 func (e *Edge) PlayerArrived(st Stream, cfg Config, playerProto string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if p := e.pulls[st.Key()]; p != nil {
-		if p.timer != nil {
-			p.timer.Stop()
-			p.timer = nil
-		}
-		return
-	}
 	proto := cfg.Protocol
 	if cfg.FollowClient && playerProto != "" {
 		proto = playerProto
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.startLocked(&pull{st: st, cfg: cfg, proto: proto, stopDelay: StopDelay}, e.run)
+}
+
+// startLocked starts p, unless a pull of its stream runs: then that one
+// stays and its pending stop is called off. e.mu is held.
+func (e *Edge) startLocked(p *pull, run func(ctx context.Context, p *pull)) *pull {
+	if cur := e.pulls[p.st.Key()]; cur != nil {
+		cur.callOffStop()
+		return cur
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &pull{st: st, cfg: cfg, proto: proto, cancel: cancel, done: make(chan struct{})}
-	e.pulls[st.Key()] = p
+	p.cancel, p.done = cancel, make(chan struct{})
+	e.pulls[p.st.Key()] = p
 	go func() {
 		defer close(p.done)
-		e.run(ctx, p)
+		run(ctx, p)
 		e.mu.Lock()
-		if e.pulls[st.Key()] == p {
-			delete(e.pulls, st.Key())
+		if e.pulls[p.st.Key()] == p {
+			delete(e.pulls, p.st.Key())
 		}
 		e.mu.Unlock()
 	}()
+	return p
 }
 
-// LastPlayerLeft stops the pull of st after StopDelay if no player came
-// back meanwhile.
+// callOffStop cancels p's pending stop, even one whose timer fired and
+// waits for e.mu. e.mu is held.
+func (p *pull) callOffStop() {
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+	p.stops++
+}
+
+// LastPlayerLeft stops the pull of st after its stop delay (StopDelay, or
+// an RTSP pull's idle_timeout) if no player came back meanwhile.
 func (e *Edge) LastPlayerLeft(st Stream) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	p := e.pulls[st.Key()]
-	if p == nil || p.timer != nil {
-		return
+	if p := e.pulls[st.Key()]; p != nil && p.timer == nil {
+		e.stopLaterLocked(p, p.stopDelay)
 	}
-	p.timer = time.AfterFunc(StopDelay, func() {
+}
+
+// stopLaterLocked stops p after d unless it has players by then. e.mu is
+// held.
+func (e *Edge) stopLaterLocked(p *pull, d time.Duration) {
+	p.stops++
+	stop := p.stops
+	p.timer = time.AfterFunc(d, func() {
 		e.mu.Lock()
+		if p.stops != stop {
+			e.mu.Unlock()
+			return // called off or re-armed after it fired
+		}
 		p.timer = nil
-		if e.pulls[st.Key()] != p || e.host.Consumers(st) > 0 {
+		if e.pulls[p.st.Key()] != p || e.host.Consumers(p.st) > 0 {
 			e.mu.Unlock()
 			return
 		}
-		delete(e.pulls, st.Key())
+		delete(e.pulls, p.st.Key())
 		e.mu.Unlock()
-		e.log.Info("edge: last player left, stopping pull", "stream", st.Key())
+		e.log.Info("edge: last player left, stopping pull", "stream", p.st.Key())
 		p.cancel()
 	})
 }

@@ -72,6 +72,11 @@ type Publisher interface {
 	Close() error
 	// Done is closed when the server ends the publisher (kick, shutdown).
 	Done() <-chan struct{}
+	// CountLost adds n media packets the input lost on the way (TS
+	// continuity gaps, RTP sequence gaps, SRT loss), as they are found:
+	// the API's client entry and the metrics show them. Safe from any
+	// goroutine.
+	CountLost(n uint64)
 }
 
 // Player reads one stream. Its queue is bounded like any player's: a reader

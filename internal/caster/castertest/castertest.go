@@ -125,6 +125,7 @@ type Publisher struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
 	tags   int
+	lost   uint64
 	closed bool
 	done   chan struct{}
 }
@@ -157,6 +158,20 @@ func (p *Publisher) Close() error {
 
 // Done implements session.Publisher.
 func (p *Publisher) Done() <-chan struct{} { return p.done }
+
+// CountLost implements session.Publisher.
+func (p *Publisher) CountLost(n uint64) {
+	p.mu.Lock()
+	p.lost += n
+	p.mu.Unlock()
+}
+
+// Lost is the sum of what CountLost was given.
+func (p *Publisher) Lost() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lost
+}
 
 // Kick ends the publisher from the server's side, as an API DELETE would.
 func (p *Publisher) Kick() { _ = p.Close() }

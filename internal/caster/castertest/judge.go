@@ -2,6 +2,7 @@ package castertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -114,7 +115,8 @@ func FreeUDPPair(t testing.TB) int {
 }
 
 // LossyRelay forwards datagrams from its address to dst, dropping about
-// rate of them (deterministically), and counts the drops.
+// rate of them (deterministically), and counts the drops. What dst answers
+// goes back to the last sender, untouched (SRT's handshake and ACKs).
 func LossyRelay(t testing.TB, dst string, rate float64) (string, *atomic.Int64) {
 	t.Helper()
 	in, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -128,19 +130,36 @@ func LossyRelay(t testing.TB, dst string, rate float64) (string, *atomic.Int64) 
 	_ = in.SetReadBuffer(8 << 20)
 	t.Cleanup(func() { in.Close(); out.Close() })
 	var dropped atomic.Int64
+	var sender atomic.Pointer[net.UDPAddr]
 	rng := rand.New(rand.NewPCG(1, 2))
 	go func() {
 		buf := make([]byte, 65536)
 		for {
-			n, err := in.Read(buf)
+			n, from, err := in.ReadFromUDP(buf)
 			if err != nil {
 				return
 			}
+			sender.Store(from)
 			if rng.Float64() < rate {
 				dropped.Add(1)
 				continue
 			}
 			_, _ = out.Write(buf[:n])
+		}
+	}()
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, err := out.Read(buf)
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				continue // ICMP refusals while dst is not listening
+			}
+			if to := sender.Load(); to != nil {
+				_, _ = in.WriteToUDP(buf[:n], to)
+			}
 		}
 	}()
 	return in.LocalAddr().String(), &dropped

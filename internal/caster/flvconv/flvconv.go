@@ -182,6 +182,10 @@ func (c *Converter) WriteVideo(codec ts.Codec, pts, dts int64, nalus [][]byte) e
 	return c.write(flv.TagVideo, dts, b)
 }
 
+// VideoStarted reports whether video was written: a keyframe, after its
+// sequence header.
+func (c *Converter) VideoStarted() bool { return c.keySeen }
+
 // writeVideoConfig writes the sequence header once the parameter sets are
 // complete; until then it writes nothing and leaves cfgSent false.
 func (c *Converter) writeVideoConfig(dts int64) error {

@@ -3,8 +3,11 @@ package rtsp
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
@@ -24,7 +27,15 @@ type PullOptions struct {
 	// FirstTagTimeout and IdleTimeout end a pull whose source sends no
 	// media (DefaultFirstTagTimeout, DefaultIdleTimeout when zero).
 	FirstTagTimeout, IdleTimeout time.Duration
+	// ConnectTimeout bounds DESCRIBE, SETUP, the publish and PLAY
+	// together (30 s when zero).
+	ConnectTimeout time.Duration
 }
+
+// maxConnectTimeout bounds DESCRIBE to PLAY when PullOptions say nothing.
+const maxConnectTimeout = 30 * time.Second
+
+var errConnectTimeout = errors.New("timed out")
 
 // Pull reads the RTSP stream at rawURL (a camera: DESCRIBE, SETUP, PLAY)
 // natively, without FFmpeg, and publishes it through host as req until ctx
@@ -34,9 +45,11 @@ type PullOptions struct {
 func Pull(ctx context.Context, rawURL string, host session.Host, req session.Request, opts PullOptions, log *slog.Logger) error {
 	u, err := base.ParseURL(rawURL)
 	if err != nil {
-		return fmt.Errorf("rtsp: pull %q: %w", rawURL, err)
+		return fmt.Errorf("rtsp: pull: %w", err)
 	}
-	c := &gortsplib.Client{}
+	shown := Redact(rawURL) // the camera's password stays out of logs and errors
+	p := &push{log: log.With("pull", shown)}
+	c := &gortsplib.Client{OnPacketsLost: p.countLost}
 	if opts.TCP {
 		tr := gortsplib.TransportTCP
 		c.Transport = &tr
@@ -47,18 +60,26 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 	defer c.Close()
 	stop := context.AfterFunc(ctx, c.Close)
 	defer stop()
+	var slow atomic.Bool
+	connecting := time.AfterFunc(cmp.Or(opts.ConnectTimeout, maxConnectTimeout), func() { slow.Store(true); c.Close() })
+	defer connecting.Stop()
+	fail := func(what string, err error) error {
+		if slow.Load() {
+			err = fmt.Errorf("no answer within %v: %w", cmp.Or(opts.ConnectTimeout, maxConnectTimeout), err)
+		}
+		return fmt.Errorf("rtsp: pull %s: %s: %w", shown, what, err)
+	}
 	desc, _, err := c.Describe(u)
 	if err != nil {
-		return fmt.Errorf("rtsp: pull %s: describe: %w", rawURL, err)
+		return fail("describe", err)
 	}
-	p := &push{log: log.With("pull", rawURL)}
 	p.conv = flvconv.New(&tagCounter{p: p})
-	if p.tracks, err = tracks(desc, p.conv); err != nil {
-		return fmt.Errorf("rtsp: pull %s: %w", rawURL, err)
+	if err = p.setTracks(desc); err != nil {
+		return fmt.Errorf("rtsp: pull %s: %w", shown, err)
 	}
 	for _, tr := range p.tracks {
 		if _, err := c.Setup(desc.BaseURL, tr.media, 0, 0); err != nil {
-			return fmt.Errorf("rtsp: pull %s: setup: %w", rawURL, err)
+			return fail("setup", err)
 		}
 	}
 	if req.Proto == "" {
@@ -66,9 +87,11 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 	}
 	pub, err := host.Publish(ctx, req)
 	if err != nil {
-		return fmt.Errorf("rtsp: pull %s: publish: %w", rawURL, err)
+		return fmt.Errorf("rtsp: pull %s: publish: %w", shown, err)
 	}
+	p.mu.Lock()
 	p.pub = pub
+	p.mu.Unlock()
 	defer pub.Close()
 	p.watch = caster.NewWatch(pub, cmp.Or(opts.FirstTagTimeout, DefaultFirstTagTimeout), cmp.Or(opts.IdleTimeout, DefaultIdleTimeout), c.Close)
 	defer p.watch.Close()
@@ -80,7 +103,10 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 		})
 	}
 	if _, err := c.Play(nil); err != nil {
-		return fmt.Errorf("rtsp: pull %s: play: %w", rawURL, err)
+		return fail("play", err)
+	}
+	if !connecting.Stop() {
+		return fail("play", errConnectTimeout)
 	}
 	p.log.Info("rtsp pull", "stream", req.App+"/"+req.Stream, "tracks", len(p.tracks))
 	err = c.Wait()
@@ -91,4 +117,23 @@ func Pull(ctx context.Context, rawURL string, host session.Host, req session.Req
 		return nil
 	}
 	return cmp.Or(p.watch.Err(), err)
+}
+
+// Redact returns rawURL with its password, if any, masked.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(bad URL)"
+	}
+	return u.Redacted()
+}
+
+// countLost counts RTP sequence gaps as the publisher's loss.
+func (p *push) countLost(n uint64) {
+	p.mu.Lock()
+	pub := p.pub
+	p.mu.Unlock()
+	if pub != nil {
+		pub.CountLost(n)
+	}
 }

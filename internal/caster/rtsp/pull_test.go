@@ -35,3 +35,16 @@ func TestPull(t *testing.T) {
 	}
 	castertest.Probe(t, ps[0].Save(t), st, 0)
 }
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"rtsp://cam/1":              "rtsp://cam/1",
+		"rtsp://admin:s3cret@cam/1": "rtsp://admin:xxxxx@cam/1",
+		"rtsp://admin@cam:554/1":    "rtsp://admin@cam:554/1",
+		"rtsp://%zz":                "(bad URL)",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -31,6 +31,7 @@ import (
 
 	"github.com/bluenviron/gortsplib/v4"
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
+	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/headers"
 	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
 	"github.com/pion/rtp"
@@ -89,6 +90,9 @@ type push struct {
 	log    *slog.Logger
 	tags   int
 	errs   int
+	// hasVideo: the session has a video track (audio waits for its first
+	// keyframe).
+	hasVideo bool
 }
 
 // Listen opens the caster's RTSP (and RTP/RTCP) sockets.
@@ -185,6 +189,16 @@ func (c *Caster) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
 	p.log.Info("rtsp unpublish", "tags", p.tags, "dropped", p.errs, "why", why)
 }
 
+// OnPacketsLost counts RTP sequence gaps as the publisher's loss.
+func (c *Caster) OnPacketsLost(ctx *gortsplib.ServerHandlerOnPacketsLostCtx) {
+	c.mu.Lock()
+	p := c.sessions[ctx.Session]
+	c.mu.Unlock()
+	if p != nil {
+		p.pub.CountLost(ctx.Lost)
+	}
+}
+
 // OnDescribe refuses: this caster takes pushes only.
 func (c *Caster) OnDescribe(*gortsplib.ServerHandlerOnDescribeCtx) (*base.Response, *gortsplib.ServerStream, error) {
 	return &base.Response{StatusCode: base.StatusNotFound}, nil, errors.New("rtsp: the caster takes ANNOUNCE/RECORD only")
@@ -215,7 +229,7 @@ func (c *Caster) OnAnnounce(ctx *gortsplib.ServerHandlerOnAnnounceCtx) (*base.Re
 
 	p := &push{log: log}
 	p.conv = flvconv.New(&tagCounter{p: p})
-	p.tracks, err = tracks(ctx.Description, p.conv)
+	err = p.setTracks(ctx.Description)
 	if err != nil {
 		log.Warn("rtsp announce refused", "err", err)
 		return &base.Response{StatusCode: base.StatusUnsupportedMediaType}, err
@@ -294,6 +308,18 @@ func (c *Caster) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Respon
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
 
+// setTracks takes the tracks of desc.
+func (p *push) setTracks(desc *description.Session) error {
+	var err error
+	if p.tracks, err = tracks(desc, p.conv); err != nil {
+		return err
+	}
+	for _, tr := range p.tracks {
+		p.hasVideo = p.hasVideo || tr.media.Type == description.MediaTypeVideo
+	}
+	return nil
+}
+
 // packet decodes one RTP packet of tr at pts; end ends the session (from
 // another goroutine: gortsplib's Close must not run inside its callback).
 func (p *push) packet(tr track, pkt *rtp.Packet, pts int64, end func()) {
@@ -305,6 +331,11 @@ func (p *push) packet(tr track, pkt *rtp.Packet, pts int64, end func()) {
 			go end()
 		}
 	}()
+	if p.hasVideo && tr.media.Type != description.MediaTypeVideo && !p.conv.VideoStarted() {
+		// A stream with video starts at its first keyframe, audio too:
+		// players and HLS then see both tracks from the start.
+		return
+	}
 	err := tr.decode(p.conv, pkt, pts)
 	switch {
 	case errors.Is(err, session.ErrClosed):

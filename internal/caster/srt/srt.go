@@ -234,9 +234,12 @@ func (s *Server) publish(conn gosrt.Conn, pub session.Publisher) (int64, error) 
 	in := flvconv.NewTS(counter)
 	buf := make([]byte, 1500)
 	var n int64
+	loss := lossCounter{conn: conn, pub: pub}
+	defer loss.count()
 	for {
 		m, err := conn.Read(buf)
 		n += int64(m)
+		loss.tick()
 		if m > 0 {
 			before := counter.n
 			if err := in.Feed(buf[:m]); err != nil {
@@ -249,6 +252,31 @@ func (s *Server) publish(conn gosrt.Conn, pub session.Publisher) (int64, error) 
 		if err != nil {
 			return n, cmp.Or(watch.Err(), err)
 		}
+	}
+}
+
+// lossCounter tells a publisher of the packets gosrt found missing,
+// about once a second.
+type lossCounter struct {
+	conn gosrt.Conn
+	pub  session.Publisher
+	told uint64
+	next time.Time
+}
+
+func (l *lossCounter) tick() {
+	if now := time.Now(); now.After(l.next) {
+		l.next = now.Add(time.Second)
+		l.count()
+	}
+}
+
+func (l *lossCounter) count() {
+	var st gosrt.Statistics
+	l.conn.Stats(&st)
+	if lost := st.Accumulated.PktRecvLoss; lost > l.told {
+		l.pub.CountLost(lost - l.told)
+		l.told = lost
 	}
 }
 

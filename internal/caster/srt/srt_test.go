@@ -67,6 +67,30 @@ func TestPublish(t *testing.T) {
 	}
 }
 
+// TestLoss: with 2 % of the publisher's datagrams lost on the way, gosrt
+// finds them missing (and has them sent again): the publisher is told of
+// the loss, and the stream still plays.
+func TestLoss(t *testing.T) {
+	testpeer.Require(t, "ffmpeg", "ffprobe")
+	host := castertest.NewHost()
+	s := startServer(t, host)
+	relay, dropped := castertest.LossyRelay(t, s.Addr().String(), 0.02)
+	err := castertest.Push(t, castertest.Streams[0].Media, "mpegts",
+		fmt.Sprintf("srt://%s?streamid=#!::r=live/lossy,m=publish&pkt_size=1316&latency=50000", relay))
+	if err != nil {
+		t.Fatalf("ffmpeg: %v", err)
+	}
+	p := host.WaitClosed(t, 5*time.Second, 100)
+	if dropped.Load() == 0 {
+		t.Fatal("relay dropped nothing")
+	}
+	if p.Lost() == 0 {
+		t.Errorf("%d datagrams dropped, none counted lost", dropped.Load())
+	}
+	t.Logf("dropped %d datagrams, %d packets counted lost", dropped.Load(), p.Lost())
+	castertest.ProbeWithin(t, p.Save(t), castertest.Streams[0], castertest.Streams[0].Duration, 1.0)
+}
+
 // TestRefused: a publish on_publish refuses is rejected in the handshake.
 func TestRefused(t *testing.T) {
 	testpeer.Require(t, "ffmpeg")

@@ -57,6 +57,6 @@ func TestMulticastChild(t *testing.T) {
 	if err := castertest.Push(t, st.Media, "mpegts", "udp://239.255.0.7:5004?pkt_size=1316&ttl=1"); err != nil {
 		t.Fatalf("ffmpeg: %v", err)
 	}
-	p := host.WaitClosed(t, 5*time.Second, 100)
+	p := host.WaitClosed(t, 15*time.Second, 100)
 	castertest.Probe(t, p.Save(t), st, st.Duration)
 }

@@ -156,8 +156,21 @@ type stream struct {
 	pub    session.Publisher
 	ts     *flvconv.TS
 	last   time.Time
-	warned bool // a foreign sender was logged
+	lost   uint64 // continuity gaps told to pub so far
+	warned bool   // a foreign sender was logged
 	err    error
+}
+
+// countLost tells the publisher of the continuity gaps found since the
+// last call.
+func (s *stream) countLost() {
+	if s.pub == nil {
+		return
+	}
+	if lost := s.ts.Stats().ContinuityErrors; lost > s.lost {
+		s.pub.CountLost(lost - s.lost)
+		s.lost = lost
+	}
 }
 
 // WriteTag publishes on the first tag: a sender is admitted once its
@@ -190,6 +203,7 @@ func (c *Caster) serve() {
 		c.lost.Add(st.ContinuityErrors)
 		c.malformed.Add(st.Malformed + st.PESErrors)
 		if cur.pub != nil {
+			cur.countLost()
 			_ = cur.pub.Close()
 			c.log.Info("mpegts-udp unpublish", "from", cur.from.String(), "why", why,
 				"packets", st.Packets, "lost", st.ContinuityErrors, "malformed", st.Malformed+st.PESErrors)
@@ -259,6 +273,8 @@ func (c *Caster) serve() {
 			}
 			held[from.Addr()] = now.Add(refusedHold)
 			end("error")
+		} else {
+			cur.countLost()
 		}
 		if len(held) > 1024 { // bounded: forget the oldest holds
 			for a, until := range held {

@@ -43,7 +43,7 @@ func TestPublish(t *testing.T) {
 			host := castertest.NewHost()
 			c := startCaster(t, host)
 			sendTS(t, tc.Media, c.Addr().String())
-			p := host.WaitClosed(t, 5*time.Second, 100)
+			p := host.WaitClosed(t, 15*time.Second, 100)
 			if p.Req.Proto != "mpegts-udp" || p.Req.App != "live" || p.Req.Stream != "udp" || p.Req.Param != "?token=t" {
 				t.Errorf("request %+v", p.Req)
 			}
@@ -51,8 +51,8 @@ func TestPublish(t *testing.T) {
 				t.Errorf("RemoteAddr %q", p.Req.RemoteAddr)
 			}
 			castertest.Probe(t, p.Save(t), tc, tc.Duration)
-			if st := c.Stats(); st.Lost != 0 || st.Publishes != 1 {
-				t.Errorf("stats %+v", st)
+			if st := c.Stats(); st.Lost != 0 || st.Publishes != 1 || p.Lost() != 0 {
+				t.Errorf("stats %+v, publisher told of %d lost", st, p.Lost())
 			}
 		})
 	}
@@ -66,13 +66,16 @@ func TestLoss(t *testing.T) {
 	c := startCaster(t, host)
 	relay, dropped := castertest.LossyRelay(t, c.Addr().String(), 0.01)
 	sendTS(t, "h264_aac_720p25.flv", relay)
-	p := host.WaitClosed(t, 5*time.Second, 100)
+	p := host.WaitClosed(t, 15*time.Second, 100)
 	if dropped.Load() == 0 {
 		t.Fatal("relay dropped nothing")
 	}
 	st := c.Stats()
 	if st.Lost == 0 {
 		t.Errorf("%d datagrams dropped, none counted lost: %+v", dropped.Load(), st)
+	}
+	if p.Lost() != st.Lost {
+		t.Errorf("the publisher was told of %d lost, the caster counted %d", p.Lost(), st.Lost)
 	}
 	t.Logf("dropped %d datagrams, counted %d TS packets lost, %d malformed", dropped.Load(), st.Lost, st.Malformed)
 	castertest.Probe(t, p.Save(t), castertest.Streams[0], castertest.Streams[0].Duration)
@@ -110,7 +113,7 @@ func TestGarbageAndForeignSenders(t *testing.T) {
 	}()
 	sendTS(t, "h264_mp3_360p30.flv", c.Addr().String())
 	close(stop)
-	p := host.WaitClosed(t, 5*time.Second, 100)
+	p := host.WaitClosed(t, 15*time.Second, 100)
 	castertest.Probe(t, p.Save(t), castertest.Streams[1], castertest.Streams[1].Duration)
 	if st := c.Stats(); st.Publishes != 1 || st.Foreign == 0 {
 		t.Errorf("stats %+v: want one publish and foreign datagrams dropped", st)
