@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // defaultClockTicks is the USER_HZ of every Linux architecture in use.
@@ -40,6 +42,10 @@ type ProcSample struct {
 	At  time.Time
 	CPU time.Duration // user + system time
 	RSS int64         // resident set, bytes
+	// CoresBusy is the busy time (all but idle and iowait) of the cores
+	// the process may run on, by every process: less its own CPU, what
+	// others took from it.
+	CoresBusy time.Duration
 	// RunDelay is the time the process's threads were runnable but
 	// waited for a CPU (the second field of each thread's schedstat;
 	// 0 where the kernel does not keep it): other processes on its core.
@@ -67,7 +73,63 @@ func ReadProc(pid int) (ProcSample, error) {
 		return s, fmt.Errorf("bench: process %d: %w", pid, err)
 	}
 	s.RunDelay = runDelay(dir)
+	var cpus unix.CPUSet
+	if err := unix.SchedGetaffinity(pid, &cpus); err != nil {
+		return s, fmt.Errorf("bench: process %d: affinity: %w", pid, err)
+	}
+	if s.CoresBusy, err = readCoresBusy(&cpus); err != nil {
+		return s, fmt.Errorf("bench: process %d: %w", pid, err)
+	}
 	return s, nil
+}
+
+// readCoresBusy sums the busy time of the cores in cpus from /proc/stat.
+func readCoresBusy(cpus *unix.CPUSet) (time.Duration, error) {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("read /proc/stat: %w", err)
+	}
+	ticks, err := parseCoresBusy(stat, cpus.IsSet)
+	return time.Duration(ticks * int64(time.Second) / ClockTicks()), err
+}
+
+// parseCoresBusy sums, over the "cpuN" lines of /proc/stat whose N is in,
+// the ticks spent on anything but idle and iowait (fields 4 and 5).
+func parseCoresBusy(stat []byte, in func(int) bool) (int64, error) {
+	var busy int64
+	for line := range strings.Lines(string(stat)) {
+		f := strings.Fields(line)
+		if len(f) < 8 || !strings.HasPrefix(f[0], "cpu") || f[0] == "cpu" {
+			continue
+		}
+		n, err := strconv.Atoi(f[0][3:])
+		if err != nil || !in(n) {
+			continue
+		}
+		for i, v := range f[1:] {
+			if i == 3 || i == 4 { // idle, iowait
+				continue
+			}
+			t, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("/proc/stat: %s: %q", f[0], v)
+			}
+			busy += t
+		}
+	}
+	return busy, nil
+}
+
+// othersPercent returns the time other processes took on the cores the
+// process may run on between two samples, in percent of one core: on a
+// shared machine, what the process had to share its cores with.
+func othersPercent(a, b ProcSample) float64 {
+	wall := b.At.Sub(a.At)
+	if wall <= 0 {
+		return 0
+	}
+	return max(0, 100*float64((b.CoresBusy-a.CoresBusy)-(b.CPU-a.CPU))/float64(wall))
+
 }
 
 // runDelay sums the run-queue wait of the threads of the process at dir.

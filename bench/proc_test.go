@@ -2,8 +2,12 @@ package bench
 
 import (
 	"os"
+	"os/exec"
+	"strconv"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,4 +45,44 @@ func TestReadProcSelf(t *testing.T) {
 
 	_, err = ReadProc(1 << 30)
 	assert.Error(t, err)
+}
+
+func TestParseCoresBusy(t *testing.T) {
+	stat := []byte("cpu  10 20 30 1000 50 6 7 8 0 0\ncpu0 1 2 3 500 40 1 1 1 0 0\ncpu1 9 18 27 500 10 5 6 7 0 0\nintr 1 2 3\n")
+	busy, err := parseCoresBusy(stat, func(n int) bool { return n == 1 })
+	require.NoError(t, err)
+	assert.Equal(t, int64(9+18+27+5+6+7), busy, "cpu1 without idle and iowait")
+	busy, err = parseCoresBusy(stat, func(int) bool { return true })
+	require.NoError(t, err)
+	assert.Equal(t, int64(9+72), busy)
+}
+
+// TestOthersOnItsCores samples an idle process pinned to a core while
+// another process spins on that core: the others' share is most of it.
+func TestOthersOnItsCores(t *testing.T) {
+	var cpus unix.CPUSet
+	require.NoError(t, unix.SchedGetaffinity(0, &cpus))
+	cpu := 0
+	for !cpus.IsSet(cpu) {
+		cpu++
+	}
+	core := strconv.Itoa(cpu)
+	start := func(args ...string) *exec.Cmd {
+		cmd := exec.Command("taskset", append([]string{"-c", core}, args...)...)
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+		return cmd
+	}
+	idle := start("sleep", "30")
+	start("sh", "-c", "while :; do :; done")
+	time.Sleep(100 * time.Millisecond) // taskset has pinned and exec'd
+	a, err := ReadProc(idle.Process.Pid)
+	require.NoError(t, err)
+	time.Sleep(500 * time.Millisecond)
+	b, err := ReadProc(idle.Process.Pid)
+	require.NoError(t, err)
+	assert.Greater(t, othersPercent(a, b), 50.0, "a spinning process on the idle one's core")
 }

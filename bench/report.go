@@ -89,6 +89,10 @@ type Report struct {
 		// CPU is the load tool's CPU use over the window, in percent of
 		// one core.
 		CPU float64 `json:"cpu_pct"`
+		// LagP99 and LagMax are how late the tool's own timers fired in
+		// the window (ms): what it measured is late by as much.
+		LagP99 float64 `json:"lag_p99_ms"`
+		LagMax float64 `json:"lag_max_ms"`
 	} `json:"tool"`
 
 	Warnings []string `json:"warnings,omitempty"`
@@ -112,6 +116,9 @@ type ServerReport struct {
 	// percent of one core.
 	CPU    float64 `json:"cpu_pct"`
 	CPUMax float64 `json:"cpu_max_pct"`
+	// Others is the CPU other processes used on the cores the server
+	// may run on, over the window, in percent of one core.
+	Others float64 `json:"others_on_its_cores_pct"`
 	// RSSBefore is the resident memory before any player connected;
 	// RSSStart, RSSMax and RSSEnd are over the window.
 	RSSBefore int64 `json:"rss_before_bytes"`
@@ -131,6 +138,10 @@ type ServerReport struct {
 
 // toolBusyPercent is the tool CPU use above which its numbers are suspect.
 const toolBusyPercent = 90
+
+// othersWarnPercent is the CPU other processes used on the server's
+// cores, in percent of one core, above which the report warns.
+const othersWarnPercent = 10
 
 // buildReport computes the report of a finished run.
 func buildReport(r *run, w *window, srvBefore ProcSample, timeline []Sample) *Report {
@@ -221,11 +232,18 @@ func buildReport(r *run, w *window, srvBefore ProcSample, timeline []Sample) *Re
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
 			"the load tool used %.0f%% of a core: it may be the bottleneck", rep.Tool.CPU))
 	}
+	lag := r.lag.hist.report()
+	rep.Tool.LagP99, rep.Tool.LagMax = lag.P99, lag.Max
+	if lag.P99 > float64(toolLagWarn/time.Millisecond) {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+			"the load tool's own timers fired up to %.0fms late (p99): latencies it measured include that", lag.P99))
+	}
 	if r.cfg.PID != 0 {
 		s := &ServerReport{
 			PID:       r.cfg.PID,
 			CPU:       cpuPercent(w.srvStart, w.srvEnd),
 			CPUMax:    w.srvMaxCPU,
+			Others:    othersPercent(w.srvStart, w.srvEnd),
 			RSSBefore: srvBefore.RSS,
 			RSSStart:  w.srvStart.RSS,
 			RSSMax:    w.srvMaxRSS,
@@ -238,6 +256,10 @@ func buildReport(r *run, w *window, srvBefore ProcSample, timeline []Sample) *Re
 			s.Error = w.serverErr.Error()
 			s.CPU, s.CPUMax = 0, 0
 			rep.Warnings = append(rep.Warnings, "the server could not be sampled over the whole window: "+s.Error)
+		}
+		if s.Others > othersWarnPercent {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+				"other processes used %.0f%% of a core on the server's cores: its CPU and latencies are those of a shared machine", s.Others))
 		}
 		if rep.Players.Connected > 0 && s.RSSEnd > 0 && w.serverErr == nil {
 			var warn string
@@ -334,7 +356,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 	p("  expected    %.0f kbit/s (%s): %.1f%% of players got at least 95%% of it\n",
 		rep.Expected.Kbps, rep.Expected.Source, 100*rep.Expected.AtLeast95)
 	if s := rep.Server; s != nil {
-		p("  server      pid %d  cpu %.1f%% of a core (max %.1f%%); waited for the CPU %.1fms per s\n", s.PID, s.CPU, s.CPUMax, s.RunQueueWait)
+		p("  server      pid %d  cpu %.1f%% of a core (max %.1f%%); waited for the CPU %.1fms per s;  others on its cores %.1f%%\n", s.PID, s.CPU, s.CPUMax, s.RunQueueWait, s.Others)
 		p("  server rss  before %s  window start %s  max %s  end %s;  %.1f KiB per player\n",
 			mib(s.RSSBefore), mib(s.RSSStart), mib(s.RSSMax), mib(s.RSSEnd), s.RSSPerPlayer/1024)
 	}
@@ -367,7 +389,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 		p("  incumbents  %d over %.1fs after the storm: kbit/s min %.1f  p10 %.1f  p50 %.1f;  %.1f%% at least 95%% of expected\n",
 			in.Players, in.Window, in.Min, in.P10, in.P50, 100*in.AtLeast95)
 	}
-	p("  load tool   cpu %.1f%% of a core\n", rep.Tool.CPU)
+	p("  load tool   cpu %.1f%% of a core;  its timers late p99 %.1fms  max %.1fms\n", rep.Tool.CPU, rep.Tool.LagP99, rep.Tool.LagMax)
 	for _, warn := range rep.Warnings {
 		p("  warning     %s\n", warn)
 	}

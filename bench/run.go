@@ -41,6 +41,7 @@ type run struct {
 	players []*player
 
 	lat *latencyHist // with a publisher of our own
+	lag lagProbe     // the tool's own lateness
 	hls *hlsRun      // with HLS players
 
 	wg sync.WaitGroup
@@ -118,7 +119,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		r.lat = &latencyHist{}
 		for i := range pubs {
-			st := &publishStats{ready: make(chan struct{})}
+			st := &publishStats{ready: make(chan struct{}), counting: &r.lat.on}
 			pubs[i] = st
 			url := cfg.PublishURL
 			if cfg.Publishers > 0 {
@@ -148,6 +149,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 		}
 	}
+	go r.lag.run(playCtx)
 	spawnDone := make(chan struct{})
 	go func() {
 		defer close(spawnDone)
@@ -211,6 +213,7 @@ loop:
 			if err := w.open(r, cfg.PID, self); err != nil {
 				return nil, err
 			}
+			r.lag.hist.on.Store(true)
 			if r.lat != nil {
 				r.lat.on.Store(true)
 			}
@@ -242,6 +245,7 @@ loop:
 		}
 	}
 	w.close(r, cfg.PID, self)
+	r.lag.hist.on.Store(false)
 	if r.lat != nil {
 		r.lat.on.Store(false)
 	}

@@ -8,6 +8,7 @@
 package buffer
 
 import (
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -22,13 +23,15 @@ type Buffer struct {
 	bb   *bytebufferpool.ByteBuffer
 }
 
-// Size classes: one bytebufferpool per power of four from 256 bytes, so
+// Size classes: one bytebufferpool per power of two from 256 bytes, so
 // that an audio frame and a keyframe do not share (and miscalibrate) one
-// pool. Buffers over the largest class are not pooled.
+// pool, and a buffer is at most twice what it holds: what a server keeps
+// per stream (GOP cache, HLS segments) is sized by these classes. Buffers
+// over the largest class are not pooled.
 const (
 	minClassShift = 8  // 256 B
 	maxClassShift = 22 // 4 MiB
-	numClasses    = (maxClassShift-minClassShift)/2 + 1
+	numClasses    = maxClassShift - minClassShift + 1
 )
 
 var (
@@ -38,22 +41,21 @@ var (
 
 // classOf returns the smallest class holding n bytes, or -1.
 func classOf(n int) int {
-	for c := 0; c < numClasses; c++ {
-		if n <= 1<<(minClassShift+2*c) {
-			return c
-		}
+	if n <= 1<<minClassShift {
+		return 0
+	}
+	if c := bits.Len(uint(n-1)) - minClassShift; c < numClasses {
+		return c
 	}
 	return -1
 }
 
 // classFor returns the largest class a buffer of capacity n can serve, or -1.
 func classFor(n int) int {
-	for c := numClasses - 1; c >= 0; c-- {
-		if n >= 1<<(minClassShift+2*c) {
-			return c
-		}
+	if n < 1<<minClassShift {
+		return -1
 	}
-	return -1
+	return min(bits.Len(uint(n))-1-minClassShift, numClasses-1)
 }
 
 // Get returns an empty buffer holding one reference, owned by the caller.
@@ -74,7 +76,7 @@ func get(n int) *Buffer {
 		b.bb = &bytebufferpool.ByteBuffer{B: make([]byte, 0, n)}
 	} else {
 		b.bb = bytePools[c].Get()
-		if size := 1 << (minClassShift + 2*c); cap(b.bb.B) < size {
+		if size := 1 << (minClassShift + c); cap(b.bb.B) < size {
 			b.bb.B = make([]byte, 0, size)
 		}
 	}

@@ -137,9 +137,11 @@ func (ff *flvFile) writeTag(typ uint8, ts uint32, payload []byte) error {
 	if err := ff.write(payload); err != nil {
 		return err
 	}
-	var size [flv.PreviousTagSizeLen]byte
-	binary.BigEndian.PutUint32(size[:], uint32(flv.TagHeaderLen+n))
-	return ff.write(size[:])
+	// The scratch again: a local array would escape through the Writer,
+	// one allocation per message.
+	size := ff.hdr[:flv.PreviousTagSizeLen]
+	binary.BigEndian.PutUint32(size, uint32(flv.TagHeaderLen+n))
+	return ff.write(size)
 }
 
 // timestamp maps a stream timestamp to the file's timeline.

@@ -423,3 +423,36 @@ func TestRecorderReleasesEverything(t *testing.T) {
 	r.Unpublish()
 	assert.Equal(t, base+int64(len(packets)), live.LivePackets())
 }
+
+// BenchmarkRecordFLV measures what a DVR recording costs per message:
+// h264_only.flv (~400 kbit/s, the stream bench/modes.sh publishers runs by
+// the thousand) looped into one session file through the Recorder's
+// handling, disk writes included. An op is one message.
+func BenchmarkRecordFLV(b *testing.B) {
+	packets := testmedia.Packets(b, "h264_only.flv")
+	period := packets[len(packets)-1].Timestamp + 40
+	r, err := newRecorder(testConfig(b.TempDir(), PlanSession, 0), testStream, nil, time.Now, indexCapacity)
+	require.NoError(b, err)
+	b.Cleanup(func() {
+		r.Close()
+		<-r.Done()
+	})
+	var bytes int64
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		src := packets[n%len(packets)]
+		p := live.NewPacket()
+		p.Kind, p.SeqHeader, p.Keyframe = src.Kind, src.SeqHeader, src.Keyframe
+		p.Timestamp = src.Timestamp + uint32(n/len(packets))*period
+		p.Payload = src.Payload.Retain()
+		r.handle(p) // as the Recorder's goroutine does with what it takes
+		p.Release()
+		bytes += int64(len(src.Payload.B))
+		n++
+	}
+	b.StopTimer()
+	r.endPublish()
+	require.NoError(b, r.Err())
+	b.SetBytes(bytes / int64(max(n, 1)))
+}

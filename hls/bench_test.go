@@ -8,6 +8,7 @@ import (
 	"github.com/cascade-live/cascade/buffer"
 	"github.com/cascade-live/cascade/flv"
 	"github.com/cascade-live/cascade/live"
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkSegmentStream runs one stream (h264_aac_720p25.flv, looped)
@@ -15,16 +16,16 @@ import (
 // is the whole file; allocs/packet is what the stream costs per packet,
 // packets included.
 func BenchmarkSegmentStream(b *testing.B) {
-	tags := loadTags(b, "h264_aac_720p25.flv")
-	cfg := testConfig(b.TempDir())
-	cfg.Fragment = 2 * time.Second
-	cfg.Window = 10 * time.Second
-	store := NewStore()
-	defer store.Close()
-	m, err := NewMuxer(cfg, liveID, store, nil)
-	if err != nil {
-		b.Fatal(err)
+	// The reference stream, and the one bench/modes.sh publishers runs
+	// by the thousand (~400 kbit/s).
+	for _, file := range []string{"h264_aac_720p25.flv", "h264_only.flv"} {
+		b.Run(file, func(b *testing.B) { benchmarkSegmentStream(b, file) })
 	}
+}
+
+func benchmarkSegmentStream(b *testing.B, file string) {
+	tags := loadTags(b, file)
+	m := windowMuxer(b)
 	send := func(offset uint32) {
 		for _, tg := range tags {
 			for len(m.queue) > queueLength/2 {
@@ -67,4 +68,17 @@ func BenchmarkSegmentStream(b *testing.B) {
 	if d := m.Stats().DroppedFrames.Load(); d > 0 {
 		b.Fatalf("%d frames dropped", d)
 	}
+}
+
+// windowMuxer starts a Muxer as bench/run.sh configures HLS (2 s
+// fragments, a 10 s window) with a Store of its own, closed by the test.
+func windowMuxer(tb testing.TB) *Muxer {
+	cfg := testConfig(tb.TempDir())
+	cfg.Fragment = 2 * time.Second
+	cfg.Window = 10 * time.Second
+	store := NewStore()
+	tb.Cleanup(store.Close)
+	m, err := NewMuxer(cfg, liveID, store, nil)
+	require.NoError(tb, err)
+	return m
 }

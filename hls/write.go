@@ -121,7 +121,11 @@ func (s *session) cutDue(f frame) bool {
 
 // open starts a segment whose first frame has DTS ms.
 func (s *session) open(ms int64) {
-	buf := buffer.GetSize(max(s.sizeHint+s.sizeHint/8, 64<<10))
+	// The last segment's size picks the buffer's class, which is up to
+	// twice that: a margin on top would double the buffer (and what the
+	// pool keeps of it) whenever it crosses a class. A longer segment
+	// grows its buffer.
+	buf := buffer.GetSize(max(s.sizeHint, 16<<10))
 	buf.B = buf.B[:0]
 	s.tsm.WritePATPMT(buf)
 	seg := &openSegment{buf: buf, start: ms, end: ms, wall: s.m.store.now(), disc: s.discNext}
