@@ -31,3 +31,29 @@ func TestRSSPerPlayer(t *testing.T) {
 		})
 	}
 }
+
+// TestServerCPUMaxSkipsShortSamples: a sample over a short interval (one
+// clock tick reads as hundreds of percent) is not the window's maximum.
+func TestServerCPUMaxSkipsShortSamples(t *testing.T) {
+	tests := []struct {
+		name    string
+		samples []float64 // cpu of each sample
+		cpuMax  []bool    // whether each is long enough to count
+		want    float64
+	}{
+		{"all long", []float64{40, 60, 55}, []bool{true, true, true}, 60},
+		{"short spike ignored", []float64{40, 391, 55}, []bool{true, false, true}, 55},
+		{"only short", []float64{391}, []bool{false}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := window{opened: true}
+			for i, cpu := range tt.samples {
+				w.observeServer(ProcSample{RSS: 1}, cpu, tt.cpuMax[i])
+			}
+			if w.srvMaxCPU != tt.want {
+				t.Errorf("max CPU %.1f, want %.1f", w.srvMaxCPU, tt.want)
+			}
+		})
+	}
+}

@@ -193,8 +193,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if srv, err := ReadProc(cfg.PID); err == nil {
 				s.ServerCPU = cpuPercent(srvPrev, srv)
 				s.ServerRSS = srv.RSS
+				// CPU is counted in clock ticks: over a short interval (the
+				// window opening just after a sample) one tick more reads as
+				// hundreds of percent, so such a sample is no maximum.
+				short := srv.At.Sub(srvPrev.At) < 500*time.Millisecond
 				srvPrev = srv
-				w.observeServer(srv, s.ServerCPU)
+				w.observeServer(srv, s.ServerCPU, !short)
 			} else if w.opened && w.serverErr == nil {
 				w.serverErr = err
 			}
@@ -428,12 +432,14 @@ func (w *window) open(r *run, pid, self int) error {
 }
 
 // observeServer records a server sample taken while the window is open.
-func (w *window) observeServer(s ProcSample, cpu float64) {
+func (w *window) observeServer(s ProcSample, cpu float64, cpuMax bool) {
 	if !w.opened {
 		return
 	}
 	w.srvMaxRSS = max(w.srvMaxRSS, s.RSS)
-	w.srvMaxCPU = max(w.srvMaxCPU, cpu)
+	if cpuMax {
+		w.srvMaxCPU = max(w.srvMaxCPU, cpu)
+	}
 }
 
 // close ends the window, before the players are stopped.
