@@ -109,6 +109,7 @@ vhost __defaultVhost__ {
 	}
 
 	// Too much sent ahead of a response: closed, one line says why.
+	const maxPipelined = 64 << 10 // internal/httpconn's bound on what a client sends ahead
 	greedy := dialRaw(t, ts.HTTPAddr(), 4096)
 	local := greedy.LocalAddr().String()
 	_, _ = greedy.Write([]byte(strings.Repeat(req, 2*maxPipelined/len(req))))

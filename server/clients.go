@@ -1,13 +1,13 @@
 package server
 
 import (
-	"net"
 	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/cascade-live/cascade/api"
 	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/streamreq"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 )
@@ -81,18 +81,11 @@ func (cl *clientInfo) update(fn func(cl *clientInfo)) {
 }
 
 // ipOf is the client's address for security rules and callbacks.
-func ipOf(c *netpoll.Conn) netip.Addr {
-	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
-		if a, ok := netip.AddrFromSlice(ta.IP); ok {
-			return a.Unmap()
-		}
-	}
-	return netip.Addr{}
-}
+func ipOf(c *netpoll.Conn) netip.Addr { return streamreq.ClientIP(c) }
 
 // hookConn is the part of every callback that describes the connection.
 func hookConn(c *netpoll.Conn, req *StreamRequest) hooks.Conn {
-	return hooks.Conn{ClientID: c.ID, IP: ipOf(c).String(), Vhost: req.Vhost, App: req.App}
+	return streamreq.HookConn(c, (*streamreq.Request)(req))
 }
 
 // sampleRates feeds the 30 s rate meters of clients (every 5 s).

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/config"
-	"github.com/cascade-live/cascade/http1"
 	"github.com/cascade-live/cascade/internal/coworkers"
 	"github.com/cascade-live/cascade/internal/directory"
 	"github.com/cascade-live/cascade/internal/edge"
@@ -404,45 +403,6 @@ func streamQuery(vhost, param string) string {
 		return ""
 	}
 	return "?" + q
-}
-
-// redirectFLV answers an HTTP-FLV play of a stream this origin does not
-// publish, in an origin cluster, with a 302 to the origin that does (or a
-// 404). It reports whether it took the request.
-func (h *httpSession) redirectFLV(vs *vhostState, v *config.Vhost, req *http1.Request, app, stream string) bool {
-	if !vs.cluster.OriginCluster || h.srv.cluster.publishing(v.Name, app, stream) {
-		return false
-	}
-	h.busy = true
-	host := hostOnly(req.Host)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		loc, ok := h.srv.cluster.locate(ctx, vs, v.Name, host, app, stream)
-		h.c.Do(func() error {
-			h.busy = false
-			if !ok || loc.HTTP == "" {
-				h.c.Log.Info("http play: no origin of the cluster publishes the stream", "vhost", v.Name, "url", req.Path)
-				return h.errorReply(req, 404)
-			}
-			to := "http://" + loc.HTTP + req.Path
-			if req.RawQuery != "" {
-				to += "?" + req.RawQuery
-			}
-			b := http1.AppendStatusLine(h.out[:0], 302)
-			b = http1.AppendHeader(b, "Location", to)
-			b = http1.AppendHeader(b, "Server", "cascade/"+Version)
-			b = append(b, "Content-Length: 0\r\n\r\n"...)
-			h.out = b[:0]
-			_, _ = h.c.Write(b)
-			h.c.Log.Info("http play redirected to the origin of the stream", "vhost", v.Name, "url", req.Path, "to", to)
-			if !req.KeepAlive {
-				h.c.CloseGracefully()
-			}
-			return nil
-		})
-	}()
-	return true
 }
 
 // traverseToken is SRS's token_traverse on an edge: the client's connect

@@ -4,7 +4,6 @@ import (
 	"net"
 	"strings"
 
-	"github.com/cascade-live/cascade/http1"
 	"github.com/cascade-live/cascade/internal/console"
 )
 
@@ -48,44 +47,4 @@ func portOf(a net.Addr) string {
 	}
 	_, port, _ := net.SplitHostPort(a.String())
 	return port
-}
-
-// serveRedirect sends "/console" and "/players" to their folders.
-func (h *httpSession) serveRedirect(req *http1.Request) bool {
-	loc, ok := console.Redirect(req.Path)
-	if !ok || req.Path == "/" {
-		return false // "/" is the site's when http_server.dir has an index: see notFound
-	}
-	h.redirect(req, loc)
-	return true
-}
-
-// notFound answers a path no file matched: "/" leads to the console (the
-// site has no index page), anything else is 404.
-func (h *httpSession) notFound(req *http1.Request) error {
-	if loc, ok := console.Redirect(req.Path); ok {
-		h.redirect(req, loc)
-		return nil
-	}
-	return h.errorReply(req, 404)
-}
-
-// redirect answers 302 to loc, keeping the request's query.
-func (h *httpSession) redirect(req *http1.Request, loc string) {
-	if req.RawQuery != "" {
-		loc += "?" + req.RawQuery
-	}
-	b := http1.AppendStatusLine(h.out[:0], 302)
-	b = http1.AppendHeader(b, "Location", loc)
-	b = http1.AppendHeader(b, "Server", "cascade/"+Version)
-	b = http1.AppendHeader(b, "Content-Length", "0")
-	if !req.KeepAlive {
-		b = http1.AppendHeader(b, "Connection", "close")
-	}
-	b = append(b, "\r\n"...)
-	h.out = b[:0]
-	_, _ = h.c.Write(b)
-	if !req.KeepAlive {
-		h.c.CloseGracefully()
-	}
 }

@@ -240,11 +240,11 @@ func (p *provider) Clients() []api.Client {
 		return true
 	})
 	// HLS players are sessions, not connections (SRS lists them too).
-	for _, hs := range p.s.hlsSessions.list() {
-		c := api.Client{ID: hs.id, Vhost: p.vhostID(hs.req.Vhost), IP: hs.conn.IP, TcURL: hs.req.TcURL,
-			URL: streamURL(hs.req.Vhost, hs.req.App, hs.req.Stream), Name: hs.req.Stream, Type: api.ClientHLSPlay,
-			Alive: now.Sub(hs.started).Seconds()}
-		if src := p.s.reg.Lookup(live.Key(hs.req.Vhost, hs.req.App, hs.req.Stream)); src != nil {
+	for _, hs := range p.s.hlsSessions.List() {
+		c := api.Client{ID: hs.ID, Vhost: p.vhostID(hs.Req.Vhost), IP: hs.Conn.IP, TcURL: hs.Req.TcURL,
+			URL: streamURL(hs.Req.Vhost, hs.Req.App, hs.Req.Stream), Name: hs.Req.Stream, Type: api.ClientHLSPlay,
+			Alive: now.Sub(hs.Started).Seconds()}
+		if src := p.s.reg.Lookup(live.Key(hs.Req.Vhost, hs.Req.App, hs.Req.Stream)); src != nil {
 			c.Stream = src.ID
 		}
 		out = append(out, c)
@@ -307,7 +307,7 @@ func (p *provider) MetricsStreams() []metrics.Stream {
 			PlayersByProtocol: map[string]int{
 				"rtmp": src.ConsumersOf(live.FormRTMP), "flv": src.ConsumersOf(live.FormFLV),
 				"remux": src.ConsumersOf(live.FormRemux), "ts": src.ConsumersOf(live.FormTS),
-				"hls": p.s.hlsSessions.count(src.Vhost, src.App, src.Stream),
+				"hls": p.s.hlsSessions.Count(src.Vhost, src.App, src.Stream),
 			},
 			BytesIn: src.Stats.BytesIn.Load(), BytesOut: src.Stats.BytesOut.Load(),
 			FramesIn: src.Stats.Frames.Load(), FramesDropped: src.Dropped(),

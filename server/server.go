@@ -29,6 +29,8 @@ import (
 	"github.com/cascade-live/cascade/internal/events"
 	"github.com/cascade-live/cascade/internal/ffmpeg"
 	"github.com/cascade-live/cascade/internal/forward"
+	"github.com/cascade-live/cascade/internal/hlsctx"
+	"github.com/cascade-live/cascade/internal/httpconn"
 	"github.com/cascade-live/cascade/internal/kafka"
 	"github.com/cascade-live/cascade/internal/listen"
 	"github.com/cascade-live/cascade/internal/supervise"
@@ -72,8 +74,8 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []*listener
 	closed    bool
-	done      chan struct{} // closed by Close
-	memFiles  []MemoryFiles // outputs' fresh files, served from memory
+	done      chan struct{}          // closed by Close
+	memFiles  []httpconn.MemoryFiles // outputs' fresh files, served from memory
 	hdsStore  *hds.Store
 	hlsStore  *hls.Store
 	sup       *supervise.Supervisor // every child process
@@ -91,7 +93,8 @@ type Server struct {
 	clientErrors atomic.Uint64
 	streams      sync.Map // source id → *streamInfo (rates, outputs)
 	provider     *provider
-	hlsSessions  hlsSessions
+	hlsSessions  hlsctx.Sessions
+	http         *httpconn.Server        // what the HTTP connections share; made by Start
 	casters      casters                 // stream casters and SRT listeners
 	mgmt         []*listener             // HTTP API and exporter
 	sharedAPI    map[string]net.Listener // the API's side of an HTTP server port it shares, by address
@@ -304,6 +307,7 @@ func (s *Server) Engine() *netpoll.Engine { return s.eng }
 // Start opens the listeners and runs the event loops.
 func (s *Server) Start() error {
 	s.startEvents()
+	s.http = s.httpServer()
 	if err := s.eng.Start(); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package server
+package httpconn
 
 import (
 	"strings"
@@ -21,26 +21,26 @@ import (
 // and runs then once ready reports true, or answers 404 after wait or when
 // the pull failed. hold, when positive, keeps the pull that long after
 // this request.
-func (h *httpSession) awaitPull(vs *vhostState, st edge.Stream, req *http1.Request, ready func() bool,
+func (h *conn) awaitPull(vs Vhost, st edge.Stream, req *http1.Request, ready func() bool,
 	wait, hold time.Duration, then func() error) error {
-	pulls := h.srv.cluster.edge
-	if !vs.rtsp.Enabled || vs.cluster.Remote || !pulls.Pulling(st.Key()) && h.srv.cluster.publishing(st.Vhost, st.App, st.Stream) {
+	pulls := h.srv.Edge
+	if !vs.RTSP.Enabled || vs.Cluster.Remote || !pulls.Pulling(st.Key()) && h.srv.Host.Publishing(st.Vhost, st.App, st.Stream) {
 		return then() // not pulled, or published by an encoder
 	}
 	if ready() {
 		if hold > 0 {
-			pulls.HoldRTSP(st, vs.rtsp, hold)
+			pulls.HoldRTSP(st, *vs.RTSP, hold)
 		}
 		return then()
 	}
-	pulls.HoldRTSP(st, vs.rtsp, wait+hold) // outlives the wait
+	pulls.HoldRTSP(st, *vs.RTSP, wait+hold) // outlives the wait
 	h.busy = true
 	go func() {
 		deadline := time.Now().Add(wait)
 		found := false
 		for !found && pulls.Pulling(st.Key()) && time.Now().Before(deadline) {
 			select {
-			case <-h.srv.done:
+			case <-h.srv.Done:
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
@@ -59,39 +59,39 @@ func (h *httpSession) awaitPull(vs *vhostState, st edge.Stream, req *http1.Reque
 }
 
 // awaitFLV waits for an HTTP-FLV play's stream to be published.
-func (h *httpSession) awaitFLV(vs *vhostState, st edge.Stream, req *http1.Request, then func() error) error {
-	ready := func() bool { return h.srv.cluster.publishing(st.Vhost, st.App, st.Stream) }
-	return h.awaitPull(vs, st, req, ready, vs.rtsp.Timeout+time.Second, 0, then)
+func (h *conn) awaitFLV(vs Vhost, st edge.Stream, req *http1.Request, then func() error) error {
+	ready := func() bool { return h.srv.Host.Publishing(st.Vhost, st.App, st.Stream) }
+	return h.awaitPull(vs, st, req, ready, vs.RTSP.Timeout+time.Second, 0, then)
 }
 
 // awaitPlaylist waits for the playlist of an HLS play, holding the pull
 // for three fragments (players refresh every target duration) or
 // idle_timeout, whichever is longer.
-func (h *httpSession) awaitPlaylist(vs *vhostState, st edge.Stream, req *http1.Request, then func() error) error {
+func (h *conn) awaitPlaylist(vs Vhost, st edge.Stream, req *http1.Request, then func() error) error {
 	ready := func() bool {
-		b, _, ok := h.srv.hlsStore.Get(req.Path)
+		b, _, ok := h.srv.Playlists.Get(req.Path)
 		if ok {
 			b.Release()
 		}
 		return ok
 	}
-	return h.awaitPull(vs, st, req, ready, vs.rtsp.Timeout+3*vs.hls.Fragment, max(3*vs.hls.Fragment, vs.rtsp.IdleTimeout), then)
+	return h.awaitPull(vs, st, req, ready, vs.RTSP.Timeout+3*vs.HLS.Fragment, max(3*vs.HLS.Fragment, vs.RTSP.IdleTimeout), then)
 }
 
 // playlistStream names the stream of a playlist request (hls_ctx off) on a
 // vhost with rtsp_pull; ok is false for any other request.
-func (h *httpSession) playlistStream(st *state, req *http1.Request) (vs *vhostState, es edge.Stream, ok bool) {
+func (h *conn) playlistStream(st State, req *http1.Request) (vs Vhost, es edge.Stream, ok bool) {
 	if !strings.HasSuffix(req.Path, ".m3u8") {
-		return nil, es, false
+		return Vhost{}, es, false
 	}
-	v := st.cfg.Vhost(req.Host)
+	v := st.Config().Vhost(req.Host)
 	if v == nil {
-		return nil, es, false
+		return Vhost{}, es, false
 	}
-	vs = st.vhost(v)
-	if !vs.rtsp.Enabled || !vs.hls.Enabled {
-		return nil, es, false
+	vs = st.Vhost(v)
+	if !vs.RTSP.Enabled || !vs.HLS.Enabled {
+		return Vhost{}, es, false
 	}
-	app, stream, ok := matchMount(vs.hls.M3U8File, req.Path)
+	app, stream, ok := matchMount(vs.HLS.M3U8File, req.Path)
 	return vs, edge.Stream{Vhost: v.Name, App: app, Stream: stream}, ok
 }

@@ -1,4 +1,4 @@
-package server
+package httpconn
 
 import (
 	"errors"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/buffer"
+	"github.com/cascade-live/cascade/config"
 	"github.com/cascade-live/cascade/http1"
 )
 
@@ -71,7 +72,7 @@ func (s *Server) appendFileHead(dst []byte, req *http1.Request, fh fileHead) []b
 		b = http1.AppendHeader(b, "Content-Type", fh.ctype)
 		b = http1.AppendHeader(b, "Content-Length", strconv.FormatInt(fh.length, 10))
 	}
-	b = http1.AppendHeader(b, "Server", "cascade/"+Version)
+	b = http1.AppendHeader(b, "Server", s.Software)
 	if fh.size >= 0 {
 		b = http1.AppendHeader(b, "Accept-Ranges", "bytes")
 		switch fh.status {
@@ -88,7 +89,7 @@ func (s *Server) appendFileHead(dst []byte, req *http1.Request, fh fileHead) []b
 	if strings.HasSuffix(req.Path, ".m3u8") {
 		b = http1.AppendHeader(b, "Cache-Control", "no-cache")
 	}
-	if s.state.Load().cfg.HTTPServer.Crossdomain {
+	if s.Host.State().Config().HTTPServer.Crossdomain {
 		b = http1.AppendCORS(b)
 	}
 	if !req.KeepAlive {
@@ -99,7 +100,7 @@ func (s *Server) appendFileHead(dst []byte, req *http1.Request, fh fileHead) []b
 
 // sendBody answers with head and body (kept by reference until written;
 // owner, if any, is released then), and ends the response.
-func (h *httpSession) sendBody(req *http1.Request, head, body []byte, owner *buffer.Buffer) {
+func (h *conn) sendBody(req *http1.Request, head, body []byte, owner *buffer.Buffer) {
 	if req.Method == "HEAD" {
 		body = nil
 	}
@@ -118,7 +119,7 @@ type OpenFiles interface {
 
 // sendFile answers with f (its reference taken over): whole, a range of
 // it, or 304, and ends the response.
-func (h *httpSession) sendFile(req *http1.Request, f *buffer.File, ctype string) {
+func (h *conn) sendFile(req *http1.Request, f *buffer.File, ctype string) {
 	fh := fileResponse(req, ctype, f.Size(), f.Modified())
 	head := h.srv.appendFileHead(h.out[:0], req, fh)
 	n := fh.length
@@ -131,7 +132,7 @@ func (h *httpSession) sendFile(req *http1.Request, f *buffer.File, ctype string)
 
 // ended finishes a response whose head was sent: head's memory is the
 // session's again, and the connection closes after it unless kept alive.
-func (h *httpSession) ended(req *http1.Request, head []byte) {
+func (h *conn) ended(req *http1.Request, head []byte) {
 	h.out = head[:0]
 	if !req.KeepAlive {
 		h.c.CloseGracefully()
@@ -150,8 +151,8 @@ const maxPendingWait = 30 * time.Second
 
 // serveMemory answers from an output's in-memory files, once a pending
 // one is complete.
-func (h *httpSession) serveMemory(req *http1.Request) bool {
-	for _, m := range h.srv.memoryFiles() {
+func (h *conn) serveMemory(req *http1.Request) bool {
+	for _, m := range h.srv.Files {
 		if p, ok := m.(PendingFiles); ok {
 			if ch := p.Pending(req.Path); ch != nil {
 				h.busy = true
@@ -161,7 +162,7 @@ func (h *httpSession) serveMemory(req *http1.Request) bool {
 					select {
 					case <-ch:
 					case <-t.C:
-					case <-h.srv.done:
+					case <-h.srv.Done:
 					}
 					h.c.Do(func() error {
 						h.busy = false
@@ -179,8 +180,8 @@ func (h *httpSession) serveMemory(req *http1.Request) bool {
 }
 
 // serveStored answers from an output's in-memory files as they are.
-func (h *httpSession) serveStored(req *http1.Request) bool {
-	for _, m := range h.srv.memoryFiles() {
+func (h *conn) serveStored(req *http1.Request) bool {
+	for _, m := range h.srv.Files {
 		if of, ok := m.(OpenFiles); ok {
 			if f, ctype, ok := of.GetFile(req.Path); ok {
 				h.sendFile(req, f, ctype)
@@ -200,8 +201,7 @@ func (h *httpSession) serveStored(req *http1.Request) bool {
 
 // fileRoots are the folders files may be served from: http_server.dir and
 // the outputs' folders. Nothing outside them is ever opened.
-func (s *Server) fileRoots() []string {
-	cfg := s.Config()
+func fileRoots(cfg *config.Config) []string {
 	var roots []string
 	if cfg.HTTPServer.Dir != "" {
 		roots = append(roots, cfg.HTTPServer.Dir)
@@ -276,12 +276,12 @@ type fileSend struct {
 // serveDisk answers from disk. Opening and reading happen on the disk
 // pool, never on the loop; the file goes out one chunk at a time as the
 // socket drains, and the session answers nothing else meanwhile.
-func (h *httpSession) serveDisk(req *http1.Request) error {
-	roots := h.srv.fileRoots()
+func (h *conn) serveDisk(req *http1.Request) error {
+	roots := fileRoots(h.srv.Host.State().Config())
 	fs := &fileSend{req: req, reading: true}
 	h.file = fs
 	c := h.c
-	h.srv.disk.Go(func() {
+	h.srv.Disk.Go(func() {
 		var (
 			fh  fileHead
 			err error
@@ -314,7 +314,7 @@ func (h *httpSession) serveDisk(req *http1.Request) error {
 
 // nextChunk has the next chunk of the file read, or ends the response.
 // It runs on the loop when everything sent before has drained.
-func (h *httpSession) nextChunk() error {
+func (h *conn) nextChunk() error {
 	fs := h.file
 	if fs == nil || fs.reading || !h.c.Drained() {
 		return nil
@@ -333,7 +333,7 @@ func (h *httpSession) nextChunk() error {
 	h.c.SetDeadline(time.Now().Add(h.srv.IdleTimeout))
 	fs.reading = true
 	c := h.c
-	h.srv.disk.Go(func() {
+	h.srv.Disk.Go(func() {
 		n := int(min(fs.left, fileChunk))
 		b := buffer.GetSize(n)
 		b.B = b.B[:n]
@@ -412,6 +412,3 @@ func fileResponse(req *http1.Request, ctype string, size int64, modified time.Ti
 	}
 	return fh
 }
-
-// memoryFiles lists the in-memory stores of the outputs.
-func (s *Server) memoryFiles() []MemoryFiles { return s.memFiles }
