@@ -46,8 +46,8 @@ type Server struct {
 }
 
 // Host is the server the connections serve: its configuration, client
-// list, event bus and cluster. Locate is called from a goroutine of the
-// connection's, the rest on its loop.
+// list, event bus and cluster. Its methods are called from the loops and
+// from the connections' goroutines (disk jobs, waits for a stream).
 type Host interface {
 	// State is the configuration loaded now; a request reads one.
 	State() State
