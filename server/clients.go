@@ -1,13 +1,11 @@
 package server
 
 import (
-	"net"
 	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/cascade-live/cascade/api"
-	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 )
@@ -80,21 +78,6 @@ func (cl *clientInfo) update(fn func(cl *clientInfo)) {
 	cl.mu.Unlock()
 }
 
-// ipOf is the client's address for security rules and callbacks.
-func ipOf(c *netpoll.Conn) netip.Addr {
-	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
-		if a, ok := netip.AddrFromSlice(ta.IP); ok {
-			return a.Unmap()
-		}
-	}
-	return netip.Addr{}
-}
-
-// hookConn is the part of every callback that describes the connection.
-func hookConn(c *netpoll.Conn, req *StreamRequest) hooks.Conn {
-	return hooks.Conn{ClientID: c.ID, IP: ipOf(c).String(), Vhost: req.Vhost, App: req.App}
-}
-
 // sampleRates feeds the 30 s rate meters of clients (every 5 s).
 func (s *Server) sampleRates(now time.Time) {
 	s.clients.Range(func(_, v any) bool {
@@ -107,3 +90,15 @@ func (s *Server) sampleRates(now time.Time) {
 		s.streamMeter(src).Sample(now, src.Stats.BytesIn.Load(), s.streamBytesOut(src))
 	}
 }
+
+// Connect, Attach and Detach make a client an rtmpconn.Client.
+
+func (cl *clientInfo) Connect(req StreamRequest, pageURL, swfURL string) {
+	cl.update(func(cl *clientInfo) { cl.req, cl.pageURL, cl.swfURL = req, pageURL, swfURL })
+}
+
+func (cl *clientInfo) Attach(req StreamRequest, src *live.Source, typ string, publish bool) {
+	cl.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ, cl.publish = req, src, typ, publish })
+}
+
+func (cl *clientInfo) Detach() { cl.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil }) }

@@ -68,16 +68,3 @@ func (s *Server) stopEvents(ctx context.Context) {
 	_ = s.events.Close(ctx)
 	_ = s.hooks.Shutdown(ctx)
 }
-
-// streamEvent is the body of a stream's publish, unpublish and stop
-// events (hooks.OnUnpublish and hooks.OnStop convert from it).
-func streamEvent(conn hooks.Conn, req *StreamRequest, streamID string) hooks.OnPublish {
-	return hooks.OnPublish{Conn: conn, TcURL: req.TcURL, Stream: req.Stream, Param: req.Param,
-		StreamURL: req.StreamURL(), StreamID: streamID}
-}
-
-// playEvent is the body of a play event.
-func playEvent(conn hooks.Conn, req *StreamRequest, pageURL, streamID string) hooks.OnPlay {
-	return hooks.OnPlay{Conn: conn, Stream: req.Stream, TcURL: req.TcURL, Param: req.Param, PageURL: pageURL,
-		StreamURL: req.StreamURL(), StreamID: streamID}
-}
