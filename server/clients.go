@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/api"
+	"github.com/cascade-live/cascade/hooks"
+	"github.com/cascade-live/cascade/internal/streamreq"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 )
@@ -78,6 +80,14 @@ func (cl *clientInfo) update(fn func(cl *clientInfo)) {
 	cl.mu.Unlock()
 }
 
+// ipOf is the client's address for security rules and callbacks.
+func ipOf(c *netpoll.Conn) netip.Addr { return streamreq.ClientIP(c) }
+
+// hookConn is the part of every callback that describes the connection.
+func hookConn(c *netpoll.Conn, req *StreamRequest) hooks.Conn {
+	return streamreq.HookConn(c, (*streamreq.Request)(req))
+}
+
 // sampleRates feeds the 30 s rate meters of clients (every 5 s).
 func (s *Server) sampleRates(now time.Time) {
 	s.clients.Range(func(_, v any) bool {
@@ -93,12 +103,12 @@ func (s *Server) sampleRates(now time.Time) {
 
 // Connect, Attach and Detach make a client an rtmpconn.Client.
 
-func (cl *clientInfo) Connect(req StreamRequest, pageURL, swfURL string) {
-	cl.update(func(cl *clientInfo) { cl.req, cl.pageURL, cl.swfURL = req, pageURL, swfURL })
+func (cl *clientInfo) Connect(req streamreq.Request, pageURL, swfURL string) {
+	cl.update(func(cl *clientInfo) { cl.req, cl.pageURL, cl.swfURL = StreamRequest(req), pageURL, swfURL })
 }
 
-func (cl *clientInfo) Attach(req StreamRequest, src *live.Source, typ string, publish bool) {
-	cl.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ, cl.publish = req, src, typ, publish })
+func (cl *clientInfo) Attach(req streamreq.Request, src *live.Source, typ string, publish bool) {
+	cl.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ, cl.publish = StreamRequest(req), src, typ, publish })
 }
 
 func (cl *clientInfo) Detach() { cl.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil }) }

@@ -7,6 +7,7 @@ import (
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/admission"
 	"github.com/cascade-live/cascade/internal/events"
+	"github.com/cascade-live/cascade/internal/streamreq"
 )
 
 // Queue lengths of the server's own sinks.
@@ -67,4 +68,15 @@ func (s *Server) stopEvents(ctx context.Context) {
 	}
 	_ = s.events.Close(ctx)
 	_ = s.hooks.Shutdown(ctx)
+}
+
+// streamEvent is the body of a stream's publish, unpublish and stop
+// events (hooks.OnUnpublish and hooks.OnStop convert from it).
+func streamEvent(conn hooks.Conn, req *StreamRequest, streamID string) hooks.OnPublish {
+	return streamreq.StreamEvent(conn, (*streamreq.Request)(req), streamID)
+}
+
+// playEvent is the body of a play event.
+func playEvent(conn hooks.Conn, req *StreamRequest, pageURL, streamID string) hooks.OnPlay {
+	return streamreq.PlayEvent(conn, (*streamreq.Request)(req), pageURL, streamID)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/cascade-live/cascade/internal/caster/rtsp"
 	"github.com/cascade-live/cascade/internal/ffmpeg"
 	"github.com/cascade-live/cascade/internal/session"
-	"github.com/cascade-live/cascade/internal/streamreq"
 	"github.com/cascade-live/cascade/live"
 )
 
@@ -58,8 +57,8 @@ func (s *Server) resolveRTMP(u string) (StreamRequest, bool) {
 	if i < len("rtmp://") {
 		return StreamRequest{}, false
 	}
-	req := streamreq.Parse(u[:i], "")
-	req.SetStream(u[i+1:])
+	req := parseTcURL(u[:i], "")
+	req.setStream(u[i+1:])
 	v := s.Config().Vhost(req.Vhost)
 	if v == nil || req.App == "" || req.Stream == "" {
 		return StreamRequest{}, false

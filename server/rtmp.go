@@ -11,6 +11,7 @@ import (
 	"github.com/cascade-live/cascade/internal/bandcheck"
 	"github.com/cascade-live/cascade/internal/edge"
 	"github.com/cascade-live/cascade/internal/rtmpconn"
+	"github.com/cascade-live/cascade/internal/streamreq"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 )
@@ -50,11 +51,11 @@ func (h rtmpHost) AllowBandcheck(ip string, now time.Time, interval time.Duratio
 	return h.s.bandLimiter.Allow(ip, now, interval)
 }
 
-func (h rtmpHost) AttachOutputs(src *live.Source, v *config.Vhost, req *StreamRequest, log *slog.Logger, conn hooks.Conn) {
-	h.s.attachOutputs(src, v, req, log, conn)
+func (h rtmpHost) AttachOutputs(src *live.Source, v *config.Vhost, req *streamreq.Request, log *slog.Logger, conn hooks.Conn) {
+	h.s.attachOutputs(src, v, (*StreamRequest)(req), log, conn)
 }
 
-func (h rtmpHost) Locate(ctx context.Context, cc *edge.Config, req *StreamRequest) (string, bool) {
+func (h rtmpHost) Locate(ctx context.Context, cc *edge.Config, req *streamreq.Request) (string, bool) {
 	// locate reads only the vhost's cluster settings.
 	loc, ok := h.s.cluster.locate(ctx, &vhostState{cluster: *cc}, req.Vhost, req.Host, req.App, req.Stream)
 	return loc.RTMP, ok
