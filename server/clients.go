@@ -100,3 +100,15 @@ func (s *Server) sampleRates(now time.Time) {
 		s.streamMeter(src).Sample(now, src.Stats.BytesIn.Load(), s.streamBytesOut(src))
 	}
 }
+
+// Connect, Attach and Detach make a client an rtmpconn.Client.
+
+func (cl *clientInfo) Connect(req streamreq.Request, pageURL, swfURL string) {
+	cl.update(func(cl *clientInfo) { cl.req, cl.pageURL, cl.swfURL = StreamRequest(req), pageURL, swfURL })
+}
+
+func (cl *clientInfo) Attach(req streamreq.Request, src *live.Source, typ string, publish bool) {
+	cl.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ, cl.publish = StreamRequest(req), src, typ, publish })
+}
+
+func (cl *clientInfo) Detach() { cl.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil }) }

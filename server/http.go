@@ -8,8 +8,6 @@ import (
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/edge"
 	"github.com/cascade-live/cascade/internal/httpconn"
-	"github.com/cascade-live/cascade/internal/streamreq"
-	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 )
 
@@ -47,16 +45,6 @@ func (st *state) Config() *config.Config { return st.cfg }
 func (st *state) Vhost(v *config.Vhost) httpconn.Vhost {
 	vs := st.vhost(v)
 	return httpconn.Vhost{Live: vs.live, HLS: &vs.hls, Cluster: &vs.cluster, RTSP: &vs.rtsp}
-}
-
-// Connect and Attach make a client an httpconn.Client.
-
-func (cl *clientInfo) Connect(req streamreq.Request, pageURL, swfURL string) {
-	cl.update(func(cl *clientInfo) { cl.req, cl.pageURL, cl.swfURL = StreamRequest(req), pageURL, swfURL })
-}
-
-func (cl *clientInfo) Attach(req streamreq.Request, src *live.Source, typ string, publish bool) {
-	cl.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ, cl.publish = StreamRequest(req), src, typ, publish })
 }
 
 // expireHLS fires on_stop for HLS players that went away.

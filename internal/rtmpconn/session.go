@@ -1,4 +1,6 @@
-package server
+// Package rtmpconn serves one RTMP connection on the event loop: handshake,
+// commands, publishing and playing through the live core.
+package rtmpconn
 
 import (
 	"errors"
@@ -13,6 +15,7 @@ import (
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/internal/admission"
 	"github.com/cascade-live/cascade/internal/bandcheck"
+	"github.com/cascade-live/cascade/internal/streamreq"
 	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/netpoll"
 	"github.com/cascade-live/cascade/rtmp"
@@ -34,10 +37,10 @@ const (
 	phaseChunks
 )
 
-// rtmpSession is an RTMP connection's state machine: handshake, then chunks
+// session is an RTMP connection's state machine: handshake, then chunks
 // carrying commands and media.
-type rtmpSession struct {
-	srv   *Server
+type session struct {
+	host  Host
 	c     *netpoll.Conn
 	phase rtmpPhase
 
@@ -48,7 +51,7 @@ type rtmpSession struct {
 	ackWindow uint32 // peer's window: we acknowledge every so many bytes
 	lastAck   uint64
 	connected bool
-	req       StreamRequest
+	req       streamreq.Request
 	vhost     *config.Vhost
 	encoding  float64
 	pageURL   string
@@ -58,7 +61,7 @@ type rtmpSession struct {
 	streamID  uint32
 	complexHS bool // the client's C1 carried a digest
 	paused    bool // a callback is deciding; input waits
-	client    *clientInfo
+	client    Client
 	bandcheck *bandcheck.Session // a bandwidth check runs instead of publish or play
 	bandTimer *time.Timer
 }
@@ -70,14 +73,16 @@ var errPause = errors.New("server: paused for a callback")
 // maxPausedInput bounds what a client may send while paused.
 const maxPausedInput = 1 << 20
 
-func (s *Server) newRTMPSession(c *netpoll.Conn) netpoll.Session {
-	c.SetDeadline(time.Now().Add(s.HandshakeTimeout))
-	r := &rtmpSession{srv: s, c: c, reader: rtmp.NewChunkReader(), outChunkSize: rtmp.DefaultChunkSize}
-	r.client = s.addClient(c)
+// New starts serving c, a connection just accepted, for host: the
+// handshake must complete within host's handshake timeout.
+func New(c *netpoll.Conn, host Host) netpoll.Session {
+	c.SetDeadline(time.Now().Add(host.HandshakeTimeout()))
+	r := &session{host: host, c: c, reader: rtmp.NewChunkReader(), outChunkSize: rtmp.DefaultChunkSize}
+	r.client = host.AddClient(c)
 	return r
 }
 
-func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
+func (r *session) OnTraffic(c *netpoll.Conn) error {
 	// The replies to everything that arrived go out in one write: in a
 	// join storm, a write per reply was a loopback transmit (and a wakeup
 	// of the peer) each.
@@ -110,7 +115,7 @@ func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
 			}
 			_, _ = c.Discard(rtmp.HandshakeSize)
 			r.phase = phaseChunks
-			c.SetDeadline(time.Now().Add(r.srv.ConnectTimeout))
+			c.SetDeadline(time.Now().Add(r.host.ConnectTimeout()))
 		default:
 			if len(buf) == 0 {
 				return nil
@@ -141,7 +146,7 @@ func (r *rtmpSession) OnTraffic(c *netpoll.Conn) error {
 
 // acknowledge sends an Acknowledgement each time the peer's window of bytes
 // has arrived.
-func (r *rtmpSession) acknowledge() {
+func (r *session) acknowledge() {
 	if r.ackWindow == 0 {
 		return
 	}
@@ -153,11 +158,11 @@ func (r *rtmpSession) acknowledge() {
 }
 
 // send queues protocol replies (b is r.out with them appended) until flush.
-func (r *rtmpSession) send(b []byte) { r.out = b }
+func (r *session) send(b []byte) { r.out = b }
 
 // do runs fn on the connection's loop (after a callback, a timer, another
 // server's answer), then writes the replies it queued.
-func (r *rtmpSession) do(fn func() error) {
+func (r *session) do(fn func() error) {
 	r.c.Do(func() error {
 		defer r.flush()
 		return fn()
@@ -166,7 +171,7 @@ func (r *rtmpSession) do(fn func() error) {
 
 // flush writes the queued replies: through gnet before playing, through the
 // consumer's queue after (so they never cut into a media message).
-func (r *rtmpSession) flush() {
+func (r *session) flush() {
 	if len(r.out) == 0 {
 		return
 	}
@@ -179,7 +184,7 @@ func (r *rtmpSession) flush() {
 	r.out = r.out[:0]
 }
 
-func (r *rtmpSession) onMessage(m *rtmp.Message) error {
+func (r *session) onMessage(m *rtmp.Message) error {
 	switch m.Type {
 	case rtmp.MsgAudio, rtmp.MsgVideo:
 		if r.publisher == nil {
@@ -224,7 +229,7 @@ func (r *rtmpSession) onMessage(m *rtmp.Message) error {
 	return nil
 }
 
-func (r *rtmpSession) writeAggregate(m *rtmp.Message) error {
+func (r *session) writeAggregate(m *rtmp.Message) error {
 	return rtmp.SplitAggregate(m.Payload(), m.Timestamp, func(typ uint8, ts uint32, data []byte) error {
 		if typ != rtmp.MsgAudio && typ != rtmp.MsgVideo {
 			return nil
@@ -236,7 +241,7 @@ func (r *rtmpSession) writeAggregate(m *rtmp.Message) error {
 	})
 }
 
-func (r *rtmpSession) onData(m *rtmp.Message) error {
+func (r *session) onData(m *rtmp.Message) error {
 	body := buffer.Get()
 	var err error
 	body.B, _, err = rtmp.MetadataPayload(body.B, m.Payload())
@@ -249,7 +254,7 @@ func (r *rtmpSession) onData(m *rtmp.Message) error {
 	return nil
 }
 
-func (r *rtmpSession) reply(streamID uint32, cmd *rtmp.Command) {
+func (r *session) reply(streamID uint32, cmd *rtmp.Command) {
 	csid := rtmp.CSIDCommand
 	if streamID != 0 {
 		csid = rtmp.CSIDStream
@@ -264,18 +269,18 @@ func (r *rtmpSession) reply(streamID uint32, cmd *rtmp.Command) {
 
 // chunkSize is the chunk size the peer was last told: once playing, the
 // one its queue carries (a reload may change the shared form's).
-func (r *rtmpSession) chunkSize() int {
+func (r *session) chunkSize() int {
 	if r.consumer != nil {
 		return r.consumer.ChunkSize()
 	}
 	return r.outChunkSize
 }
 
-func (r *rtmpSession) status(level, code, desc string) {
+func (r *session) status(level, code, desc string) {
 	r.reply(r.streamID, rtmp.OnStatus(level, code, desc))
 }
 
-func (r *rtmpSession) onCommand(m *rtmp.Message, cmd *rtmp.Command) error {
+func (r *session) onCommand(m *rtmp.Message, cmd *rtmp.Command) error {
 	if !r.connected && cmd.Name != "connect" {
 		return fmt.Errorf("rtmp: %q: %w", cmd.Name, ErrNotConnected)
 	}
@@ -328,7 +333,7 @@ func (r *rtmpSession) onCommand(m *rtmp.Message, cmd *rtmp.Command) error {
 	return nil
 }
 
-func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
+func (r *session) onConnect(cmd *rtmp.Command) error {
 	if r.connected {
 		return fmt.Errorf("rtmp: second connect")
 	}
@@ -336,10 +341,9 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	if err != nil {
 		return err
 	}
-	r.req = parseTcURL(p.TcURL, p.App)
+	r.req = streamreq.Parse(p.TcURL, p.App)
 	r.pageURL, r.swfURL, r.encoding = p.PageURL, p.SwfURL, p.ObjectEncoding
-	st := r.srv.state.Load()
-	v := st.cfg.Vhost(r.req.Vhost)
+	v := r.host.Vhost(r.req.Vhost)
 	if v == nil || !v.Enabled {
 		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, "vhost "+r.req.Vhost+" is not served"))
 		return fmt.Errorf("rtmp: connect to vhost %q: %w", r.req.Vhost, ErrRejected)
@@ -348,21 +352,21 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	r.req.Vhost = v.Name
 	r.connected = true
 	r.c.SetDeadline(time.Time{})
-	r.client.update(func(cl *clientInfo) { cl.req, cl.pageURL, cl.swfURL = r.req, p.PageURL, p.SwfURL })
+	r.client.Connect(r.req, p.PageURL, p.SwfURL)
 	hs := "simple"
 	if r.complexHS {
 		hs = "complex"
 	}
 	r.c.Log.Info("rtmp connect", "tcUrl", p.TcURL, "app", r.req.App, "vhost", v.Name,
 		"pageUrl", p.PageURL, "handshake", hs, "remote", r.c.RemoteAddr().String())
-	if vs := st.vhost(v); vs.cluster.Remote && vs.cluster.TokenTraverse {
-		return r.traverseToken(vs, cmd, p) // the origin's on_connect decides
+	if cc := r.host.Cluster(v); cc.Remote && cc.TokenTraverse {
+		return r.traverseToken(cc, cmd, p) // the origin's on_connect decides
 	}
 	return r.admit(admission.Connect, func(reason string) {
 		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, reason))
 	}, func() error {
 		// As in SRS, on_connect decides before a bandwidth check.
-		if bc := r.srv.state.Load().vhost(v).bwcheck; bc.Enabled {
+		if bc := r.host.Bandcheck(v); bc.Enabled {
 			return r.startBandcheck(cmd, p, bc)
 		}
 		r.acceptConnect(cmd, p)
@@ -370,20 +374,20 @@ func (r *rtmpSession) onConnect(cmd *rtmp.Command) error {
 	})
 }
 
-func (r *rtmpSession) acceptConnect(cmd *rtmp.Command, p *rtmp.ConnectParams) {
-	r.outChunkSize = r.srv.state.Load().live(r.vhost).ChunkSize
+func (r *session) acceptConnect(cmd *rtmp.Command, p *rtmp.ConnectParams) {
+	r.outChunkSize = r.host.Live(r.vhost).ChunkSize
 	b := rtmp.AppendWindowAckSize(r.out, windowAckSize)
 	b = rtmp.AppendSetPeerBandwidth(b, windowAckSize, 2)
 	b = rtmp.AppendSetChunkSize(b, uint32(r.outChunkSize))
 	r.send(b)
 	r.reply(0, rtmp.ConnectResult(cmd.TransactionID, p.ObjectEncoding))
 	r.reply(0, &rtmp.Command{Name: "onBWDone", Args: []any{nil}})
-	r.srv.emit(r.req.Vhost, r.admissionRequest(admission.Connect).Payload())
+	r.host.Emit(r.req.Vhost, r.admissionRequest(admission.Connect).Payload())
 }
 
 // admissionRequest describes the session to admission.
-func (r *rtmpSession) admissionRequest(action admission.Action) admission.Request {
-	return admission.Request{Action: action, Proto: "rtmp", ClientID: r.c.ID, IP: ipOf(r.c), Vhost: r.req.Vhost,
+func (r *session) admissionRequest(action admission.Action) admission.Request {
+	return admission.Request{Action: action, Proto: "rtmp", ClientID: r.c.ID, IP: streamreq.ClientIP(r.c), Vhost: r.req.Vhost,
 		App: r.req.App, Stream: r.req.Stream, Param: r.req.Param, TcURL: r.req.TcURL, PageURL: r.pageURL}
 }
 
@@ -392,8 +396,8 @@ func (r *rtmpSession) admissionRequest(action admission.Action) admission.Reques
 // refuse with the reason for the client, and its error closes the
 // connection (the one log line, naming the rule or callback). Input waits
 // while a callback decides.
-func (r *rtmpSession) admit(action admission.Action, refuse func(reason string), then func() error) error {
-	decided, err := r.srv.admission.AdmitAsync(r.admissionRequest(action), func(err error) {
+func (r *session) admit(action admission.Action, refuse func(reason string), then func() error) error {
+	decided, err := r.host.Admission().AdmitAsync(r.admissionRequest(action), func(err error) {
 		r.do(func() error {
 			r.paused = false
 			return verdict(err, refuse, then)
@@ -422,11 +426,11 @@ func verdict(err error, refuse func(reason string), then func() error) error {
 
 // resolveVhost applies a vhost named in the stream's query (?vhost=),
 // which SRS lets override the tcUrl's.
-func (r *rtmpSession) resolveVhost() error {
+func (r *session) resolveVhost() error {
 	if r.req.Vhost == r.vhost.Name {
 		return nil
 	}
-	v := r.srv.state.Load().cfg.Vhost(r.req.Vhost)
+	v := r.host.Vhost(r.req.Vhost)
 	if v == nil || !v.Enabled {
 		return fmt.Errorf("rtmp: vhost %q: %w", r.req.Vhost, ErrRejected)
 	}
@@ -435,15 +439,15 @@ func (r *rtmpSession) resolveVhost() error {
 	return nil
 }
 
-func (r *rtmpSession) liveConfig() *live.Config { return r.srv.state.Load().live(r.vhost) }
+func (r *session) liveConfig() *live.Config { return r.host.Live(r.vhost) }
 
-func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
+func (r *session) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
 	p, err := rtmp.ParsePublish(cmd)
 	if err != nil {
 		return err
 	}
 	r.streamID = m.StreamID
-	r.req.setStream(p.Name)
+	r.req.SetStream(p.Name)
 	if r.publisher != nil || r.consumer != nil {
 		return fmt.Errorf("rtmp: publish on a busy connection")
 	}
@@ -456,8 +460,8 @@ func (r *rtmpSession) onPublish(m *rtmp.Message, cmd *rtmp.Command) error {
 	}, r.startPublish)
 }
 
-func (r *rtmpSession) startPublish() error {
-	pub, err := r.srv.reg.Publish(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, r.liveConfig())
+func (r *session) startPublish() error {
+	pub, err := r.host.Registry().Publish(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, r.liveConfig())
 	if err != nil {
 		r.status("error", rtmp.CodePublishBadName, "Stream "+r.req.StreamURL()+" is already publishing.")
 		return fmt.Errorf("rtmp: publish %s: %w", r.req.StreamURL(), err)
@@ -465,18 +469,18 @@ func (r *rtmpSession) startPublish() error {
 	r.publisher = pub
 	src := pub.Source()
 	src.SetPublisherID(r.c.ID)
-	r.srv.attachOutputs(src, r.vhost, &r.req, r.c.Log, hookConn(r.c, &r.req))
-	r.client.update(func(cl *clientInfo) { cl.req, cl.publish, cl.src, cl.typ = r.req, true, src, api.ClientFMLEPublish })
+	r.host.AttachOutputs(src, r.vhost, &r.req, r.c.Log, streamreq.HookConn(r.c, &r.req))
+	r.client.Attach(r.req, src, api.ClientFMLEPublish, true)
 	r.c.SetDeadline(time.Now().Add(r.vhost.Publish.FirstPktTimeout))
 	r.reply(r.streamID, &rtmp.Command{Name: "onFCPublish", Args: []any{nil, amf.Object{
 		{Key: "code", Value: rtmp.CodePublishStart}, {Key: "description", Value: "Started publishing stream."}}}})
 	r.status("status", rtmp.CodePublishStart, "Started publishing stream.")
 	r.c.Log.Info("rtmp publish", "stream", r.req.StreamURL(), "param", r.req.Param, "stream_id", src.ID)
-	r.srv.emit(r.req.Vhost, streamEvent(hookConn(r.c, &r.req), &r.req, src.ID))
+	r.host.Emit(r.req.Vhost, streamreq.StreamEvent(streamreq.HookConn(r.c, &r.req), &r.req, src.ID))
 	return nil
 }
 
-func (r *rtmpSession) stopPublish() {
+func (r *session) stopPublish() {
 	if r.unpublish() {
 		r.status("status", rtmp.CodeUnpublishSuccess, "Stream is now unpublished.")
 	}
@@ -484,7 +488,7 @@ func (r *rtmpSession) stopPublish() {
 
 // unpublish ends the publish, if any: players hear of it, outputs close,
 // on_unpublish is called.
-func (r *rtmpSession) unpublish() bool {
+func (r *session) unpublish() bool {
 	pub := r.publisher
 	if pub == nil {
 		return false
@@ -493,16 +497,16 @@ func (r *rtmpSession) unpublish() bool {
 	src := pub.Source()
 	// The unpublish goes out before the outputs close, so that the
 	// recording's on_dvr follows it, as in SRS.
-	r.srv.emit(r.req.Vhost, hooks.OnUnpublish(streamEvent(hookConn(r.c, &r.req), &r.req, src.ID)))
-	r.srv.detachOutputs(src)
+	r.host.Emit(r.req.Vhost, hooks.OnUnpublish(streamreq.StreamEvent(streamreq.HookConn(r.c, &r.req), &r.req, src.ID)))
+	r.host.DetachOutputs(src)
 	pub.Unpublish()
 	frames, bytes := pub.Counts()
 	r.c.Log.Info("rtmp unpublish", "stream", r.req.StreamURL(), "frames", frames, "bytes", bytes)
-	r.client.update(func(cl *clientInfo) { cl.publish, cl.src = false, nil })
+	r.client.Detach()
 	return true
 }
 
-func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
+func (r *session) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 	p, err := rtmp.ParsePlay(cmd)
 	if err != nil {
 		return err
@@ -514,7 +518,7 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 	if r.streamID == 0 {
 		r.streamID = live.PlayStreamID
 	}
-	r.req.setStream(p.Name)
+	r.req.SetStream(p.Name)
 	if err := r.resolveVhost(); err != nil {
 		r.status("error", rtmp.CodePlayStreamNotFound, err.Error())
 		return err
@@ -524,7 +528,7 @@ func (r *rtmpSession) onPlay(m *rtmp.Message, cmd *rtmp.Command) error {
 	}, func() error { return r.playOrRedirect(p) })
 }
 
-func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {
+func (r *session) startPlay(p *rtmp.PlayParams) error {
 	lc := r.liveConfig()
 	r.send(rtmp.AppendUserControl(r.out, rtmp.EventStreamBegin, r.streamID))
 	if p.Reset {
@@ -538,17 +542,17 @@ func (r *rtmpSession) startPlay(p *rtmp.PlayParams) error {
 	r.out = nil // a player seldom answers (pings): not worth keeping the buffer for
 	// The shared media is chunked at the source's size, which may differ
 	// from what this player was told (after a reload): joining tells it.
-	r.consumer = r.srv.reg.Play(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, lc, r.c,
+	r.consumer = r.host.Registry().Play(r.c.Loop(), r.vhost.Name, r.req.App, r.req.Stream, lc, r.c,
 		live.JoinOptions{Form: live.FormRTMP, ChunkSize: r.outChunkSize})
 	src := r.consumer.Source()
-	r.client.update(func(cl *clientInfo) { cl.req, cl.src, cl.typ = r.req, src, api.ClientRTMPPlay })
+	r.client.Attach(r.req, src, api.ClientRTMPPlay, false)
 	r.c.Log.Info("rtmp play", "stream", r.req.StreamURL(), "param", r.req.Param,
 		"source_cid", src.PublisherID())
-	r.srv.emit(r.req.Vhost, playEvent(hookConn(r.c, &r.req), &r.req, r.pageURL, src.ID))
+	r.host.Emit(r.req.Vhost, streamreq.PlayEvent(streamreq.HookConn(r.c, &r.req), &r.req, r.pageURL, src.ID))
 	return nil
 }
 
-func (r *rtmpSession) stopPlay() {
+func (r *session) stopPlay() {
 	if r.consumer == nil {
 		return
 	}
@@ -556,20 +560,20 @@ func (r *rtmpSession) stopPlay() {
 	r.flush() // the replies so far are the consumer's to write
 	r.consumer.Close()
 	r.consumer = nil
-	r.client.update(func(cl *clientInfo) { cl.src = nil })
-	r.srv.emit(r.req.Vhost, hooks.OnStop(streamEvent(hookConn(r.c, &r.req), &r.req, src.ID)))
+	r.client.Detach()
+	r.host.Emit(r.req.Vhost, hooks.OnStop(streamreq.StreamEvent(streamreq.HookConn(r.c, &r.req), &r.req, src.ID)))
 }
 
-func (r *rtmpSession) OnClose(c *netpoll.Conn, err error) {
+func (r *session) OnClose(c *netpoll.Conn, err error) {
 	r.unpublish()
 	r.stopPlay()
 	r.reader.Close()
-	r.srv.removeClient(c, err)
+	r.host.RemoveClient(c, err)
 	if r.bandTimer != nil {
 		r.bandTimer.Stop()
 	}
 	if r.connected {
-		r.srv.emit(r.req.Vhost, hooks.OnClose{Conn: hookConn(c, &r.req),
+		r.host.Emit(r.req.Vhost, hooks.OnClose{Conn: streamreq.HookConn(c, &r.req),
 			SendBytes: int64(c.BytesOut.Load()), RecvBytes: int64(c.BytesIn.Load())})
 	}
 }

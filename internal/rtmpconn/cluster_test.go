@@ -1,11 +1,15 @@
-package server
+package rtmpconn
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/cascade-live/cascade/internal/streamreq"
+)
 
 func TestStreamQuery(t *testing.T) {
 	for _, tc := range []struct{ vhost, param, want string }{
 		{"", "", ""},
-		{DefaultVhost, "?token=a", "?token=a"},
+		{streamreq.DefaultVhost, "?token=a", "?token=a"},
 		{"v.com", "", "?vhost=v.com"},
 		{"v.com", "?token=a", "?token=a&vhost=v.com"},
 		{"v.com", "?vhost=v.com&token=a", "?vhost=v.com&token=a"},

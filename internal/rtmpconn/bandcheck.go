@@ -1,10 +1,11 @@
-package server
+package rtmpconn
 
 import (
 	"fmt"
 	"time"
 
 	"github.com/cascade-live/cascade/internal/bandcheck"
+	"github.com/cascade-live/cascade/internal/streamreq"
 	"github.com/cascade-live/cascade/rtmp"
 )
 
@@ -12,13 +13,13 @@ import (
 // a wrong key or a check from the same IP within interval is refused,
 // otherwise the connect is accepted and the check runs on this connection
 // until it closes it.
-func (r *rtmpSession) startBandcheck(cmd *rtmp.Command, p *rtmp.ConnectParams, cfg bandcheck.Config) error {
+func (r *session) startBandcheck(cmd *rtmp.Command, p *rtmp.ConnectParams, cfg bandcheck.Config) error {
 	if err := cfg.CheckKey(p.TcURL); err != nil {
 		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, err.Error()))
 		return fmt.Errorf("rtmp: %w", err)
 	}
-	ip := ipOf(r.c).String()
-	if !r.srv.bandLimiter.Allow(ip, time.Now(), cfg.Interval) {
+	ip := streamreq.ClientIP(r.c).String()
+	if !r.host.AllowBandcheck(ip, time.Now(), cfg.Interval) {
 		r.reply(0, rtmp.ConnectRejected(cmd.TransactionID, bandcheck.ErrTooSoon.Error()))
 		return fmt.Errorf("rtmp: %s: %w", ip, bandcheck.ErrTooSoon)
 	}
@@ -29,12 +30,12 @@ func (r *rtmpSession) startBandcheck(cmd *rtmp.Command, p *rtmp.ConnectParams, c
 	return r.tickBandcheck()
 }
 
-func (r *rtmpSession) bandcheckCounters() bandcheck.Counters {
+func (r *session) bandcheckCounters() bandcheck.Counters {
 	return bandcheck.Counters{Sent: r.c.BytesOut.Load(), Pending: uint64(r.c.OutboundBuffered()),
 		Received: r.reader.BytesRead()}
 }
 
-func (r *rtmpSession) sendBandcheck(cmds []*rtmp.Command) {
+func (r *session) sendBandcheck(cmds []*rtmp.Command) {
 	for _, c := range cmds {
 		r.reply(0, c)
 	}
@@ -43,7 +44,7 @@ func (r *rtmpSession) sendBandcheck(cmds []*rtmp.Command) {
 // onBandcheck handles a command from a client under test: the protocol's
 // go to the check, others are ignored (no publish or play on this
 // connection).
-func (r *rtmpSession) onBandcheck(cmd *rtmp.Command) error {
+func (r *session) onBandcheck(cmd *rtmp.Command) error {
 	if !bandcheck.IsCommand(cmd.Name) {
 		return nil
 	}
@@ -57,7 +58,7 @@ func (r *rtmpSession) onBandcheck(cmd *rtmp.Command) error {
 
 // tickBandcheck advances the check by the clock and schedules the next
 // tick on the connection's loop.
-func (r *rtmpSession) tickBandcheck() error {
+func (r *session) tickBandcheck() error {
 	out, next, err := r.bandcheck.Tick(time.Now(), r.bandcheckCounters())
 	if err != nil {
 		return fmt.Errorf("rtmp: %w", err)
