@@ -75,12 +75,14 @@ type Config struct {
 	// Progress, when set, is called after each sample while the run goes on.
 	Progress func(Sample)
 
-	// Storm is a join storm: this many more players connect all at once at
-	// StormAt, when Players (the incumbents) are playing. The report then
-	// tells how the storm's players started and what the incumbents got
-	// during StormWindow after it.
+	// Storm is a join storm: this many more players connect at StormAt,
+	// when Players (the incumbents) are playing: all at once, or StormRate
+	// per second when it is set. The report then tells how the storm's
+	// players started (each timed from its own start) and what the
+	// incumbents got during StormWindow after it.
 	Storm       int
 	StormAt     time.Duration
+	StormRate   float64       // players per second; 0: all at once
 	StormWindow time.Duration // default DefaultStormWindow
 
 	// PublishFile, when set, makes the load tool the publisher: it sends
@@ -181,6 +183,8 @@ func (c Config) check() error {
 		return fmt.Errorf("bench: bulk reads of %d bytes: want at most %d", c.BulkReadBytes, maxBulkReadBytes)
 	case c.Storm < 0 || c.Players+c.Storm > MaxPlayers:
 		return fmt.Errorf("bench: %d players and a storm of %d: want at most %d in all", c.Players, c.Storm, MaxPlayers)
+	case c.StormRate < 0:
+		return fmt.Errorf("bench: storm rate %v: want 0 (all at once) or more", c.StormRate)
 	case c.Storm > 0 && c.StormAt+c.StormWindow > c.Duration:
 		return fmt.Errorf("bench: storm at %v with a %v window does not fit a %v run", c.StormAt, c.StormWindow, c.Duration)
 	}

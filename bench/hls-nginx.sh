@@ -80,7 +80,7 @@ CONF
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-taskset -c 0 bin/cascade -c "$OUT_DIR/cascade.conf" >"$OUT_DIR/cascade.log" 2>&1 &
+taskset -c 0 ${SERVER_ENV:+env $SERVER_ENV} bin/cascade -c "$OUT_DIR/cascade.conf" >"$OUT_DIR/cascade.log" 2>&1 &
 pids+=($!)
 cascade_pid=$!
 taskset -c 0 "$nginx" -c "$OUT_DIR/nginx/nginx.conf" -p "$OUT_DIR/nginx" >"$OUT_DIR/nginx/stdout.log" 2>&1 &

@@ -4,7 +4,7 @@
 # and the rest to scale them, or pick modes: bench/modes.sh floor latency.
 #
 #   floor      cascade and the do-nothing server, RTMP and HTTP-FLV: CPU ratio
-#   storm      N players, then 2N more at once: their start, the incumbents' rate
+#   storm      N players, then 2N more within 2 s (N/s): their start, the incumbents' rate
 #   publishers P streams published by the load tool, 2 players each, outputs off and on
 #   hls        N HLS players following the playlist: segment fetch latency
 #   latency    delivery latency with min_latency on/off and mw_latency 0/100/350
@@ -27,7 +27,7 @@ for mode in "${modes[@]}"; do
 		N=$N DURATION=${DURATION:-20s} WARMUP=8s OUT_DIR="$base/floor" bash "$script_dir/floor.sh" | grep "^floor.sh: " || true ;;
 	storm)
 		run storm N="$N" PROTO=rtmp DURATION=30s WARMUP=8s \
-			BENCH_ARGS="-storm $((2 * N)) -storm-at 10s -storm-window 10s" ;;
+			BENCH_ARGS="-storm $((2 * N)) -storm-rate $N -storm-at 10s -storm-window 10s" ;;
 	publishers)
 		for outputs in 0 1; do
 			run "publishers-outputs$outputs" N=$((2 * P)) PROTO=rtmp DURATION=25s WARMUP=10s RAMP=100/s \

@@ -377,7 +377,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 			d.P50, d.P90, d.P99, d.Mean, d.Writes, d.QueueP50, d.QueueP99, d.Batches)
 	}
 	if st := rep.Storm; st != nil {
-		p("  storm       %d players at %.1fs: connected %d  receiving %d\n", st.Players, st.At, st.Connected, st.Receiving)
+		p("  storm       %d players at %.1fs over %.2fs: connected %d  receiving %d\n", st.Players, st.At, st.Spread, st.Connected, st.Receiving)
 		for reason, n := range st.Failures {
 			p("  storm fail  %6d  %s\n", n, reason)
 		}

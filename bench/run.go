@@ -305,40 +305,45 @@ loop:
 }
 
 // spawn starts the players at the configured rate until all are started
-// or ctx is done.
+// or ctx is done, then the storm's.
 func (r *run) spawn(ctx context.Context) {
 	for i := range r.cfg.Players {
+		var at time.Duration
 		if r.cfg.Ramp > 0 {
-			at := time.Duration(float64(i) / r.cfg.Ramp * float64(time.Second))
-			if wait := at - r.clock(); wait > 0 {
-				t := time.NewTimer(wait)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return
-				case <-t.C:
-				}
-			}
+			at = time.Duration(float64(i) / r.cfg.Ramp * float64(time.Second))
 		}
-		if ctx.Err() != nil {
+		if !r.waitUntil(ctx, at) {
 			return
 		}
 		r.startPlayer(ctx, i, false)
 	}
-	if r.cfg.Storm == 0 {
-		return
-	}
-	if wait := r.cfg.StormAt - r.clock(); wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
 	for i := range r.cfg.Storm {
+		at := r.cfg.StormAt
+		if r.cfg.StormRate > 0 {
+			at += time.Duration(float64(i) / r.cfg.StormRate * float64(time.Second))
+		}
+		if !r.waitUntil(ctx, at) {
+			return
+		}
 		r.startPlayer(ctx, r.cfg.Players+i, true)
+	}
+}
+
+// waitUntil waits for the run's clock to reach at; false if ctx ended
+// first. A caller running late does not wait, so players due together
+// start together.
+func (r *run) waitUntil(ctx context.Context, at time.Duration) bool {
+	wait := at - r.clock()
+	if wait <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -198,7 +198,7 @@ fi
 start_server() {
 	echo "run.sh: server: taskset -c 0 $SERVER_CMD"
 	# shellcheck disable=SC2086 # SERVER_CMD is a command line
-	taskset -c 0 $SERVER_CMD >>"$OUT_DIR/server.log" 2>&1 &
+	taskset -c 0 ${SERVER_ENV:+env $SERVER_ENV} $SERVER_CMD >>"$OUT_DIR/server.log" 2>&1 &
 	server_pid=$!
 
 	for _ in $(seq 100); do

@@ -39,6 +39,9 @@ type StormReport struct {
 	At      float64 `json:"at_s"`
 	// Connected and Receiving count the storm's players at the end of the
 	// run; Failures the others by reason (handshake timeouts among them).
+	// Spread is the time from the first storm player's dial to the last's:
+	// 0 for all at once, about (Players-1)/rate at -storm-rate.
+	Spread     float64        `json:"spread_s"`
 	Connected  int            `json:"connected"`
 	Receiving  int            `json:"receiving"`
 	Failures   map[string]int `json:"failures"`
@@ -62,10 +65,15 @@ func buildStormReport(r *run, s *stormWindow, expectKbps float64) *StormReport {
 	rep := &StormReport{Players: r.cfg.Storm, At: r.cfg.StormAt.Seconds(), Failures: map[string]int{}}
 	recent := r.clock() - ReceivingWindow
 	var first, hs []time.Duration
+	var firstStart, lastStart time.Duration = -1, 0
 	for _, p := range r.snapshot() {
 		if !p.storm {
 			continue
 		}
+		if firstStart < 0 || p.start < firstStart {
+			firstStart = p.start
+		}
+		lastStart = max(lastStart, p.start)
 		st := p.Stats()
 		switch {
 		case st.Failed:
@@ -87,6 +95,9 @@ func buildStormReport(r *run, s *stormWindow, expectKbps float64) *StormReport {
 	}
 	rep.FirstVideo = latency(first)
 	rep.Handshake = latency(hs)
+	if firstStart >= 0 {
+		rep.Spread = (lastStart - firstStart).Seconds()
+	}
 	if s.end.IsZero() || len(s.startMedia) == 0 {
 		return rep
 	}

@@ -306,3 +306,32 @@ func parseAttributes(s string) (map[string]string, error) {
 	}
 	return attrs, nil
 }
+
+// AppendWithQuery appends playlist to dst with name=value added to the
+// query of every URI line (lines that are neither blank nor tags), as
+// hls_ctx sessions need. It is done per request, so it makes no garbage.
+func AppendWithQuery(dst, playlist []byte, name, value string) []byte {
+	for len(playlist) > 0 {
+		line := playlist
+		if i := bytes.IndexByte(playlist, '\n'); i >= 0 {
+			line = playlist[:i+1]
+		}
+		playlist = playlist[len(line):]
+		uri := bytes.TrimRight(line, "\r\n")
+		if len(uri) == 0 || uri[0] == '#' {
+			dst = append(dst, line...)
+			continue
+		}
+		dst = append(dst, uri...)
+		if bytes.IndexByte(uri, '?') >= 0 {
+			dst = append(dst, '&')
+		} else {
+			dst = append(dst, '?')
+		}
+		dst = append(dst, name...)
+		dst = append(dst, '=')
+		dst = append(dst, value...)
+		dst = append(dst, line[len(uri):]...)
+	}
+	return dst
+}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -164,4 +165,40 @@ func FuzzParsePlaylist(f *testing.F) {
 			t.Fatalf("not stable:\n%q\n%q", once, twice)
 		}
 	})
+}
+
+func TestAppendWithQuery(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", "", ""},
+		{"tags only", "#EXTM3U\n#EXT-X-VERSION:3\n", "#EXTM3U\n#EXT-X-VERSION:3\n"},
+		{"plain uri", "#EXTINF:2.000,\nlive/s-1.ts\n", "#EXTINF:2.000,\nlive/s-1.ts?hls_ctx=ab\n"},
+		{"uri with query", "a.ts?x=1\n", "a.ts?x=1&hls_ctx=ab\n"},
+		{"crlf", "#EXTM3U\r\na.ts\r\n", "#EXTM3U\r\na.ts?hls_ctx=ab\r\n"},
+		{"no final newline", "a.ts", "a.ts?hls_ctx=ab"},
+		{"blank lines kept", "\n\na.ts\n", "\n\na.ts?hls_ctx=ab\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := AppendWithQuery([]byte("<"), []byte(tt.in), "hls_ctx", "ab")
+			if string(got) != "<"+tt.want {
+				t.Errorf("got %q, want %q", got, "<"+tt.want)
+			}
+		})
+	}
+}
+
+func BenchmarkAppendWithQuery(b *testing.B) {
+	var p Playlist
+	p.Version, p.TargetDuration = 3, 10
+	for i := range 10 {
+		p.Segments = append(p.Segments, Segment{Duration: 10 * time.Second, URI: "live/livestream-" + strconv.Itoa(i) + ".ts"})
+	}
+	src := p.Append(nil)
+	dst := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = AppendWithQuery(dst[:0], src, "hls_ctx", "k2b8e7x1")
+	}
 }

@@ -50,7 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	jsonFile := fs.String("json-file", "", "also write the JSON report to `file`")
 	svgFile := fs.String("svg", "", "also write an SVG chart of players, CPU and bitrate over time to `file`")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
-	storm := fs.Int("storm", 0, "join storm: this many more players connect all at once at -storm-at")
+	storm := fs.Int("storm", 0, "join storm: this many more players connect at -storm-at, all at once or at -storm-rate")
+	stormRate := fs.Float64("storm-rate", 0, "the storm's players connect at this many per second (0: all at once)")
 	stormAt := fs.Duration("storm-at", 0, "when the storm starts (default: at the end of the warmup)")
 	stormWindow := fs.Duration("storm-window", bench.DefaultStormWindow, "how long after the storm the incumbents' rate is measured")
 	publishFile := fs.String("publish", "", "publish this FLV `file` (looped, in real time, frames stamped) and report the server's delivery latency")
@@ -87,6 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		ReadBufferSize: *readBuf,
 		Storm:          *storm,
 		StormAt:        *stormAt,
+		StormRate:      *stormRate,
 		StormWindow:    *stormWindow,
 		PublishFile:    *publishFile,
 		PublishURL:     *publishURL,

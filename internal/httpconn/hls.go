@@ -1,9 +1,12 @@
 package httpconn
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
+	"github.com/cascade-live/cascade/buffer"
+	"github.com/cascade-live/cascade/hls"
 	"github.com/cascade-live/cascade/hooks"
 	"github.com/cascade-live/cascade/http1"
 	"github.com/cascade-live/cascade/internal/admission"
@@ -94,27 +97,15 @@ func (h *conn) servePlaylist(req *http1.Request, id string, tsCtx bool) {
 		_ = h.serveDisk(req)
 		return
 	}
-	body := b.B
 	if tsCtx {
-		var out []byte
-		for _, line := range strings.SplitAfter(string(body), "\n") {
-			trimmed := strings.TrimRight(line, "\r\n")
-			if trimmed != "" && !strings.HasPrefix(trimmed, "#") {
-				sep := "?"
-				if strings.Contains(trimmed, "?") {
-					sep = "&"
-				}
-				line = trimmed + sep + "hls_ctx=" + id + line[len(trimmed):]
-			}
-			out = append(out, line...)
-		}
-		body = out
-	}
-	head := h.srv.appendFileHead(h.out[:0], req, fileHead{status: 200, ctype: ctype, length: int64(len(body)), size: -1})
-	if tsCtx {
+		// The session's own copy, from the pool: a player fetches it
+		// every target duration.
+		grow := (bytes.Count(b.B, []byte{'\n'}) + 1) * (len("?hls_ctx=") + len(id))
+		withCtx := buffer.GetSize(len(b.B) + grow)
+		withCtx.B = hls.AppendWithQuery(withCtx.B[:0], b.B, "hls_ctx", id)
 		b.Release()
-		h.sendBody(req, head, body, nil)
-		return
+		b = withCtx
 	}
-	h.sendBody(req, head, body, b)
+	head := h.srv.appendFileHead(h.out[:0], req, fileHead{status: 200, ctype: ctype, length: int64(len(b.B)), size: -1})
+	h.sendBody(req, head, b.B, b)
 }
