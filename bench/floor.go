@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/cascade-live/cascade/flv"
+	"github.com/cascade-live/cascade/live"
 	"github.com/cascade-live/cascade/rtmp"
 )
 
@@ -29,6 +30,12 @@ import (
 type Floor struct {
 	Tags  []mediaTag
 	Batch time.Duration // default 350 ms, SRS's mw_latency
+
+	// Delays counts, for each player write, the time from the batch's
+	// oldest tag being due to the writev returning: what even this server
+	// adds (with a short Batch, the least any server can add on this
+	// machine for as many players).
+	Delays live.DelayHist
 
 	mu      sync.Mutex
 	players []*floorPlayer
@@ -88,6 +95,7 @@ func (f *Floor) Serve(ctx context.Context, rtmpLn, httpLn net.Listener) error {
 	span := time.Duration(f.Tags[len(f.Tags)-1].ts+40) * time.Millisecond
 	var next int // the next tag to send
 	var loop time.Duration
+	var oldest time.Time // when the batch's first tag was due
 	var batch [2][]byte
 	var iov []unix.Iovec
 	for {
@@ -106,6 +114,9 @@ func (f *Floor) Serve(ctx context.Context, rtmpLn, httpLn net.Listener) error {
 				break
 			}
 			if t.typ != flv.TagScript {
+				if len(batch[0]) == 0 {
+					oldest = start.Add(due)
+				}
 				ts := uint32(due / time.Millisecond)
 				batch[0] = appendRTMP(batch[0], t.typ, ts, t.data)
 				batch[1] = flv.AppendTag(batch[1], t.typ, ts, t.data)
@@ -132,6 +143,7 @@ func (f *Floor) Serve(ctx context.Context, rtmpLn, httpLn net.Listener) error {
 				p.conn.Close()
 				continue
 			}
+			f.Delays.Add(time.Since(oldest))
 			kept = append(kept, p)
 		}
 		clear(f.players[len(kept):])

@@ -30,7 +30,9 @@
 #                      (its -pprof flag): bench/profile.sh uses it
 #   MEMPROFILERATE=    with PPROF: cascade's -memprofilerate (bytes per heap sample)
 #   FLOOR=1            run the do-nothing fan-out server (bin/cascade-floor) instead:
-#                      the floor that bench/floor.sh compares cascade with
+#                      the floor that bench/floor.sh compares cascade with;
+#                      FLOOR_BATCH= its batch period (350ms; 1ms: a write per frame,
+#                      its delay histogram printed in server.log at the end)
 #   SERVER_CMD=        run another server instead of bin/cascade (SRS, nginx-rtmp…),
 #                      in the foreground, listening on RTMP_PORT and, for flv,
 #                      serving http://127.0.0.1:HTTP_PORT/live/livestream.flv
@@ -113,7 +115,7 @@ go build -o bin/cascade ./cmd/cascade
 go build -o bin/cascade-bench ./cmd/cascade-bench
 if [[ ${FLOOR:-0} == 1 ]]; then
 	go build -o bin/cascade-floor ./cmd/cascade-floor
-	SERVER_CMD="bin/cascade-floor -rtmp 127.0.0.1:$RTMP_PORT -http 127.0.0.1:$HTTP_PORT -flv $media/$media_file"
+	SERVER_CMD="bin/cascade-floor -rtmp 127.0.0.1:$RTMP_PORT -http 127.0.0.1:$HTTP_PORT -flv $media/$media_file -batch ${FLOOR_BATCH:-350ms}"
 fi
 
 # A join storm's players come on top of the N.

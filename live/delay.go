@@ -26,7 +26,8 @@ type DelayHist struct {
 	sum    atomic.Int64 // nanoseconds
 }
 
-func (h *DelayHist) add(d time.Duration) {
+// Add counts d.
+func (h *DelayHist) Add(d time.Duration) {
 	i := 0
 	for i < len(DelayBounds) && d > DelayBounds[i] {
 		i++

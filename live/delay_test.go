@@ -25,7 +25,7 @@ func TestDelayQuantile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var h DelayHist
 			for _, d := range tc.delays {
-				h.add(d)
+				h.Add(d)
 			}
 			var d Delays
 			h.AddTo(&d)

@@ -46,14 +46,14 @@ func (g *group) Run(context.Context) error {
 	l.now = time.Now()
 	arrived := oldestArrival(work)
 	if !arrived.IsZero() {
-		l.Queued.add(l.now.Sub(arrived))
+		l.Queued.Add(l.now.Sub(arrived))
 		l.delayN = (l.delayN + 1) % l.delayEvery // a batch's samples shift by one player
 	}
 	// Backwards, so a consumer that closes (swap-removed) during delivery
 	// does not make us skip another; one seen twice skips by sequence.
 	for i := len(g.consumers) - 1; i >= 0; i-- {
 		if i < len(g.consumers) && g.consumers[i].deliver(work) && !arrived.IsZero() && l.sampleDelay() {
-			l.Delivered.add(time.Since(arrived))
+			l.Delivered.Add(time.Since(arrived))
 		}
 	}
 	for _, p := range work {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cascade-live/cascade/bench"
+	"github.com/cascade-live/cascade/live"
 )
 
 func main() {
@@ -49,5 +50,12 @@ func run(rtmpAddr, httpAddr, file string, batch time.Duration) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return f.Serve(ctx, lns[0], lns[1])
+	err = f.Serve(ctx, lns[0], lns[1])
+	var d live.Delays
+	f.Delays.AddTo(&d)
+	if n := d.Count(); n > 0 {
+		fmt.Fprintf(os.Stderr, "cascade-floor: a tag being due to its writev returning: p50 %v  p99 %v  mean %v  (%d writes)\n",
+			d.Quantile(0.5), d.Quantile(0.99), d.Sum/time.Duration(n), n)
+	}
+	return err
 }
