@@ -171,7 +171,11 @@ vhost __defaultVhost__ { `+tc.vhost+` }
 			assert.Greater(t, s.Batches, uint64(0))
 			assert.GreaterOrEqual(t, s.P50, tc.minP50)
 			assert.LessOrEqual(t, s.P50, tc.maxP50)
-			assert.LessOrEqual(t, s.QueueP50, s.P50)
+			// Each batch's wait is part of its writes' delays, but the two
+			// histograms count different samples (every batch, one write
+			// in 8), so their interpolated medians may cross within a
+			// bucket (123.75 against 122.5 ms seen).
+			assert.LessOrEqual(t, s.QueueP50, s.P50*1.1)
 		})
 	}
 }
