@@ -180,6 +180,7 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 			e.mu.Unlock()
 		}()
 		var delay time.Duration
+		enrolling := make(chan struct{}, maxEnrolling)
 		for {
 			nc, err := ln.Accept()
 			if err != nil {
@@ -205,16 +206,30 @@ func (e *Engine) Serve(ln net.Listener, name string, newSession func(c *Conn) Se
 			c := &Conn{ID: cid.New(), Listener: name, Accepted: time.Now(), engine: e}
 			c.Log = connLogger(e.log, c.ID)
 			c.session = pendingSession{newSession}
-			if _, err := e.cli.EnrollContext(nc, c); err != nil {
-				e.log.Warn("enroll failed", "listener", name, "err", err)
-				_ = nc.Close()
-			}
-			if c.Conn == nil {
-				e.conns.Add(-1) // never opened (EnrollContext returns after OnOpen)
-			}
+			// EnrollContext returns once the loop has opened the
+			// connection, at the end of its current round: enrolling one
+			// at a time would accept one connection per round, and in a
+			// join storm the kernel's accept queue grows to thousands.
+			enrolling <- struct{}{}
+			e.accepts.Add(1)
+			go func() {
+				defer e.accepts.Done()
+				defer func() { <-enrolling }()
+				if _, err := e.cli.EnrollContext(nc, c); err != nil {
+					e.log.Warn("enroll failed", "listener", name, "err", err)
+					_ = nc.Close()
+				}
+				if c.Conn == nil {
+					e.conns.Add(-1) // never opened (EnrollContext returns after OnOpen)
+				}
+			}()
 		}
 	}()
 }
+
+// maxEnrolling bounds the connections of one listener waiting for their
+// loop to open them.
+const maxEnrolling = 256
 
 // pendingSession creates the real session on the loop at OnOpen.
 type pendingSession struct{ new func(c *Conn) Session }
